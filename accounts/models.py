@@ -1,0 +1,149 @@
+"""People and identity: the login, the customer record and the two identity gates."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A login. Customers and support staff are both users; email is the username."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    JAPANESE = "ja", "日本語"
+
+
+class Customer(models.Model):
+    """The customer behind a login, linked to the CRM (Salesforce) Account."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="customer")
+    crm_account_id = models.CharField(
+        _("Salesforce Account Id"), max_length=18, unique=True, null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.user.email}>" if self.user_id else self.name
+
+
+class EligibilityStatus(models.TextChoices):
+    NOT_REQUESTED = "not_requested", _("Not requested")
+    PENDING = "pending", _("Checking")
+    ELIGIBLE = "eligible", _("Available")
+    INELIGIBLE = "ineligible", _("Not available")
+
+
+class InternetEligibility(models.Model):
+    """Whether our internet service can reach the customer's address."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="internet_eligibility"
+    )
+    status = models.CharField(
+        max_length=16, choices=EligibilityStatus.choices, default=EligibilityStatus.NOT_REQUESTED
+    )
+    postal_code = models.CharField(max_length=8, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "internet eligibility"
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.status}"
+
+
+class VerificationStatus(models.TextChoices):
+    NOT_SUBMITTED = "not_submitted", _("Not submitted")
+    PENDING = "pending", _("Under review")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+def _private_storage() -> Any:
+    return storages["private"]
+
+
+def residence_card_path(instance: ResidenceCardVerification, filename: str) -> str:
+    # The customer's file name never reaches the disk: it could carry anything.
+    import uuid
+
+    return f"residence-cards/{instance.customer_id}/{uuid.uuid4().hex}"
+
+
+class ResidenceCardVerification(models.Model):
+    """Identity verification with the residence card (在留カード), required for SIM orders."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="residence_card_verification"
+    )
+    status = models.CharField(
+        max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.NOT_SUBMITTED
+    )
+    front_image = models.FileField(
+        storage=_private_storage, upload_to=residence_card_path, blank=True, max_length=200
+    )
+    front_content_type = models.CharField(max_length=40, blank=True)
+    back_image = models.FileField(
+        storage=_private_storage, upload_to=residence_card_path, blank=True, max_length=200
+    )
+    back_content_type = models.CharField(max_length=40, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.TextField(blank=True)
+    card_expires_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.status}"

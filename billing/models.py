@@ -1,0 +1,98 @@
+"""Invoices and the payment methods a payment processor tokenised for us."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Customer
+
+
+class InvoiceStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Invoice(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=32, unique=True)
+    issued_on = models.DateField()
+    due_date = models.DateField()
+    # Totals include consumption tax; `tax` is the part of `total` that is tax.
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, default="JPY")
+    status = models.CharField(
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.UNPAID
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "due_date"],
+                name="invoice_unpaid_due_idx",
+                condition=Q(status="unpaid"),
+            ),
+            models.Index(
+                fields=["customer", "-issued_on", "-id"], name="invoice_customer_issued_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PaymentMethodType(models.TextChoices):
+    CARD = "card", _("Card")
+    BANK_ACCOUNT = "bank_account", _("Bank account")
+
+
+class PaymentMethod(models.Model):
+    """Only what the processor's token gives back: never a card number or security code."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payment_methods")
+    type = models.CharField(
+        max_length=16, choices=PaymentMethodType.choices, default=PaymentMethodType.CARD
+    )
+    processor_reference = models.CharField(max_length=64, unique=True)
+    brand = models.CharField(max_length=32, blank=True)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_default=True),
+                name="one_default_payment_method_per_customer",
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "created_at"], name="payment_method_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"

@@ -1,0 +1,70 @@
+"""The billing provider port: where invoices and payment methods are read from.
+
+The dashboard and the billing pages read through it, so they always agree. The default
+provider reads our own tables; settings.BILLING_PROVIDER selects another (an adapter to
+an external billing system). Callers that must not fail use `count_payment_methods_or_none`.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from functools import cache
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from accounts.models import Customer
+from billing.models import PaymentMethod
+
+logger = logging.getLogger(__name__)
+
+
+class BillingProviderError(Exception):
+    """The provider could not answer (down, timed out, or answered nonsense)."""
+
+
+class BillingProvider(Protocol):
+    # False for a provider that calls another system: it is then run under a timeout.
+    in_process: bool
+
+    def count_payment_methods(self, *, customer: Customer) -> int: ...
+
+
+class LocalBillingProvider:
+    """Reads our own tables: one indexed COUNT."""
+
+    in_process = True
+
+    def count_payment_methods(self, *, customer: Customer) -> int:
+        return PaymentMethod.objects.filter(customer=customer).count()
+
+
+@cache
+def _provider_class(path: str) -> type[BillingProvider]:
+    return import_string(path)
+
+
+def get_billing_provider() -> BillingProvider:
+    return _provider_class(settings.BILLING_PROVIDER)()
+
+
+_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="billing-provider")
+
+
+def count_payment_methods_or_none(*, customer: Customer) -> int | None:
+    """The customer's payment method count, or None when the provider fails or is too slow."""
+    provider = get_billing_provider()
+    timeout = settings.BILLING_PROVIDER_TIMEOUT_SECONDS
+    try:
+        if provider.in_process:
+            return provider.count_payment_methods(customer=customer)
+        future = _executor.submit(provider.count_payment_methods, customer=customer)
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        logger.warning("Billing provider timed out after %ss (customer %s)", timeout, customer.pk)
+    except Exception:
+        logger.exception("Billing provider failed (customer %s)", customer.pk)
+    return None

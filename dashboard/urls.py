@@ -1,0 +1,9 @@
+"""Page routes under /account/."""
+
+from django.urls import path
+
+from dashboard import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

@@ -1,0 +1,5 @@
+"""Page routes under /account/."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,66 @@
+"""Serializer building blocks shared by every API: times, money, error documentation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """ISO 8601 in Asia/Tokyo with its offset, to the second: 2026-11-24T09:30:00+09:00."""
+    if value is None:
+        return None
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+def money(amount: Decimal, currency: str = "JPY") -> dict[str, str]:
+    return {"amount": f"{amount:.2f}", "currency": currency}
+
+
+class DateTimeField(serializers.DateTimeField):
+    def to_representation(self, value: datetime) -> str | None:  # type: ignore[override]
+        return iso_datetime(value)
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.CharField(help_text="Decimal string, e.g. 5500.00")
+    currency = serializers.CharField(help_text="ISO 4217 code, JPY by default")
+
+
+@extend_schema_field(MoneySerializer)
+class MoneyField(serializers.Field):
+    """Renders (amount, currency) from `<source>` and `currency` attributes of the object."""
+
+    def __init__(self, *, currency_source: str = "currency", **kwargs: Any):
+        self.currency_source = currency_source
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return (super().get_attribute(instance), getattr(instance, self.currency_source, "JPY"))
+
+    def to_representation(self, value: tuple[Decimal, str]) -> dict[str, str]:
+        amount, currency = value
+        return money(amount, currency)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """Documents the error object; `fields` is declared in get_fields (it is a Serializer name)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "fields": serializers.DictField(
+                child=serializers.ListField(child=serializers.CharField()), required=False
+            ),
+        }
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

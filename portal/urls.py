@@ -1,0 +1,58 @@
+"""The project's routes: each app brings its own API and page routes."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from portal import api_errors, health
+
+api_patterns: list[URLPattern | URLResolver] = [
+    path("", include("accounts.api_urls")),
+    path("", include("dashboard.api_urls")),
+    path("", include("notifications.api_urls")),
+    path("", include("orders.api_urls")),
+    path("", include("subscriptions.api_urls")),
+    path("", include("billing.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+account_patterns: list[URLPattern | URLResolver] = [
+    path("", include("dashboard.urls")),
+    path("", include("notifications.urls")),
+    path("", include("orders.urls")),
+    path("", include("subscriptions.urls")),
+    path("", include("billing.urls")),
+    path("", include("accounts.account_urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/account/", permanent=False)),
+    path("", include("accounts.urls")),
+    path("account/", include(account_patterns)),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return api_errors.json_not_found(request, exception)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Exception())
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return api_errors.json_server_error(request)
+    from django.views.defaults import server_error
+
+    return server_error(request)

@@ -1,0 +1,113 @@
+"""The plan catalog, the services customers have, and their cancellation requests."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Customer
+
+
+class PlanKind(models.TextChoices):
+    INTERNET = "internet", _("Internet")
+    SIM = "sim", _("SIM")
+
+
+class Plan(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=16, choices=PlanKind.choices)
+    name = models.CharField(max_length=100)
+    name_ja = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    description_ja = models.TextField(blank=True)
+    monthly_price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="JPY")
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "monthly_price", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CANCELLATION_SCHEDULED = "cancellation_scheduled", _("Cancellation scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Subscription(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(
+        max_length=24, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # SIM identifiers.
+    msisdn = models.CharField(_("MSISDN"), max_length=15, blank=True)
+    iccid = models.CharField(_("ICCID"), max_length=22, blank=True)
+    # Internet line.
+    line_id = models.CharField(max_length=32, blank=True)
+    installation_address = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "status"], name="subscription_cust_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} ({self.status})"
+
+    @property
+    def kind(self) -> str:
+        return self.plan.kind
+
+
+class CancellationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CancellationRequest(models.Model):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="cancellation_requests"
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="cancellation_requests"
+    )
+    effective_on = models.DateField()
+    reason = models.CharField(max_length=32)
+    comments = models.TextField(blank=True, max_length=1000)
+    status = models.CharField(
+        max_length=16, choices=CancellationStatus.choices, default=CancellationStatus.SCHEDULED
+    )
+    requested_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=Q(status="scheduled"),
+                name="one_scheduled_cancellation_per_subscription",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["effective_on"],
+                name="cancellation_due_idx",
+                condition=Q(status="scheduled"),
+            ),
+            models.Index(fields=["customer", "-requested_at"], name="cancellation_cust_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cancellation of {self.subscription_id} on {self.effective_on}"

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run_settings(
+    env: dict[str, str], code: str = "import django; django.setup()"
+) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG"}
+    }
+    clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_time_is_stored_in_utc_and_shown_in_tokyo():
+    assert settings.USE_TZ is True
+    assert settings.TIME_ZONE == "Asia/Tokyo"
+
+
+def test_defaults_need_nothing_installed():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from portal.celery import app; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'], app.conf.task_always_eager)"
+    )
+    result = _run_settings({}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "True",
+    ]
+
+
+def test_urls_switch_to_the_real_services():
+    code = (
+        "import django; django.setup(); from django.conf import settings; from portal.celery import app; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'], app.conf.task_always_eager)"
+    )
+    result = _run_settings(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
+        },
+        code,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+        "False",
+    ]
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run_settings({"DEBUG": "false"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_secret_key():
+    result = _run_settings(
+        {"DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY if settings.DEBUG else "x"}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": "a" * 20 + "-production-secret-key-for-the-deploy-check-" + "z" * 20,
+        "ALLOWED_HOSTS": "portal.example.jp",
+    }
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
