@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "orders",
     "notifications",
     "dashboard",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,14 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-notifications": {
         "task": "notifications.tasks.purge_expired_notifications",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "dispatch-outbox": {
+        "task": "outbox.tasks.dispatch_outbox",
+        "schedule": 60.0,
+    },
+    "purge-sent-outbox": {
+        "task": "outbox.tasks.purge_sent_outbox",
+        "schedule": crontab(hour=4, minute=0),
     },
     "complete-due-cancellations": {
         "task": "subscriptions.tasks.complete_due_cancellations",
