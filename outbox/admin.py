@@ -9,6 +9,6 @@ from outbox.models import OutboxMessage
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["task_name", "args", "created_at", "sent_at", "attempts", "last_error"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter), "task_name"]
-    readonly_fields = list_display
+    list_display = ("task_name", "args", "created_at", "sent_at", "attempts", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "task_name")
+    readonly_fields = ("task_name", "args", "created_at", "sent_at", "attempts", "last_error")
