@@ -1,5 +1,10 @@
 """API routes under /api/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dashboard import api
+
+urlpatterns = [
+    path("me/summary", api.MeSummaryView.as_view(), name="api-me-summary"),
+    path("me/status", api.MeStatusView.as_view(), name="api-me-status"),
+]

@@ -1,12 +1,31 @@
-"""The /account/ dashboard page."""
+"""The /account/ dashboard page: the same snapshot as `GET /api/me/status`, rendered."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.selectors import get_customer_for_user
+from dashboard import services
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/index.html")
+    if request.user.is_staff and getattr(request.user, "customer", None) is None:
+        # Support staff have no customer account: their place is the admin.
+        return redirect("admin:index")
+    customer = get_customer_for_user(user=request.user)
+    snapshot = services.build_me_status(customer=customer, now=timezone.now())
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "customer": customer,
+            "snapshot": snapshot,
+            "summary": snapshot.summary,
+            # The header bell shows the same number without counting again.
+            "unread_notification_count": snapshot.summary.stats.unread_notifications,
+        },
+    )

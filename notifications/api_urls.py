@@ -1,5 +1,27 @@
 """API routes under /api/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notifications import api
+
+urlpatterns = [
+    path("notifications", api.NotificationListView.as_view(), name="api-notifications"),
+    path(
+        "notifications/unread-count",
+        api.UnreadCountView.as_view(),
+        name="api-notifications-unread-count",
+    ),
+    path(
+        "notifications/read-all", api.MarkAllReadView.as_view(), name="api-notifications-read-all"
+    ),
+    path(
+        "notifications/<int:notification_id>/read",
+        api.MarkReadView.as_view(),
+        name="api-notification-read",
+    ),
+    path(
+        "notifications/<int:notification_id>/dismiss",
+        api.DismissView.as_view(),
+        name="api-notification-dismiss",
+    ),
+]

@@ -7,12 +7,14 @@ renders an entry at creation time in the recipient's language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 DEFAULT_EXPIRY = timedelta(days=30)
 ONE_HOUR = timedelta(hours=1)
@@ -25,6 +27,34 @@ class UnknownNotificationType(LookupError):
 
 class MissingPlaceholder(KeyError):
     pass
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount placed in customer-facing copy; it is written out in the active language."""
+
+    amount: Decimal
+    currency: str = "JPY"
+
+    def __str__(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+def format_money(amount: Decimal, currency: str = "JPY") -> str:
+    """¥5,500 in English, 5,500円 in Japanese; other currencies keep their code."""
+    if currency != "JPY":
+        return f"{amount:,.2f} {currency}"
+    whole = f"{amount:,.0f}"
+    return f"{whole}円" if (get_language() or "en").startswith("ja") else f"¥{whole}"
+
+
+def _localize(value: Any) -> Any:
+    """Dates read the way the recipient's language writes them (Nov. 30, 2026 / 2026年11月30日)."""
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,10 +82,11 @@ class NotificationTemplate:
 
     def render(self, context: dict[str, Any], *, language: str) -> Rendered:
         with override(language):
+            values = {key: _localize(value) for key, value in context.items()}
             try:
                 return Rendered(
-                    title=str(self.title) % context,
-                    message=str(self.message) % context,
+                    title=str(self.title) % values,
+                    message=str(self.message) % values,
                     action_url=self.action_url % context,
                     action_label=str(self.action_label),
                 )
@@ -135,7 +166,7 @@ _TEMPLATES = [
     NotificationTemplate(
         type="INVOICE_DUE",
         title=_("Invoice %(invoice_number)s is due"),
-        message=_("%(amount)s is due on %(due_date)s."),
+        message=_("%(amount)s, due on %(due_date)s."),
         action_url="/account/billing/invoices/%(invoice_id)s",
         action_label=_("View invoice"),
         source="invoice",

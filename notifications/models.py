@@ -1,10 +1,11 @@
-"""In-app notifications, rendered from the catalog when they are created."""
+"""In-app notifications, rendered from the catalog when they are created, and announcements."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -53,3 +54,83 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class AnnouncementAudience(models.TextChoices):
+    ALL = "all", _("Every customer")
+    SELECTED = "selected", _("Selected customers")
+
+
+class AnnouncementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+
+
+class Announcement(models.Model):
+    """A message from support staff, sent as SYSTEM_ANNOUNCEMENT to every customer or a selection.
+
+    Sending walks the recipients in user id order; `last_recipient_id` is the cursor, moved in
+    the same transaction as each batch insert, so a re-run resumes and never sends twice.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    message = models.TextField(_("message"), max_length=2000)
+    title_ja = models.CharField(
+        _("title in Japanese"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Shown to customers who use the portal in Japanese; the English title if empty."
+        ),
+    )
+    message_ja = models.TextField(_("message in Japanese"), max_length=2000, blank=True)
+    audience = models.CharField(
+        _("audience"),
+        max_length=16,
+        choices=AnnouncementAudience.choices,
+        default=AnnouncementAudience.ALL,
+    )
+    customers = models.ManyToManyField(
+        "accounts.Customer",
+        blank=True,
+        related_name="+",
+        verbose_name=_("customers"),
+        help_text=_("Only used when the audience is the selected customers."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AnnouncementStatus.choices,
+        default=AnnouncementStatus.DRAFT,
+    )
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_count = models.PositiveIntegerField(_("sent"), default=0)
+    skipped_count = models.PositiveIntegerField(
+        _("skipped"), default=0, help_text=_("Recipients who already had this announcement.")
+    )
+    last_recipient_id = models.BigIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def progress(self) -> str:
+        done = self.sent_count + self.skipped_count
+        return f"{done} / {self.recipient_count}"

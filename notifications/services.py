@@ -1,18 +1,37 @@
-"""Creating notifications (with dedupe) and changing their state."""
+"""Creating notifications (with dedupe), changing their state, reminders and announcements."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications import catalog
-from notifications.models import Notification
+from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
+from notifications import catalog, selectors
+from notifications.models import (
+    Announcement,
+    AnnouncementAudience,
+    AnnouncementStatus,
+    Notification,
+)
+from portal.api_errors import ApplicationError
 from portal.locks import advisory_xact_lock
+
+# An unpaid invoice gets a reminder (and a dashboard task) from this many days before its
+# due date, and every day after it while it stays unpaid.
+INVOICE_DUE_SOON_DAYS = 7
+# Expired notifications stay this long before the daily purge deletes them.
+PURGE_AFTER = timedelta(days=30)
+PURGE_BATCH_SIZE = 1000
+ANNOUNCEMENT_BATCH_SIZE = 1000
 
 
 def _language_of(user: User) -> str:
@@ -63,3 +82,303 @@ def notify(
             created_at=now,
             expires_at=now + template.expiry,
         )
+
+
+def notify_many(
+    *,
+    recipients: Sequence[tuple[int, str]],
+    type: str,
+    source_id: str | int,
+    context: Callable[[str], dict[str, Any]],
+    now: datetime | None = None,
+) -> int:
+    """notify() for many users at once: one dedupe query and one bulk insert.
+
+    `recipients` are (user id, language) pairs; `context(language)` gives the placeholders
+    for that language. The same dedupe rule as notify() applies; concurrent calls for the
+    same type and source id are serialised. Returns how many notifications were created.
+    """
+    template = catalog.get_template(type)
+    now = now or timezone.now()
+    source_id = str(source_id)
+    # Render every language first: a missing placeholder fails before anything is written.
+    rendered = {
+        language: template.render(context(language), language=language)
+        for language in {language for _, language in recipients}
+    }
+    with transaction.atomic():
+        advisory_xact_lock("notify-many", f"{type}:{source_id}")
+        already = set(
+            Notification.objects.filter(
+                user_id__in=[user_id for user_id, _ in recipients],
+                type=type,
+                source_id=source_id,
+                created_at__gt=now - template.dedupe_window,
+            ).values_list("user_id", flat=True)
+        )
+        rows = [
+            Notification(
+                user_id=user_id,
+                type=type,
+                title=rendered[language].title,
+                message=rendered[language].message,
+                action_url=rendered[language].action_url,
+                action_label=rendered[language].action_label,
+                source=template.source,
+                source_id=source_id,
+                created_at=now,
+                expires_at=now + template.expiry,
+            )
+            for user_id, language in recipients
+            if user_id not in already
+        ]
+        Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+# --- The customer's actions -----------------------------------------------------------------
+
+
+def mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
+    """Mark one of the user's notifications read; reading it again keeps the first time."""
+    Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+    return selectors.get_notification_for_user(user=user, notification_id=notification_id)
+
+
+def mark_all_read(*, user: User, now: datetime | None = None) -> int:
+    """Mark every unread visible notification read; returns how many changed."""
+    now = now or timezone.now()
+    return selectors.unread_notifications(user=user, now=now).update(read_at=now)
+
+
+def dismiss(*, user: User, notification_id: int, now: datetime | None = None) -> None:
+    """Hide a notification from lists and counts; dismissing twice is fine."""
+    updated = Notification.objects.filter(
+        pk=notification_id, user=user, dismissed_at__isnull=True
+    ).update(dismissed_at=now or timezone.now())
+    if not updated:
+        # Raises Http404 unless it is the user's own, already dismissed notification.
+        selectors.get_notification_for_user(user=user, notification_id=notification_id)
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def invoice_reminder_horizon(*, now: datetime) -> date:
+    """The last due date (Asia/Tokyo) that already counts as "due soon"."""
+    return timezone.localdate(now) + timedelta(days=INVOICE_DUE_SOON_DAYS)
+
+
+def notify_invoice_due(
+    *, user: User, invoice: Invoice, now: datetime | None = None
+) -> Notification | None:
+    return notify(
+        user=user,
+        type="INVOICE_DUE",
+        source_id=invoice.pk,
+        context={
+            "invoice_number": invoice.number,
+            "amount": catalog.Money(invoice.total, invoice.currency),
+            "due_date": invoice.due_date,
+            "invoice_id": invoice.pk,
+        },
+        now=now,
+    )
+
+
+def _already_notified(type: str, *, user_ref: str, now: datetime) -> Exists:
+    return selectors.recent_notification_exists(
+        user_id=OuterRef(user_ref),
+        type=type,
+        source_id=Cast(OuterRef("pk"), output_field=CharField()),
+        now=now,
+    )
+
+
+def send_invoice_due_reminders(*, now: datetime | None = None) -> int:
+    """INVOICE_DUE for every unpaid invoice due within 7 days or overdue; returns how many.
+
+    Invoices that already had their reminder inside the window are filtered out in the
+    same query, so a second run the same day costs one statement.
+    """
+    now = now or timezone.now()
+    invoices = (
+        Invoice.objects.filter(
+            status=InvoiceStatus.UNPAID,
+            due_date__lte=invoice_reminder_horizon(now=now),
+            customer__user__is_active=True,
+        )
+        .exclude(_already_notified("INVOICE_DUE", user_ref="customer__user_id", now=now))
+        .select_related("customer__user")
+        .order_by("pk")
+    )
+    created = 0
+    for invoice in invoices.iterator(chunk_size=500):
+        if notify_invoice_due(user=invoice.customer.user, invoice=invoice, now=now):
+            created += 1
+    return created
+
+
+def _month_after(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def send_payment_method_expiring_reminders(*, now: datetime | None = None) -> int:
+    """PAYMENT_METHOD_EXPIRING for cards that expire at the end of this month or next.
+
+    A customer who already has another way to pay that outlives those months (a newer card
+    or a bank account) is not reminded: there is nothing for them to do.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    this_month = (today.year, today.month)
+    next_month = _month_after(*this_month)
+    expiring = Q(exp_year=this_month[0], exp_month=this_month[1]) | Q(
+        exp_year=next_month[0], exp_month=next_month[1]
+    )
+    after_next = _month_after(*next_month)
+    lasting_alternative = PaymentMethod.objects.filter(customer=OuterRef("customer")).filter(
+        Q(type=PaymentMethodType.BANK_ACCOUNT)
+        | Q(exp_year__gt=after_next[0])
+        | Q(exp_year=after_next[0], exp_month__gte=after_next[1])
+    )
+    cards = (
+        PaymentMethod.objects.filter(expiring, type=PaymentMethodType.CARD)
+        .filter(customer__user__is_active=True)
+        .exclude(Exists(lasting_alternative))
+        .exclude(
+            _already_notified("PAYMENT_METHOD_EXPIRING", user_ref="customer__user_id", now=now)
+        )
+        .select_related("customer__user")
+        .order_by("pk")
+    )
+    created = 0
+    for card in cards.iterator(chunk_size=500):
+        notification = notify(
+            user=card.customer.user,
+            type="PAYMENT_METHOD_EXPIRING",
+            source_id=card.pk,
+            context={
+                "brand": card.brand or _("card"),
+                "last4": card.last4,
+                "expiry": f"{card.exp_month:02d}/{card.exp_year}",
+            },
+            now=now,
+        )
+        if notification:
+            created += 1
+    return created
+
+
+def purge_expired_notifications(
+    *, now: datetime | None = None, batch_size: int = PURGE_BATCH_SIZE
+) -> int:
+    """Delete notifications that expired more than 30 days ago, in short batches.
+
+    Small batches keep each DELETE's locks brief, so the purge never stalls the portal.
+    """
+    cutoff = (now or timezone.now()) - PURGE_AFTER
+    deleted = 0
+    while True:
+        ids = list(
+            Notification.objects.filter(expires_at__lt=cutoff)
+            .order_by()
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        Notification.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+        if len(ids) < batch_size:
+            return deleted
+
+
+# --- Announcements --------------------------------------------------------------------------
+
+
+def queue_announcement(*, announcement_id: int, now: datetime | None = None) -> Announcement:
+    """Freeze a draft announcement and hand it to the sending task."""
+    from notifications import tasks
+
+    with transaction.atomic():
+        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+        if announcement.status != AnnouncementStatus.DRAFT:
+            raise ApplicationError(
+                "announcement_already_sent",
+                _("“%(title)s” was already sent.") % {"title": announcement.title},
+            )
+        recipients = selectors.announcement_recipients(announcement=announcement)
+        if (
+            announcement.audience == AnnouncementAudience.SELECTED
+            and not announcement.customers.exists()
+        ):
+            raise ApplicationError(
+                "validation_error",
+                _("Choose at least one customer, or send it to every customer."),
+                fields={"customers": [_("Choose at least one customer.")]},
+            )
+        announcement.status = AnnouncementStatus.QUEUED
+        announcement.queued_at = now or timezone.now()
+        announcement.recipient_count = recipients.count()
+        announcement.save(update_fields=["status", "queued_at", "recipient_count"])
+        transaction.on_commit(lambda: tasks.send_announcement.delay(announcement.pk))
+    return announcement
+
+
+def _announcement_context(announcement: Announcement) -> Callable[[str], dict[str, Any]]:
+    def context(language: str) -> dict[str, Any]:
+        if language == "ja" and announcement.title_ja:
+            return {
+                "title": announcement.title_ja,
+                "message": announcement.message_ja or announcement.message,
+            }
+        return {"title": announcement.title, "message": announcement.message}
+
+    return context
+
+
+def send_announcement(
+    *,
+    announcement_id: int,
+    batch_size: int = ANNOUNCEMENT_BATCH_SIZE,
+    now: datetime | None = None,
+) -> Announcement:
+    """Send a queued announcement in batches: one bulk insert per batch of recipients.
+
+    Each batch commits with the cursor and the progress counts, so the admin sees progress
+    and a re-run (a retry, a redelivered task) resumes where it stopped instead of
+    sending twice. Customers who already have it inside the window are skipped.
+    """
+    now = now or timezone.now()
+    while True:
+        with transaction.atomic():
+            announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+            if announcement.status in (AnnouncementStatus.DRAFT, AnnouncementStatus.SENT):
+                return announcement
+            if announcement.status == AnnouncementStatus.QUEUED:
+                announcement.status = AnnouncementStatus.SENDING
+                announcement.started_at = timezone.now()
+            batch = list(
+                selectors.announcement_recipients(announcement=announcement)
+                .filter(pk__gt=announcement.last_recipient_id)
+                .values_list("pk", "customer__language")[:batch_size]
+            )
+            if not batch:
+                announcement.status = AnnouncementStatus.SENT
+                announcement.finished_at = timezone.now()
+                announcement.recipient_count = announcement.sent_count + announcement.skipped_count
+                announcement.save()
+                return announcement
+            created = notify_many(
+                recipients=batch,
+                type="SYSTEM_ANNOUNCEMENT",
+                source_id=announcement.pk,
+                context=_announcement_context(announcement),
+                now=now,
+            )
+            announcement.sent_count += created
+            announcement.skipped_count += len(batch) - created
+            announcement.last_recipient_id = batch[-1][0]
+            announcement.save()

@@ -1,5 +1,21 @@
 """Page routes under /account/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notifications import views
+
+urlpatterns = [
+    path("notifications", views.notification_list, name="notifications"),
+    path("notifications/bell", views.notification_bell, name="notification-bell"),
+    path("notifications/read-all", views.mark_all_read, name="notifications-read-all"),
+    path(
+        "notifications/<int:notification_id>/read",
+        views.mark_read,
+        name="notification-read",
+    ),
+    path(
+        "notifications/<int:notification_id>/dismiss",
+        views.dismiss,
+        name="notification-dismiss",
+    ),
+]

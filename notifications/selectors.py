@@ -1,0 +1,75 @@
+"""Read queries for notifications, always scoped to one user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, Expression, F, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from notifications import catalog
+from notifications.models import Announcement, AnnouncementAudience, Notification
+from portal.pagination import Page, paginate
+
+
+def visible_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
+    """What the customer sees: neither dismissed nor expired (the `notification_list_idx` rows)."""
+    return Notification.objects.filter(user=user, dismissed_at__isnull=True, expires_at__gt=now)
+
+
+def unread_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
+    """Visible and unread: exactly the rows of the partial index `notification_unread_idx`."""
+    return Notification.objects.filter(
+        user=user, read_at__isnull=True, dismissed_at__isnull=True, expires_at__gt=now
+    )
+
+
+def count_unread_notifications(*, user: User, now: datetime) -> int:
+    """The bell: one COUNT over the partial unread index."""
+    return unread_notifications(user=user, now=now).count()
+
+
+def list_notifications(
+    *,
+    user: User,
+    now: datetime,
+    limit: int,
+    cursor: str | None = None,
+    unread_only: bool = False,
+) -> Page[Notification]:
+    """One page, newest first; the keyset cursor keeps pages stable while new ones arrive."""
+    queryset = visible_notifications(user=user, now=now)
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    return paginate(queryset, order_field="created_at", limit=limit, cursor=cursor)
+
+
+def get_notification_for_user(*, user: User, notification_id: int) -> Notification:
+    """The user's own notification (whatever its state); Http404 for anybody else's."""
+    notification = Notification.objects.filter(pk=notification_id, user=user).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    return notification
+
+
+def recent_notification_exists(
+    *, user_id: int | F, type: str, source_id: str | Expression, now: datetime
+) -> Exists:
+    """An EXISTS for "notify() would deduplicate this", to fold the check into another query.
+
+    It applies the catalog's dedupe window exactly as `services.notify` does, so callers can
+    skip calling notify() for rows that already have their notification.
+    """
+    window = catalog.get_template(type).dedupe_window
+    # Keyword dict: the values may be expressions (OuterRef), which the type stubs reject.
+    lookups = {"user_id": user_id, "type": type, "source_id": source_id}
+    return Exists(Notification.objects.filter(**lookups, created_at__gt=now - window))
+
+
+def announcement_recipients(*, announcement: Announcement) -> QuerySet[User]:
+    """Active customer logins the announcement goes to, in id order (the sending cursor)."""
+    users = User.objects.filter(is_active=True, customer__isnull=False)
+    if announcement.audience == AnnouncementAudience.SELECTED:
+        users = users.filter(customer__in=announcement.customers.all())
+    return users.order_by("pk")

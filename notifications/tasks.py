@@ -1,0 +1,40 @@
+"""Celery tasks for notifications: the daily reminders, the purge and announcements.
+
+Each task calls one service; every service is safe to run twice. A database that is
+briefly unreachable is retried with exponential backoff, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from notifications import services
+
+RETRY_POLICY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 15 * 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="notifications.tasks.send_invoice_due_reminders", **RETRY_POLICY)
+def send_invoice_due_reminders() -> int:
+    return services.send_invoice_due_reminders()
+
+
+@shared_task(name="notifications.tasks.send_payment_method_expiring_reminders", **RETRY_POLICY)
+def send_payment_method_expiring_reminders() -> int:
+    return services.send_payment_method_expiring_reminders()
+
+
+@shared_task(name="notifications.tasks.purge_expired_notifications", **RETRY_POLICY)
+def purge_expired_notifications() -> int:
+    return services.purge_expired_notifications()
+
+
+@shared_task(name="notifications.tasks.send_announcement", **RETRY_POLICY)
+def send_announcement(announcement_id: int) -> None:
+    services.send_announcement(announcement_id=announcement_id)
