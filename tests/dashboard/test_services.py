@@ -500,9 +500,10 @@ def test_build_summary_is_the_summary_of_build_me_status(started):
     unpaid(started, -1)
     OrderFactory(customer=started, status="approved")
     build_me_status(customer=started, now=NOW)  # creates the reminder first
-    assert build_summary(customer=started, now=NOW) == build_me_status(
-        customer=started, now=NOW
-    ).summary
+    assert (
+        build_summary(customer=started, now=NOW)
+        == build_me_status(customer=started, now=NOW).summary
+    )
 
 
 def test_identity_details_are_in_the_snapshot(customer):

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.conftest import bearer_client
+from tests.factories import (
+    InvoiceFactory,
+    OrderFactory,
+    PaymentMethodFactory,
+    PlanFactory,
+    StaffUserFactory,
+    SubscriptionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TASK_ID = re.compile(r'data-task-id="([^"]+)"')
+
+
+def test_the_dashboard_needs_a_login(client):
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login?next=/account/"
+
+
+def test_staff_without_a_customer_account_go_to_the_admin(client):
+    client.force_login(StaffUserFactory())
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_the_page_and_the_api_show_the_same_tasks_in_the_same_order(browser_client, customer):
+    customer.residence_card_verification.status = "rejected"
+    customer.residence_card_verification.save()
+    customer.internet_eligibility.status = "pending"
+    customer.internet_eligibility.save()
+    today = timezone.localdate()
+    InvoiceFactory(customer=customer, due_date=today + timedelta(days=2))
+    InvoiceFactory(customer=customer, due_date=today - timedelta(days=4))
+    OrderFactory(customer=customer, plan=PlanFactory(kind="sim"), status="approved")
+    OrderFactory(
+        customer=customer,
+        plan=PlanFactory(kind="internet"),
+        placed_at=timezone.now() - timedelta(days=1),
+    )
+    with time_machine.travel(timezone.now(), tick=False):
+        api_tasks = bearer_client(customer.user).get("/api/me/status").json()["tasks"]
+        page = browser_client.get("/account/").content.decode()
+    assert TASK_ID.findall(page) == [task["id"] for task in api_tasks]
+    assert len(api_tasks) == 7
+    for task in api_tasks:
+        assert task["title"] in page
+        assert f'href="{task["href"]}"' in page
+
+
+def test_the_page_shows_each_task_with_its_copy_and_an_icon(browser_client, customer):
+    customer.residence_card_verification.status = "rejected"
+    customer.residence_card_verification.rejection_reason = "The photo is blurred."
+    customer.residence_card_verification.save()
+    page = browser_client.get("/account/").content.decode()
+    task = page[page.index('data-task-id="idv_rejected"') :]
+    task = task[: task.index("</li>")]
+    assert "task--critical" in page
+    assert "<svg" in task
+    assert "Upload your residence card again" in task
+    assert "The photo is blurred." in task
+    assert 'href="/account/verification"' in task
+
+
+def test_a_new_customer_sees_empty_states(browser_client):
+    page = browser_client.get("/account/").content.decode()
+    assert TASK_ID.findall(page) == ["onboarding"]
+    assert "No unpaid invoices" in page
+    assert "You have not checked an address yet." in page
+    assert "Upload your residence card to order a SIM." in page
+    assert "No payment method yet." in page
+    assert "Nothing has happened yet." in page
+
+
+def test_a_customer_with_nothing_to_do_is_told_so(browser_client, customer):
+    SubscriptionFactory(customer=customer)
+    PaymentMethodFactory(customer=customer)
+    page = browser_client.get("/account/").content.decode()
+    assert TASK_ID.findall(page) == []
+    assert "nothing needs your attention" in page
+    assert "1 payment method on file" in page
+
+
+def test_the_page_shows_the_next_invoice_stats_and_activity(browser_client, customer):
+    SubscriptionFactory(customer=customer)
+    PaymentMethodFactory(customer=customer)
+    invoice = InvoiceFactory(
+        customer=customer, due_date=timezone.localdate() + timedelta(days=20), total=5500
+    )
+    page = browser_client.get("/account/").content.decode()
+    assert invoice.number in page
+    assert "¥5,500" in page
+    assert "in 20 days" in page
+    assert f"Invoice {invoice.number} issued" in page
+    assert f'data-activity-id="invoice_issued:{invoice.pk}"' in page
+
+
+def test_an_unavailable_billing_provider_is_explained(browser_client, settings):
+    settings.BILLING_PROVIDER = "tests.dashboard.providers.FailingProvider"
+    page = browser_client.get("/account/").content.decode()
+    assert "We could not load your payment methods just now." in page
+
+
+def test_the_page_never_shows_another_customers_data(browser_client, other_customer):
+    invoice = InvoiceFactory(customer=other_customer, due_date=timezone.localdate())
+    order = OrderFactory(customer=other_customer)
+    page = browser_client.get("/account/").content.decode()
+    assert invoice.number not in page
+    assert order.number not in page
+
+
+def test_the_bell_on_the_dashboard_shows_the_unread_count(browser_client, customer):
+    SubscriptionFactory(customer=customer)
+    PaymentMethodFactory(customer=customer)
+    InvoiceFactory(customer=customer, due_date=timezone.localdate())
+    page = browser_client.get("/account/").content.decode()
+    # The visit created the invoice reminder: one unread notification.
+    assert '<span class="bell__count" aria-hidden="true">1</span>' in page
+    assert "1 unread" in page

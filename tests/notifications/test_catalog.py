@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from notifications import catalog
+from notifications.catalog import Money, MissingPlaceholder, UnknownNotificationType
+from notifications.models import Notification
+from notifications.services import notify
+
+SAMPLE_CONTEXTS = {
+    "ELIGIBILITY_ELIGIBLE": {"address": "1-2-3 Shibuya"},
+    "ELIGIBILITY_INELIGIBLE": {"address": "1-2-3 Shibuya"},
+    "VERIFICATION_VERIFIED": {},
+    "VERIFICATION_REJECTED": {"reason": "The photo is blurred."},
+    "ORDER_APPROVED": {"order_number": "ORD-1", "plan_name": "SIM 3GB", "order_id": 1},
+    "ORDER_ACTIVATED": {"order_number": "ORD-1", "plan_name": "SIM 3GB", "order_id": 1},
+    "ORDER_FAILED": {
+        "order_number": "ORD-1",
+        "plan_name": "SIM 3GB",
+        "order_id": 1,
+        "reason": "No line",
+    },
+    "CANCELLATION_SCHEDULED": {
+        "plan_name": "SIM 3GB",
+        "effective_on": date(2026, 11, 30),
+        "subscription_id": 7,
+    },
+    "INVOICE_DUE": {
+        "invoice_number": "INV-1",
+        "amount": Money(Decimal("5500")),
+        "due_date": date(2026, 11, 30),
+        "invoice_id": 42,
+    },
+    "PAYMENT_METHOD_EXPIRING": {"brand": "Visa", "last4": "4242", "expiry": "12/2026"},
+    "SYSTEM_ANNOUNCEMENT": {"title": "Maintenance", "message": "Tonight 1:00-3:00."},
+}
+
+DEDUPE_WINDOWS = {
+    "ELIGIBILITY_ELIGIBLE": timedelta(hours=1),
+    "ELIGIBILITY_INELIGIBLE": timedelta(hours=1),
+    "VERIFICATION_VERIFIED": timedelta(hours=1),
+    "VERIFICATION_REJECTED": timedelta(hours=1),
+    "ORDER_APPROVED": timedelta(hours=1),
+    "ORDER_ACTIVATED": timedelta(hours=1),
+    "ORDER_FAILED": timedelta(hours=1),
+    "CANCELLATION_SCHEDULED": timedelta(hours=1),
+    "INVOICE_DUE": timedelta(hours=24),
+    "PAYMENT_METHOD_EXPIRING": timedelta(hours=24),
+    "SYSTEM_ANNOUNCEMENT": timedelta(hours=24),
+}
+
+
+def test_the_catalog_holds_exactly_the_designed_types():
+    assert set(catalog.TYPES) == set(DEDUPE_WINDOWS)
+
+
+@pytest.mark.parametrize("type", sorted(DEDUPE_WINDOWS))
+def test_each_type_has_its_dedupe_window_and_a_30_day_expiry(type):
+    template = catalog.get_template(type)
+    assert template.dedupe_window == DEDUPE_WINDOWS[type]
+    assert template.expiry == timedelta(days=30)
+
+
+@pytest.mark.parametrize("type", sorted(SAMPLE_CONTEXTS))
+def test_each_type_renders_completely_to_an_account_link(type):
+    rendered = catalog.get_template(type).render(SAMPLE_CONTEXTS[type], language="en")
+    assert rendered.title and rendered.message and rendered.action_label
+    assert "%(" not in rendered.title + rendered.message + rendered.action_url
+    assert rendered.action_url.startswith("/account/")
+
+
+def test_an_unknown_type_is_an_error_at_the_call_site(db, customer):
+    with pytest.raises(UnknownNotificationType):
+        notify(user=customer.user, type="ORDER_SHIPPED", source_id="1", context={})
+    assert not Notification.objects.exists()
+
+
+def test_a_missing_placeholder_is_an_error_and_stores_nothing(db, customer):
+    with pytest.raises(MissingPlaceholder, match="order_id"):
+        notify(
+            user=customer.user,
+            type="ORDER_ACTIVATED",
+            source_id="801X",
+            context={"order_number": "ORD-1", "plan_name": "SIM 3GB"},
+        )
+    assert not Notification.objects.exists()
+
+
+def test_dates_and_amounts_are_written_the_way_the_language_writes_them():
+    template = catalog.get_template("INVOICE_DUE")
+    english = template.render(SAMPLE_CONTEXTS["INVOICE_DUE"], language="en")
+    japanese = template.render(SAMPLE_CONTEXTS["INVOICE_DUE"], language="ja")
+    assert english.message == "¥5,500, due on Nov. 30, 2026."
+    assert "5,500円" in japanese.message
+    assert "2026年11月30日" in japanese.message
+
+
+def test_other_currencies_keep_their_code():
+    assert catalog.format_money(Decimal("12.5"), "USD") == "12.50 USD"
+
+
+def test_an_announcement_with_a_percent_sign_renders_as_written():
+    rendered = catalog.get_template("SYSTEM_ANNOUNCEMENT").render(
+        {"title": "20% off", "message": "100% fiber"}, language="en"
+    )
+    assert (rendered.title, rendered.message) == ("20% off", "100% fiber")
