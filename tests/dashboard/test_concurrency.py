@@ -1,36 +1,15 @@
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Customer
 from dashboard.services import build_me_status
 from notifications.models import Notification
 from tests.factories import CustomerFactory, InvoiceFactory
-
-THREADS = 24
-
-
-def run_at_once(work: Callable[[], object], threads: int = THREADS) -> list[object]:
-    """Run `work` in `threads` threads released together; each thread uses its own connection."""
-    barrier = threading.Barrier(threads)
-
-    def worker() -> object:
-        try:
-            barrier.wait(timeout=30)
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        futures = [pool.submit(worker) for _ in range(threads)]
-        return [future.result(timeout=60) for future in futures]
+from tests.notifications.concurrency import run_at_once
 
 
 @pytest.mark.postgres

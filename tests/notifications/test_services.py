@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from notifications import services
 from notifications.models import Notification
 from tests.factories import CustomerFactory, NotificationFactory, UserFactory
-from tests.notifications.test_catalog import SAMPLE_CONTEXTS
+from tests.notifications.samples import SAMPLE_CONTEXTS
 
 pytestmark = pytest.mark.django_db
 

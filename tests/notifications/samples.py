@@ -1,0 +1,36 @@
+"""A valid context for every notification type of the catalog."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from notifications.catalog import Money
+
+SAMPLE_CONTEXTS = {
+    "ELIGIBILITY_ELIGIBLE": {"address": "1-2-3 Shibuya"},
+    "ELIGIBILITY_INELIGIBLE": {"address": "1-2-3 Shibuya"},
+    "VERIFICATION_VERIFIED": {},
+    "VERIFICATION_REJECTED": {"reason": "The photo is blurred."},
+    "ORDER_APPROVED": {"order_number": "ORD-1", "plan_name": "SIM 3GB", "order_id": 1},
+    "ORDER_ACTIVATED": {"order_number": "ORD-1", "plan_name": "SIM 3GB", "order_id": 1},
+    "ORDER_FAILED": {
+        "order_number": "ORD-1",
+        "plan_name": "SIM 3GB",
+        "order_id": 1,
+        "reason": "No line",
+    },
+    "CANCELLATION_SCHEDULED": {
+        "plan_name": "SIM 3GB",
+        "effective_on": date(2026, 11, 30),
+        "subscription_id": 7,
+    },
+    "INVOICE_DUE": {
+        "invoice_number": "INV-1",
+        "amount": Money(Decimal("5500")),
+        "due_date": date(2026, 11, 30),
+        "invoice_id": 42,
+    },
+    "PAYMENT_METHOD_EXPIRING": {"brand": "Visa", "last4": "4242", "expiry": "12/2026"},
+    "SYSTEM_ANNOUNCEMENT": {"title": "Maintenance", "message": "Tonight 1:00-3:00."},
+}
