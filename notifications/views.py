@@ -6,8 +6,13 @@ with the partial to swap and fire `notifications-changed`, which refreshes the b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
@@ -30,6 +35,28 @@ CHANGED_EVENT = "notifications-changed"
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Django's login_required, except that htmx requests are never answered with a page.
+
+    An expired session would otherwise swap the login page into the bell or a list item:
+    the bell's poll gets "nothing new", an action sends the whole window to the login.
+    """
+
+    @wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if not request.htmx:
+            return redirect_to_login(request.get_full_path())
+        if request.method == "GET":
+            return HttpResponse(status=204)
+        current = urlsplit(request.htmx.current_url or LIST_URL)
+        back = current.path + (f"?{current.query}" if current.query else "")
+        return HttpResponseClientRedirect(redirect_to_login(back).url)
+
+    return wrapper
 
 
 def _user(request: HtmxHttpRequest) -> User:

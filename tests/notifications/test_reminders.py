@@ -96,6 +96,22 @@ def test_the_task_runs_the_service():
     assert invoice_reminders().count() == 1
 
 
+def test_a_daily_run_that_starts_a_little_earlier_than_yesterdays_still_reminds():
+    due(3)
+    with time_machine.travel(NOW + timedelta(seconds=5), tick=False):
+        tasks.send_invoice_due_reminders.delay()
+    with time_machine.travel(NOW + timedelta(days=1, seconds=2), tick=False):
+        tasks.send_invoice_due_reminders.delay()
+    assert invoice_reminders().count() == 2
+
+
+def test_the_expiring_card_task_runs_the_service():
+    card(12, 2026)
+    with time_machine.travel(NOW, tick=False):
+        tasks.send_payment_method_expiring_reminders.delay()
+    assert expiring_reminders().count() == 1
+
+
 # --- PAYMENT_METHOD_EXPIRING ----------------------------------------------------------------
 
 

@@ -52,6 +52,21 @@ def test_actions_need_a_login(client, path):
     assert response["Location"].startswith("/login?next=")
 
 
+def test_an_expired_session_never_swaps_the_login_page_into_the_bell(client):
+    response = client.get("/account/notifications/bell?seen=2", **HTMX)
+    assert response.status_code == 204
+
+
+def test_an_expired_session_sends_an_htmx_action_to_the_login(client):
+    response = client.post(
+        "/account/notifications/1/read",
+        HTTP_HX_CURRENT_URL="http://testserver/account/notifications?filter=unread",
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login?next=/account/notifications%3Ffilter%3Dunread"
+
+
 def test_the_page_lists_my_notifications_only(browser_client, notification, other_customer):
     theirs = NotificationFactory(user=other_customer.user, title="Someone else's")
     response = browser_client.get("/account/notifications")
