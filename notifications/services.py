@@ -22,6 +22,7 @@ from notifications.models import (
     AnnouncementStatus,
     Notification,
 )
+from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.locks import advisory_xact_lock
 
@@ -323,7 +324,7 @@ def queue_announcement(*, announcement_id: int, now: datetime | None = None) -> 
         announcement.queued_at = now or timezone.now()
         announcement.recipient_count = recipients.count()
         announcement.save(update_fields=["status", "queued_at", "recipient_count"])
-        transaction.on_commit(lambda: tasks.send_announcement.delay(announcement.pk))
+        enqueue_on_commit(tasks.send_announcement, announcement.pk)
     return announcement
 
 
