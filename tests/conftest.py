@@ -55,8 +55,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _isolated_state(settings: pytest.FixtureRequest) -> Iterator[None]:
+def _isolated_state(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Every test starts with an empty cache and runs Celery tasks in-process."""
+    # Factories set a password for every user; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
