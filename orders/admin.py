@@ -1,10 +1,56 @@
-"""Support staff screens for orders."""
+"""Support staff screens for orders: review (approve or reject) and following fulfillment.
+
+Orders are read-only here: every change goes through a service, from an action on the
+list (one or many orders) or a button on the order's page.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
+
+from orders import services
 from orders.models import Order
+from portal.api_errors import ApplicationError
+
+_FIELDS = (
+    "number",
+    "external_id",
+    "customer",
+    "plan",
+    "kind",
+    "status",
+    "installation_address",
+    "failure_reason",
+    "placed_at",
+    "approved_at",
+    "provisioning_at",
+    "provisioning_attempts",
+    "activated_at",
+    "failed_at",
+    "cancelled_at",
+    "subscription",
+)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        help_text="The customer reads this in the order's page and notification.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=500,
+    )
 
 
 @admin.register(Order)
@@ -15,3 +61,147 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "plan"]
     raw_id_fields = ["customer", "subscription"]
     date_hierarchy = "placed_at"
+    actions = ["approve_selected", "reject_selected", "resume_fulfillment_selected"]
+    fields = _FIELDS
+    readonly_fields = _FIELDS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # customers place orders; support reviews them
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False  # an order is a record of what was agreed
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Order | None = None,
+    ) -> HttpResponse:
+        context.update(show_save=False, show_save_and_continue=False)
+        context.update(show_save_and_add_another=False, show_delete=False)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            return self.admin_site.admin_view(function)
+
+        return [
+            path(
+                "<int:order_id>/approve/",
+                view(require_POST(self.approve_view)),
+                name="orders_order_approve",
+            ),
+            path("<int:order_id>/reject/", view(self.reject_view), name="orders_order_reject"),
+            *super().get_urls(),
+        ]
+
+    # --- One order, from its page ----------------------------------------------------------
+
+    def _change_url(self, order_id: int) -> str:
+        return reverse("admin:orders_order_change", args=[order_id])
+
+    def _check_change_permission(self, request: HttpRequest, order: Order) -> None:
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+
+    def approve_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        order = get_object_or_404(Order, pk=order_id)
+        self._check_change_permission(request, order)
+        try:
+            services.approve_order(order_id=order.pk)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.WARNING)
+        else:
+            self.message_user(
+                request, f"{order.number} approved; fulfillment has started.", messages.SUCCESS
+            )
+        return HttpResponseRedirect(self._change_url(order.pk))
+
+    def reject_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        order = get_object_or_404(Order.objects.select_related("customer", "plan"), pk=order_id)
+        self._check_change_permission(request, order)
+        form = RejectForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                services.reject_order(order_id=order.pk, reason=form.cleaned_data["reason"])
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, f"{order.number} rejected.", messages.SUCCESS)
+            return HttpResponseRedirect(self._change_url(order.pk))
+        return self._reject_page(request, [order], form, action=None)
+
+    def _reject_page(
+        self, request: HttpRequest, orders: list[Order], form: RejectForm, *, action: str | None
+    ) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            "admin/orders/order/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reject orders" if len(orders) > 1 else f"Reject {orders[0].number}",
+                "opts": self.model._meta,
+                "orders": orders,
+                "form": form,
+                "action": action,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    # --- Many orders, from the list --------------------------------------------------------
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Order],
+        service: Callable[[Order], object],
+        done: str,
+    ) -> None:
+        succeeded: list[str] = []
+        for order in queryset.order_by("placed_at", "pk"):
+            try:
+                service(order)
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                succeeded.append(order.number)
+        if succeeded:
+            self.message_user(request, f"{done}: {', '.join(succeeded)}.", messages.SUCCESS)
+
+    @admin.action(description="Approve selected orders", permissions=["change"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda order: services.approve_order(order_id=order.pk),
+            "Approved, fulfillment has started",
+        )
+
+    @admin.action(description="Reject selected orders…", permissions=["change"])
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[Order]
+    ) -> TemplateResponse | None:
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._each(
+                request,
+                queryset,
+                lambda order: services.reject_order(order_id=order.pk, reason=reason),
+                "Rejected",
+            )
+            return None
+        orders = list(queryset.select_related("customer", "plan"))
+        return self._reject_page(request, orders, form, action="reject_selected")
+
+    @admin.action(description="Resume fulfillment of selected orders", permissions=["change"])
+    def resume_fulfillment_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda order: services.resume_fulfillment(order_id=order.pk),
+            "Fulfillment resumed",
+        )

@@ -1,5 +1,11 @@
 """API routes under /api/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from orders import api
+
+urlpatterns = [
+    path("plans", api.PlanListView.as_view(), name="api-plans"),
+    path("orders", api.OrderListView.as_view(), name="api-orders"),
+    path("orders/<int:order_id>", api.OrderDetailView.as_view(), name="api-order-detail"),
+]

@@ -1,5 +1,11 @@
 """Page routes under /account/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from orders import views
+
+urlpatterns = [
+    path("orders", views.order_list, name="order-list"),
+    path("orders/new", views.new_order, name="order-new"),
+    path("orders/<int:order_id>", views.order_detail, name="order-detail"),
+]

@@ -294,6 +294,8 @@ PROVISIONING_ADAPTER = env.str(
 )
 # "", "temporary" or "permanent": makes the local provisioning adapter fail, for demos.
 PROVISIONING_FAILURE_MODE = env.str("PROVISIONING_FAILURE_MODE", default="")
+# The same per plan code, e.g. "sim-data-3gb=permanent,hikari-10g=temporary".
+PROVISIONING_FAILURE_PLANS: dict[str, str] = env.dict("PROVISIONING_FAILURE_PLANS", default={})
 PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="billing.processor.TestPaymentProcessor")
 CRM_WEBHOOK_SECRET = env.str("CRM_WEBHOOK_SECRET", default="")
 CRM_WEBHOOK_MAX_BODY_BYTES = env.int("CRM_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)

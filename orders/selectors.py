@@ -1,0 +1,147 @@
+"""Read queries for the catalog and orders, always scoped to one customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import Customer
+from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
+from portal.api_errors import ApplicationError
+from subscriptions.models import Plan, PlanKind
+
+
+def plan_name(plan: Plan, *, language: str) -> str:
+    """The plan's name in `language`; catalog content is translated in the table."""
+    return (plan.name_ja or plan.name) if language == "ja" else plan.name
+
+
+def plan_description(plan: Plan, *, language: str) -> str:
+    return (plan.description_ja or plan.description) if language == "ja" else plan.description
+
+
+def _parse_choice(raw: str | None, *, choices: list[str], field: str) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        raise ApplicationError(
+            "validation_error",
+            _("%(field)s must be one of: %(choices)s.")
+            % {"field": field, "choices": ", ".join(choices)},
+            fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]},
+        )
+    return raw
+
+
+def parse_plan_kind(raw: str | None) -> str | None:
+    """A `?kind=` filter: None for no filter, a 400 for an unknown kind."""
+    return _parse_choice(raw, choices=list(PlanKind.values), field="kind")
+
+
+def parse_order_status(raw: str | None) -> str | None:
+    """A `?status=` filter: None for no filter, a 400 for an unknown status."""
+    return _parse_choice(raw, choices=list(OrderStatus.values), field="status")
+
+
+def list_active_plans(*, kind: str | None = None) -> list[Plan]:
+    plans = Plan.objects.filter(active=True)
+    if kind:
+        plans = plans.filter(kind=kind)
+    return list(plans.order_by("kind", "position", "monthly_price", "code"))
+
+
+def get_active_plan(*, code: str) -> Plan | None:
+    return Plan.objects.filter(code=code, active=True).first()
+
+
+def get_open_order(*, customer: Customer, kind: str) -> Order | None:
+    """The customer's order of this kind still on its way, if any (at most one exists)."""
+    return Order.objects.filter(
+        customer=customer, kind=kind, status__in=OPEN_ORDER_STATUSES
+    ).first()
+
+
+def orders_for_customer(*, customer: Customer, status: str | None = None) -> QuerySet[Order]:
+    orders = Order.objects.filter(customer=customer).select_related("plan")
+    if status:
+        orders = orders.filter(status=status)
+    return orders
+
+
+def get_order_for_customer(*, customer: Customer, order_id: int) -> Order:
+    """One of the customer's orders; Http404 for anyone else's, so ids cannot be probed."""
+    try:
+        return Order.objects.select_related("plan").get(pk=order_id, customer=customer)
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    key: str
+    label: str
+    # done | current | failed | upcoming
+    state: str
+    at: datetime | None = None
+    detail: str = ""
+
+
+def get_order_timeline(order: Order) -> list[TimelineStep]:
+    """The steps of an order from placement to activation (or failure), for its page."""
+    status = order.status
+    steps = [TimelineStep("placed", _("Order placed"), "done", order.placed_at)]
+    if status == OrderStatus.CANCELLED:
+        steps.append(
+            TimelineStep(
+                "cancelled",
+                _("Order cancelled"),
+                "failed",
+                order.cancelled_at,
+                order.failure_reason,
+            )
+        )
+        return steps
+
+    if status == OrderStatus.PENDING_REVIEW:
+        steps.append(
+            TimelineStep(
+                "approved",
+                _("Review by our team"),
+                "current",
+                detail=_("We check every order, usually within one business day."),
+            )
+        )
+    else:
+        steps.append(TimelineStep("approved", _("Approved"), "done", order.approved_at))
+
+    setting_up = (
+        _("Setting up your SIM")
+        if order.kind == PlanKind.SIM
+        else _("Setting up your internet line")
+    )
+    if status in (OrderStatus.PENDING_REVIEW, OrderStatus.APPROVED):
+        steps.append(TimelineStep("provisioning", setting_up, "upcoming"))
+    elif status == OrderStatus.PROVISIONING:
+        steps.append(TimelineStep("provisioning", setting_up, "current", order.provisioning_at))
+    else:
+        steps.append(TimelineStep("provisioning", setting_up, "done", order.provisioning_at))
+
+    if status == OrderStatus.FAILED:
+        steps.append(
+            TimelineStep(
+                "failed",
+                _("Could not be completed"),
+                "failed",
+                order.failed_at,
+                order.failure_reason,
+            )
+        )
+    elif status == OrderStatus.ACTIVATED:
+        steps.append(TimelineStep("activated", _("Active"), "done", order.activated_at))
+    else:
+        steps.append(TimelineStep("activated", _("Active"), "upcoming"))
+    return steps

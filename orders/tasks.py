@@ -1,0 +1,36 @@
+"""Celery tasks for orders: load by id, call the service, own the retry policy."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import Task, shared_task
+
+from orders import services
+from orders.models import Order
+from orders.provisioning import TemporaryProvisioningError
+
+logger = logging.getLogger(__name__)
+
+# Six attempts over about a quarter of an hour before the order fails.
+MAX_RETRIES = 5
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 10 * 60
+
+
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff (30 s, 1 min, 2 min, ... at most 10 min) with "equal jitter", so
+    orders that failed together during an operator outage do not all come back at once."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
+    return ceiling // 2 + random.randint(0, ceiling // 2)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def fulfill_order_task(self: Task, order_id: int) -> None:
+    try:
+        services.fulfill_order(order_id=order_id, final_attempt=self.request.retries >= MAX_RETRIES)
+    except Order.DoesNotExist:
+        logger.warning("Fulfillment skipped: order %s no longer exists", order_id)
+    except TemporaryProvisioningError as error:
+        raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
