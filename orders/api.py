@@ -96,7 +96,10 @@ _ERRORS: dict[int, Any] = {
 
 
 class PlanListView(CustomerAPIView):
+    """The plans on offer, named and described in the customer's language."""
+
     @extend_schema(
+        operation_id="plans_list",
         summary="The plans on offer",
         parameters=[OpenApiParameter("kind", OpenApiTypes.STR, enum=PlanKind.values)],
         responses={200: PlanListOutput, **_ERRORS},
@@ -109,7 +112,14 @@ class PlanListView(CustomerAPIView):
 
 
 class OrderListView(CustomerAPIView):
+    """The customer's orders (cursor-paginated), and placing a new one.
+
+    Internet needs eligibility `eligible` and an installation address; a SIM needs a
+    verified residence card; one open order per kind at a time.
+    """
+
     @extend_schema(
+        operation_id="orders_list",
         summary="The customer's orders, newest first",
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=OrderStatus.values),
@@ -131,6 +141,7 @@ class OrderListView(CustomerAPIView):
         return Response({"items": items.data, "nextCursor": page.next_cursor})
 
     @extend_schema(
+        operation_id="orders_create",
         summary="Place an order",
         request=PlaceOrderInput,
         responses={
@@ -155,7 +166,10 @@ class OrderListView(CustomerAPIView):
 
 
 class OrderDetailView(CustomerAPIView):
+    """One of the customer's orders; another customer's is a 404."""
+
     @extend_schema(
+        operation_id="orders_retrieve",
         summary="One order",
         responses={
             200: OrderOutput,
