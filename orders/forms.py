@@ -12,9 +12,17 @@ from subscriptions.models import Plan, PlanKind
 
 
 class PlaceOrderForm(forms.Form):
-    plan = forms.ChoiceField(label=_("Plan"), widget=forms.RadioSelect)
+    plan = forms.ChoiceField(
+        label=_("Plan"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a plan."),
+            "invalid_choice": _("Choose one of the plans shown."),
+        },
+    )
     installation_address = forms.CharField(
         label=_("Installation address"),
+        error_messages={"required": _("Enter the address where we install the line.")},
         help_text=_("Where we install the line, with the building and room number."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
