@@ -31,6 +31,7 @@ from orders.provisioning import (
     get_provisioning_adapter,
 )
 from orders.selectors import get_active_plan, get_open_order, plan_name
+from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from subscriptions.models import PlanKind, Subscription, SubscriptionStatus
 
@@ -263,7 +264,8 @@ def _enqueue_fulfillment(order_id: int) -> None:
     # Imported here: the task module imports this one.
     from orders.tasks import fulfill_order_task
 
-    transaction.on_commit(lambda: fulfill_order_task.delay(order_id))
+    # Published when the transaction commits, and later if the broker is down right then.
+    enqueue_on_commit(fulfill_order_task, order_id)
 
 
 def _not_pending_review(order: Order) -> ApplicationError:

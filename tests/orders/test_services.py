@@ -9,7 +9,9 @@ import pytest
 
 from orders import services
 from orders.models import Order, OrderStatus
+from outbox.models import OutboxMessage
 from portal.api_errors import ApplicationError
+from portal.celery import app as celery_app
 from tests.factories import CustomerFactory, OrderFactory
 from tests.orders.support import (
     ADDRESS,
@@ -242,6 +244,21 @@ def test_approving_enqueues_fulfillment_on_commit(ready, django_capture_on_commi
     order.refresh_from_db()
     assert order.status == OrderStatus.ACTIVATED
     assert notification_types(order) == ["ORDER_APPROVED", "ORDER_ACTIVATED"]
+
+
+def test_with_a_broker_approval_stores_the_fulfillment_task_in_the_outbox(
+    ready, django_capture_on_commit_callbacks
+):
+    order = OrderFactory(customer=ready, plan=sim_plan())
+    celery_app.conf.task_always_eager = False
+    try:
+        with django_capture_on_commit_callbacks(execute=False):
+            services.approve_order(order_id=order.pk)
+    finally:
+        celery_app.conf.task_always_eager = True
+    [message] = OutboxMessage.objects.all()
+    assert message.task_name == "orders.tasks.fulfill_order_task"
+    assert message.args == [order.pk]
 
 
 def test_approving_twice_is_refused_and_notifies_once(ready):
