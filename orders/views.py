@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.selectors import get_customer_for_user, get_internet_eligibility
 from orders import selectors, services
@@ -104,6 +105,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@vary_on_headers("HX-Request")
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
     order = selectors.get_order_for_customer(customer=customer, order_id=order_id)

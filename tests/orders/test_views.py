@@ -231,6 +231,8 @@ def test_htmx_gets_only_the_progress(browser_client, customer):
     page = _text(response)
     assert page.lstrip().startswith('<div id="order-progress"')
     assert "<html" not in page
+    # The partial and the page share a URL: caches must keep them apart.
+    assert "HX-Request" in response["Vary"]
 
 
 def test_an_activated_order_links_to_its_service(browser_client, customer):
