@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from dashboard.demo import ORDERING, load_demo_data
+from dashboard.services import build_me_status
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
 from orders.services import approve_order
@@ -13,12 +15,18 @@ from tests.factories import StaffUserFactory
 pytestmark = pytest.mark.django_db
 
 
+def _dashboard_task_ids(order: Order) -> list[str]:
+    status = build_me_status(customer=order.customer, now=timezone.now())
+    return [task.id for task in status.tasks]
+
+
 def test_approving_the_ordering_personas_sim_order_activates_it(
     client, django_capture_on_commit_callbacks
 ):
     load_demo_data()
     order = Order.objects.get(customer__user__email=ORDERING.email, kind="sim")
     assert order.status == OrderStatus.PENDING_REVIEW
+    assert f"order_in_progress:{order.pk}" in _dashboard_task_ids(order)
     client.force_login(StaffUserFactory())
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -40,6 +48,9 @@ def test_approving_the_ordering_personas_sim_order_activates_it(
         customer=order.customer, status__in=["pending_review", "approved", "provisioning"]
     )
     assert list(open_orders.values_list("kind", flat=True)) == ["internet"]
+    # The dashboard's task for it is gone; the internet order's remains.
+    internet = open_orders.get()
+    assert _dashboard_task_ids(order) == [f"order_in_progress:{internet.pk}"]
 
 
 def test_the_ordering_persona_sees_the_activated_order_on_its_page(
