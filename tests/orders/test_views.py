@@ -215,13 +215,14 @@ def test_a_pending_order_shows_the_review_as_the_current_step(browser_client, cu
     page = _text(response)
     assert order.number in page and order.external_id in page
     assert "Review by our team" in page
-    assert "hx-trigger" not in page  # nothing moves until support reviews it
+    # Nothing moves until support reviews it, so the progress is not polled.
+    assert f'hx-get="/account/orders/{order.pk}"' not in page
 
 
 def test_an_order_in_fulfillment_follows_its_progress(browser_client, customer):
     order = OrderFactory(customer=customer, plan=sim_plan(), status="provisioning")
     page = _text(browser_client.get(f"/account/orders/{order.pk}"))
-    assert 'hx-trigger="every 5s"' in page
+    assert f'hx-get="/account/orders/{order.pk}" hx-trigger="every 5s"' in page
     assert 'aria-current="step"' in page
 
 
