@@ -1,11 +1,37 @@
-"""Support staff screens for logins, customers and identity checks."""
+"""Support staff screens for logins, customers, identity checks and the CRM event inbox.
+
+Decisions (an eligibility result, a residence card review, re-playing CRM events) go
+through `accounts.services`, the same functions the CRM events use.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+import json
+from typing import Any
 
-from accounts.models import Customer, InternetEligibility, ResidenceCardVerification, User
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from accounts import services
+from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
+from accounts.models import (
+    CrmEvent,
+    Customer,
+    InternetEligibility,
+    ResidenceCardVerification,
+    User,
+)
+from accounts.selectors import get_residence_card_file
+from portal.api_errors import ApplicationError
 
 
 @admin.register(User)
@@ -63,18 +89,54 @@ class CustomerAdmin(admin.ModelAdmin):
         return customer.user.email
 
 
+_FORM_FIELDS = {"rejectionReason": "rejection_reason", "cardExpiresOn": "card_expires_on"}
+
+
+class DecisionAdmin(admin.ModelAdmin):
+    """Rows support looks at but changes only through a decision form that calls a service."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The list keeps its actions; a row's own page is read-only.
+        return obj is None and super().has_change_permission(request)
+
+    def _can_decide(self, request: HttpRequest) -> bool:
+        return super().has_change_permission(request)
+
+    def _show_error(self, form: Any, error: ApplicationError) -> None:
+        """Put a service's refusal next to the form field it names (services speak API names)."""
+        for name, field_messages in (error.fields or {"": [error.message]}).items():
+            field = _FORM_FIELDS.get(name, name)
+            for message in field_messages:
+                form.add_error(field if field in form.fields else None, message)
+
+
 @admin.register(InternetEligibility)
-class InternetEligibilityAdmin(admin.ModelAdmin):
-    list_display = ["customer", "status", "postal_code", "requested_at", "checked_at"]
+class InternetEligibilityAdmin(DecisionAdmin):
+    list_display = [
+        "customer",
+        "status",
+        "postal_code",
+        "requested_at",
+        "checked_at",
+        "decision_link",
+    ]
     list_filter = ["status"]
     search_fields = [
         "customer__name",
         "customer__user__email",
         "customer__crm_account_id",
         "address",
+        "postal_code",
     ]
     list_select_related = ["customer__user"]
-    readonly_fields = [
+    ordering = ["requested_at"]
+    fields = readonly_fields = (
         "customer",
         "status",
         "postal_code",
@@ -82,24 +144,239 @@ class InternetEligibilityAdmin(admin.ModelAdmin):
         "requested_at",
         "checked_at",
         "notes",
-    ]
+        "decision_link",
+    )
+
+    @admin.display(description="Result")
+    def decision_link(self, eligibility: InternetEligibility) -> SafeString:
+        url = reverse("admin:accounts_interneteligibility_result", args=[eligibility.pk])
+        return format_html('<a class="button" href="{}">Set result</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        result = path(
+            "<int:eligibility_id>/result/",
+            self.admin_site.admin_view(self.result_view),
+            name="accounts_interneteligibility_result",
+        )
+        return [result, *super().get_urls()]
+
+    def result_view(self, request: HttpRequest, eligibility_id: int) -> HttpResponse:
+        if not self._can_decide(request):
+            raise PermissionDenied
+        eligibility = get_object_or_404(
+            InternetEligibility.objects.select_related("customer__user"), pk=eligibility_id
+        )
+        if request.method == "POST":
+            form = EligibilityResultForm(request.POST)
+        else:
+            form = EligibilityResultForm(initial={"notes": eligibility.notes})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_eligibility_result(
+                    customer=eligibility.customer,
+                    status=form.cleaned_data["status"],
+                    notes=form.cleaned_data["notes"],
+                    now=timezone.now(),
+                )
+            except ApplicationError as error:
+                self._show_error(form, error)
+            else:
+                self.message_user(
+                    request,
+                    f"{eligibility.customer.name}: eligibility set to "
+                    f"{form.cleaned_data['status']}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_interneteligibility_changelist")
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Eligibility result for {eligibility.customer.name}",
+            "opts": self.opts,
+            "eligibility": eligibility,
+            "form": form,
+        }
+        return TemplateResponse(request, "accounts/admin/eligibility_result.html", context)
+
+
+_CARD_FIELDS = (
+    "customer",
+    "status",
+    "submitted_at",
+    "reviewed_at",
+    "reviewed_by",
+    "rejection_reason",
+    "card_expires_on",
+    "front_preview",
+    "back_preview",
+    "decision_link",
+)
 
 
 @admin.register(ResidenceCardVerification)
-class ResidenceCardVerificationAdmin(admin.ModelAdmin):
-    list_display = ["customer", "status", "submitted_at", "reviewed_at"]
+class ResidenceCardVerificationAdmin(DecisionAdmin):
+    list_display = ["customer", "status", "submitted_at", "reviewed_at", "decision_link"]
     list_filter = ["status"]
     search_fields = ["customer__name", "customer__user__email", "customer__crm_account_id"]
     list_select_related = ["customer__user"]
-    exclude = ["front_image", "back_image"]
-    readonly_fields = [
+    ordering = ["submitted_at"]
+    fields = readonly_fields = _CARD_FIELDS
+
+    def _image_url(self, verification: ResidenceCardVerification, side: str) -> str:
+        return reverse(
+            "admin:accounts_residencecardverification_image", args=[verification.pk, side]
+        )
+
+    def _preview(self, verification: ResidenceCardVerification, side: str) -> SafeString:
+        if not getattr(verification, f"{side}_image"):
+            return format_html("{}", "Nothing uploaded")
+        url = self._image_url(verification, side)
+        if getattr(verification, f"{side}_content_type") == "application/pdf":
+            return format_html('<a href="{}" target="_blank" rel="noopener">Open PDF</a>', url)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">'
+            '<img src="{}" alt="{} side of the residence card" width="360"></a>',
+            url,
+            url,
+            side.capitalize(),
+        )
+
+    @admin.display(description="Front side")
+    def front_preview(self, verification: ResidenceCardVerification) -> SafeString:
+        return self._preview(verification, "front")
+
+    @admin.display(description="Back side")
+    def back_preview(self, verification: ResidenceCardVerification) -> SafeString:
+        return self._preview(verification, "back")
+
+    @admin.display(description="Review")
+    def decision_link(self, verification: ResidenceCardVerification) -> SafeString:
+        url = reverse("admin:accounts_residencecardverification_review", args=[verification.pk])
+        return format_html('<a class="button" href="{}">Review</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:verification_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="accounts_residencecardverification_review",
+            ),
+            path(
+                "<int:verification_id>/image/<str:side>/",
+                self.admin_site.admin_view(self.image_view),
+                name="accounts_residencecardverification_image",
+            ),
+            *super().get_urls(),
+        ]
+
+    def image_view(self, request: HttpRequest, verification_id: int, side: str) -> FileResponse:
+        """Stream one side of a card to support staff; nothing else serves these files."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        file, content_type = get_residence_card_file(verification_id=verification_id, side=side)
+        extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+        name = f"residence-card-{verification_id}-{side}.{extension.get(content_type, 'bin')}"
+        response = FileResponse(
+            file.open("rb"), content_type=content_type, as_attachment=False, filename=name
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def review_view(self, request: HttpRequest, verification_id: int) -> HttpResponse:
+        if not self._can_decide(request):
+            raise PermissionDenied
+        verification = get_object_or_404(
+            ResidenceCardVerification.objects.select_related("customer__user"),
+            pk=verification_id,
+        )
+        if request.method == "POST":
+            form = ResidenceCardReviewForm(request.POST)
+        else:
+            form = ResidenceCardReviewForm(
+                initial={
+                    "card_expires_on": verification.card_expires_on,
+                    "rejection_reason": verification.rejection_reason,
+                }
+            )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.review_residence_card(
+                    customer=verification.customer,
+                    status=form.cleaned_data["status"],
+                    reviewer=request.user,  # type: ignore[arg-type]
+                    card_expires_on=form.cleaned_data["card_expires_on"],
+                    rejection_reason=form.cleaned_data["rejection_reason"],
+                    now=timezone.now(),
+                )
+            except ApplicationError as error:
+                self._show_error(form, error)
+            else:
+                self.message_user(
+                    request,
+                    f"{verification.customer.name}: residence card {form.cleaned_data['status']}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_residencecardverification_changelist")
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review the residence card of {verification.customer.name}",
+            "opts": self.opts,
+            "verification": verification,
+            "front": self._preview(verification, "front"),
+            "back": self._preview(verification, "back"),
+            "form": form,
+        }
+        return TemplateResponse(request, "accounts/admin/residence_card_review.html", context)
+
+
+@admin.register(CrmEvent)
+class CrmEventAdmin(DecisionAdmin):
+    list_display = [
+        "event_id",
+        "type",
+        "account_id",
         "customer",
-        "status",
-        "front_content_type",
-        "back_content_type",
-        "submitted_at",
-        "reviewed_at",
-        "reviewed_by",
-        "rejection_reason",
-        "card_expires_on",
+        "state",
+        "attempts",
+        "received_at",
+        "processed_at",
     ]
+    list_filter = ["state", "type"]
+    search_fields = ["event_id", "account_id", "customer__name", "customer__user__email"]
+    list_select_related = ["customer__user"]
+    date_hierarchy = "received_at"
+    actions = ["replay"]
+    fields = readonly_fields = (
+        "event_id",
+        "type",
+        "account_id",
+        "customer",
+        "occurred_at",
+        "received_at",
+        "state",
+        "attempts",
+        "processed_at",
+        "outcome",
+        "error",
+        "pretty_payload",
+        "raw_body",
+    )
+
+    @admin.display(description="Payload")
+    def pretty_payload(self, event: CrmEvent) -> SafeString:
+        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, ensure_ascii=False))
+
+    @admin.action(description="Re-play the selected events", permissions=["change"])
+    def replay(self, request: HttpRequest, queryset: QuerySet[CrmEvent]) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = services.replay_crm_events(crm_event_ids=ids)
+        skipped = len(ids) - count
+        self.message_user(
+            request,
+            f"{count} event(s) queued again"
+            + (f"; {skipped} already processed left alone." if skipped else "."),
+            messages.SUCCESS if count else messages.WARNING,
+        )

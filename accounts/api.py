@@ -1,13 +1,16 @@
-"""Auth and profile endpoints, and the base view every customer endpoint builds on."""
+"""Auth and profile, the two identity gates, the CRM webhook, and the base customer view."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,10 +19,16 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
-from accounts.models import Customer, User
+from accounts.models import (
+    CrmEventState,
+    Customer,
+    EligibilityStatus,
+    User,
+    VerificationStatus,
+)
 from accounts.selectors import get_customer_for_user
-from portal.api_errors import ApplicationError
-from portal.serializers import ErrorSerializer
+from portal.api_errors import ApplicationError, error_body
+from portal.serializers import DateTimeField, ErrorSerializer
 
 
 class CustomerAPIView(APIView):
@@ -140,3 +149,211 @@ class MeView(APIView):
                 "language": customer.language if customer else settings.LANGUAGE_CODE,
             }
         )
+
+
+# --- The identity gates --------------------------------------------------------------------
+
+
+class BlankAsNullCharField(serializers.CharField):
+    """Text the customer may not have yet: an empty string is rendered as null."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
+        return str(value) if value else None
+
+
+class InternetEligibilityOutput(serializers.Serializer):
+    """`internetEligibility` of GET /api/me/status, and the answer of a new request."""
+
+    status = serializers.ChoiceField(choices=EligibilityStatus.values)
+    requestedAt = DateTimeField(source="requested_at", allow_null=True)
+    checkedAt = DateTimeField(source="checked_at", allow_null=True)
+    address = BlankAsNullCharField()
+    notes = BlankAsNullCharField()
+
+
+class ResidenceCardVerificationOutput(serializers.Serializer):
+    """`residenceCardVerification` of GET /api/me/status, and the answer of an upload."""
+
+    status = serializers.ChoiceField(choices=VerificationStatus.values)
+    submittedAt = DateTimeField(source="submitted_at", allow_null=True)
+    reviewedAt = DateTimeField(source="reviewed_at", allow_null=True)
+    rejectionReason = BlankAsNullCharField(source="rejection_reason")
+    cardExpiresOn = serializers.DateField(source="card_expires_on", allow_null=True)
+
+
+class InternetEligibilityInput(serializers.Serializer):
+    postalCode = serializers.CharField(
+        source="postal_code", max_length=16, help_text="NNN-NNNN or NNNNNNN"
+    )
+    address = serializers.CharField(max_length=300)
+
+
+class InternetEligibilityRequestView(CustomerAPIView):
+    @extend_schema(
+        request=InternetEligibilityInput,
+        responses={
+            202: InternetEligibilityOutput,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="`eligibility_check_pending`: one is being checked"
+            ),
+        },
+        summary="Ask whether internet is available at an address",
+    )
+    def post(self, request: Request) -> Response:
+        data = InternetEligibilityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        eligibility = services.request_internet_eligibility(
+            customer=self.customer, now=timezone.now(), **data.validated_data
+        )
+        return Response(InternetEligibilityOutput(eligibility).data, status=202)
+
+
+class ResidenceCardInput(serializers.Serializer):
+    front = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
+    back = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
+
+
+class ResidenceCardUploadView(CustomerAPIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ResidenceCardInput},
+        responses={
+            202: ResidenceCardVerificationOutput,
+            400: OpenApiResponse(
+                ErrorSerializer, description="A file is missing, empty, too large or not allowed"
+            ),
+            401: ErrorSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "`residence_card_review_pending` or `residence_card_already_verified`"
+                ),
+            ),
+        },
+        summary="Upload both sides of the residence card for verification",
+    )
+    def post(self, request: Request) -> Response:
+        data = ResidenceCardInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        verification = services.submit_residence_card(
+            customer=self.customer, now=timezone.now(), **data.validated_data
+        )
+        return Response(ResidenceCardVerificationOutput(verification).data, status=202)
+
+
+# --- The CRM (Salesforce) webhook ----------------------------------------------------------
+
+
+class SalesforceChangesInput(serializers.Serializer):
+    # null means "not changed", as Salesforce sends empty fields.
+    internetEligibilityStatus = serializers.ChoiceField(
+        choices=services.ELIGIBILITY_RESULTS, required=False, allow_null=True
+    )
+    internetEligibilityNotes = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=2000
+    )
+    residenceCardStatus = serializers.ChoiceField(
+        choices=services.VERIFICATION_RESULTS, required=False, allow_null=True
+    )
+    residenceCardRejectionReason = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=2000
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Part of the event's shape: a rejection the customer cannot read is incomplete.
+        rejected = attrs.get("residenceCardStatus") == VerificationStatus.REJECTED
+        if rejected and not (attrs.get("residenceCardRejectionReason") or "").strip():
+            raise serializers.ValidationError(
+                {"residenceCardRejectionReason": [_("A rejection needs its reason.")]}
+            )
+        return attrs
+
+
+class SalesforceEventInput(serializers.Serializer):
+    eventId = serializers.CharField(source="event_id", max_length=100)
+    type = serializers.ChoiceField(choices=services.CRM_EVENT_TYPES)
+    accountId = serializers.RegexField(r"^[A-Za-z0-9]{1,18}$", source="account_id")
+    occurredAt = serializers.DateTimeField(source="occurred_at")
+    changes = SalesforceChangesInput()
+
+
+class SalesforceEventAck(serializers.Serializer):
+    eventId = serializers.CharField(source="event_id")
+    state = serializers.ChoiceField(choices=CrmEventState.values)
+
+
+def _payload_too_large() -> Response:
+    message = _("The event is larger than %(limit)d bytes.") % {
+        "limit": settings.CRM_WEBHOOK_MAX_BODY_BYTES
+    }
+    return Response(error_body("payload_too_large", message), status=413)
+
+
+class SalesforceEventView(APIView):
+    """Account change events from Salesforce. The signature is the authentication."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=SalesforceEventInput,
+        parameters=[
+            OpenApiParameter(
+                "X-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="sha256=<hex HMAC-SHA256 of the raw body with the shared secret>",
+            )
+        ],
+        responses={
+            202: OpenApiResponse(SalesforceEventAck, description="Accepted and queued"),
+            200: OpenApiResponse(SalesforceEventAck, description="Already received: ignored"),
+            400: ErrorSerializer,
+            401: OpenApiResponse(ErrorSerializer, description="Missing or wrong signature"),
+            413: OpenApiResponse(ErrorSerializer, description="`payload_too_large`"),
+        },
+        auth=[],
+        summary="Receive a Salesforce Account change event",
+    )
+    def post(self, request: Request) -> Response:
+        # Size, then signature, then parsing: nothing unauthenticated is parsed.
+        limit = settings.CRM_WEBHOOK_MAX_BODY_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = limit + 1
+        if declared > limit:
+            return _payload_too_large()
+        body: bytes = request._request.body
+        if len(body) > limit:
+            return _payload_too_large()
+        services.verify_crm_signature(body=body, signature=request.headers.get("X-Signature"))
+
+        try:
+            text = body.decode("utf-8")
+            payload = json.loads(text)
+        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise ApplicationError(
+                "validation_error", _("The body is not valid UTF-8 JSON.")
+            ) from error
+        if not isinstance(payload, dict):
+            raise ApplicationError("validation_error", _("The body must be a JSON object."))
+        data = SalesforceEventInput(data=payload)
+        data.is_valid(raise_exception=True)
+        event, created = services.receive_crm_event(
+            event_id=data.validated_data["event_id"],
+            type=data.validated_data["type"],
+            account_id=data.validated_data["account_id"],
+            occurred_at=data.validated_data["occurred_at"],
+            payload=payload,
+            raw_body=text,
+            now=timezone.now(),
+        )
+        return Response(SalesforceEventAck(event).data, status=202 if created else 200)

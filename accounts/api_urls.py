@@ -6,4 +6,15 @@ urlpatterns = [
     path("auth/token", api.TokenObtainView.as_view(), name="api-token"),
     path("auth/token/refresh", api.TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me", api.MeView.as_view(), name="api-me"),
+    path(
+        "me/internet-eligibility",
+        api.InternetEligibilityRequestView.as_view(),
+        name="api-internet-eligibility",
+    ),
+    path("me/residence-card", api.ResidenceCardUploadView.as_view(), name="api-residence-card"),
+    path(
+        "integrations/salesforce/events",
+        api.SalesforceEventView.as_view(),
+        name="api-salesforce-events",
+    ),
 ]

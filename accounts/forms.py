@@ -1,3 +1,5 @@
+"""Forms of the login, language switch and identity gate pages."""
+
 from __future__ import annotations
 
 from django import forms
@@ -21,3 +23,81 @@ class LoginForm(forms.Form):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=Language.choices)
     next = forms.CharField(required=False)
+
+
+class InternetEligibilityForm(forms.Form):
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=16,
+        help_text=_("Seven digits, for example 150-0002."),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=300,
+        help_text=_("Prefecture, city, street and building, for example 1-2-3 Shibuya, Tokyo."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+
+
+# The browser's file picker offers these; the server decides by the file's content.
+CARD_FILE_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
+
+
+class ResidenceCardForm(forms.Form):
+    front = forms.FileField(
+        label=_("Front side"),
+        help_text=_("A photo or scan: JPEG, PNG or PDF, at most 10 MB."),
+        widget=forms.FileInput(attrs={"accept": CARD_FILE_ACCEPT}),
+    )
+    back = forms.FileField(
+        label=_("Back side"),
+        help_text=_("A photo or scan: JPEG, PNG or PDF, at most 10 MB."),
+        widget=forms.FileInput(attrs={"accept": CARD_FILE_ACCEPT}),
+    )
+
+
+# --- Support staff (admin) forms -----------------------------------------------------------
+
+
+class EligibilityResultForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Result",
+        choices=[("eligible", "Eligible"), ("ineligible", "Ineligible")],
+        widget=forms.RadioSelect,
+    )
+    notes = forms.CharField(
+        label="Notes for the customer",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown to the customer on their eligibility page.",
+    )
+
+
+class ResidenceCardReviewForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Decision",
+        choices=[("verified", "Verified"), ("rejected", "Rejected")],
+        widget=forms.RadioSelect,
+    )
+    card_expires_on = forms.DateField(
+        label="Card expiry date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Needed to verify: the date printed on the card.",
+    )
+    rejection_reason = forms.CharField(
+        label="Reason for the customer",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed to reject. The customer reads it, so say what to fix.",
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        status = cleaned.get("status")
+        if status == "verified" and not cleaned.get("card_expires_on"):
+            self.add_error("card_expires_on", "Enter the expiry date printed on the card.")
+        if status == "rejected" and not (cleaned.get("rejection_reason") or "").strip():
+            self.add_error("rejection_reason", "Tell the customer why the card was rejected.")
+        return cleaned

@@ -1,23 +1,29 @@
-"""Log in and out, and the language switch of the account header."""
+"""Log in and out, the language switch, and the eligibility and verification pages."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.forms import LanguageForm, LoginForm
-from accounts.selectors import get_customer_for_user
+from accounts.forms import InternetEligibilityForm, LanguageForm, LoginForm, ResidenceCardForm
+from accounts.models import EligibilityStatus, VerificationStatus
+from accounts.selectors import (
+    get_customer_for_user,
+    get_internet_eligibility,
+    get_residence_card_verification,
+)
 from portal.api_errors import ApplicationError
 
 
@@ -76,3 +82,103 @@ def language_view(request: HttpRequest) -> HttpResponse:
         services.set_language(customer=customer, language=form.cleaned_data["language"])
         translation.activate(customer.language)
     return HttpResponseRedirect(target)
+
+
+# Badge tones per status: presentation only, the statuses themselves come from the services.
+ELIGIBILITY_TONES = {
+    EligibilityStatus.NOT_REQUESTED: "neutral",
+    EligibilityStatus.PENDING: "info",
+    EligibilityStatus.ELIGIBLE: "success",
+    EligibilityStatus.INELIGIBLE: "warning",
+}
+VERIFICATION_TONES = {
+    VerificationStatus.NOT_SUBMITTED: "neutral",
+    VerificationStatus.PENDING: "info",
+    VerificationStatus.VERIFIED: "success",
+    VerificationStatus.REJECTED: "critical",
+}
+
+
+def _show_error(form: forms.Form, error: ApplicationError, field_names: dict[str, str]) -> None:
+    """Put a service's refusal on the form, next to the field it names when there is one."""
+    if not error.fields:
+        form.add_error(None, error.message)
+        return
+    for name, field_messages in error.fields.items():
+        field = field_names.get(name, name)
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def eligibility_view(request: HttpRequest) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    eligibility = get_internet_eligibility(customer=customer)
+    if request.method == "POST":
+        form = InternetEligibilityForm(request.POST)
+    else:
+        form = InternetEligibilityForm(
+            initial={"postal_code": eligibility.postal_code, "address": eligibility.address}
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_internet_eligibility(
+                customer=customer,
+                postal_code=form.cleaned_data["postal_code"],
+                address=form.cleaned_data["address"],
+                now=timezone.now(),
+            )
+        except ApplicationError as error:
+            _show_error(form, error, {"postalCode": "postal_code"})
+            eligibility = get_internet_eligibility(customer=customer)  # as the service saw it
+        else:
+            messages.success(
+                request, _("Thank you. We are checking your address and will let you know.")
+            )
+            return redirect("account-eligibility")
+    return render(
+        request,
+        "accounts/eligibility.html",
+        {
+            "eligibility": eligibility,
+            "tone": ELIGIBILITY_TONES[EligibilityStatus(eligibility.status)],
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verification_view(request: HttpRequest) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    verification = get_residence_card_verification(customer=customer)
+    if request.method == "POST":
+        form = ResidenceCardForm(request.POST, request.FILES)
+    else:
+        form = ResidenceCardForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_residence_card(
+                customer=customer,
+                front=form.cleaned_data["front"],
+                back=form.cleaned_data["back"],
+                now=timezone.now(),
+            )
+        except ApplicationError as error:
+            _show_error(form, error, {})
+            verification = get_residence_card_verification(customer=customer)
+        else:
+            messages.success(
+                request, _("Thank you. We are reviewing your residence card and will let you know.")
+            )
+            return redirect("account-verification")
+    return render(
+        request,
+        "accounts/verification.html",
+        {
+            "verification": verification,
+            "tone": VERIFICATION_TONES[VerificationStatus(verification.status)],
+            "form": form,
+        },
+    )

@@ -1,0 +1,39 @@
+"""Background work for accounts: applying CRM (Salesforce) events."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.utils import timezone
+
+from accounts import services
+
+logger = logging.getLogger(__name__)
+
+CRM_EVENT_MAX_RETRIES = 6
+
+
+def crm_event_retry_delay(retries: int) -> int:
+    """Seconds before the next attempt: 30 s doubling to at most an hour (about 30 min in all)."""
+    return int(min(30 * 2**retries, 3600))
+
+
+@shared_task(bind=True, max_retries=CRM_EVENT_MAX_RETRIES, acks_late=True)
+def process_crm_event_task(self: Task, crm_event_id: int) -> None:
+    try:
+        services.process_crm_event(crm_event_id=crm_event_id, now=timezone.now())
+    except Exception as error:
+        final = self.request.retries >= CRM_EVENT_MAX_RETRIES
+        services.record_crm_event_failure(
+            crm_event_id=crm_event_id,
+            error=f"{type(error).__name__}: {error}",
+            final=final,
+            now=timezone.now(),
+        )
+        if final:
+            # Kept as `failed` with its error: support re-plays it from the admin.
+            logger.exception("CRM event %s failed for good", crm_event_id)
+            return
+        countdown = crm_event_retry_delay(self.request.retries)
+        raise self.retry(exc=error, countdown=countdown) from error
