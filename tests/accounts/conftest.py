@@ -1,0 +1,32 @@
+"""Fixtures for the identity gates and the CRM webhook: private storage and the secret."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accounts.models import ResidenceCardVerification
+from accounts.storage import PrivateFileSystemStorage
+from tests.accounts.support import WEBHOOK_SECRET
+
+
+@pytest.fixture(autouse=True)
+def private_storage(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Residence card files go to a temporary private folder in every test here."""
+    root = tmp_path / "private-media"
+    settings.PRIVATE_MEDIA_ROOT = root
+    storage = PrivateFileSystemStorage(location=root)
+    for name in ("front_image", "back_image"):
+        monkeypatch.setattr(ResidenceCardVerification._meta.get_field(name), "storage", storage)
+    yield root
+
+
+@pytest.fixture(autouse=True)
+def webhook_secret(settings: Any) -> str:
+    settings.CRM_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return WEBHOOK_SECRET

@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import storages
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import CrmEvent, CrmEventState, EligibilityStatus, VerificationStatus
+from accounts.storage import PrivateFileSystemStorage
+from notifications.models import Notification
+from tests.accounts.support import JPEG, PDF, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def submitted(customer):
+    return services.submit_residence_card(
+        customer=customer,
+        front=upload("front.jpg", JPEG),
+        back=upload("back.pdf", PDF, "application/pdf"),
+        now=timezone.now(),
+    )
+
+
+def _image_url(verification, side):
+    return f"/admin/accounts/residencecardverification/{verification.pk}/image/{side}/"
+
+
+def _review_url(verification):
+    return f"/admin/accounts/residencecardverification/{verification.pk}/review/"
+
+
+# --- Residence card files: staff only ---
+
+
+def test_staff_see_both_sides_of_an_uploaded_card(staff_client, submitted):
+    front = staff_client.get(_image_url(submitted, "front"))
+    assert front.status_code == 200
+    assert front["Content-Type"] == "image/jpeg"
+    assert {"private", "no-store"} <= set(front["Cache-Control"].replace(" ", "").split(","))
+    assert b"".join(front.streaming_content) == JPEG
+    back = staff_client.get(_image_url(submitted, "back"))
+    assert back["Content-Type"] == "application/pdf"
+    assert b"".join(back.streaming_content) == PDF
+
+
+def test_an_anonymous_request_cannot_fetch_an_uploaded_card(client, submitted):
+    response = client.get(_image_url(submitted, "front"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_customer_cannot_fetch_even_their_own_card(browser_client, submitted):
+    response = browser_client.get(_image_url(submitted, "front"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_another_customer_cannot_fetch_a_card(client, other_customer, submitted):
+    client.force_login(other_customer.user)
+    assert client.get(_image_url(submitted, "back")).status_code == 302
+
+
+def test_the_files_have_no_public_url(client, submitted):
+    with pytest.raises(ValueError):
+        submitted.front_image.url  # noqa: B018
+    assert client.get(f"/media/{submitted.front_image.name}").status_code == 404
+    assert client.get(f"/static/{submitted.front_image.name}").status_code == 404
+
+
+def test_the_configured_private_storage_has_no_url_and_lives_outside_public_folders(settings):
+    storage = storages.create_storage(settings.STORAGES["private"])
+    assert isinstance(storage, PrivateFileSystemStorage)
+    location = str(storage.location)
+    assert not location.startswith(str(settings.MEDIA_ROOT))
+    assert not location.startswith(str(settings.STATIC_ROOT))
+    with pytest.raises(ValueError):
+        storage.url("residence-cards/1/abc")
+
+
+def test_a_side_that_was_never_uploaded_or_does_not_exist_is_a_404(staff_client, customer):
+    verification = customer.residence_card_verification
+    assert staff_client.get(_image_url(verification, "front")).status_code == 404
+    assert staff_client.get(_image_url(verification, "inside")).status_code == 404
+
+
+# --- Reviewing a residence card ---
+
+
+def test_the_review_page_shows_both_sides_through_the_staff_view(staff_client, submitted):
+    response = staff_client.get(_review_url(submitted))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'src="{_image_url(submitted, "front")}"' in html
+    assert f'href="{_image_url(submitted, "back")}"' in html  # the PDF side is a link
+
+
+def test_verifying_needs_the_card_expiry_date(staff_client, submitted):
+    response = staff_client.post(_review_url(submitted), {"status": "verified"})
+    assert response.status_code == 200
+    assert "card_expires_on" in response.context["form"].errors
+    submitted.refresh_from_db()
+    assert submitted.status == VerificationStatus.PENDING
+
+
+def test_staff_verify_a_card_through_the_service(staff_client, staff_user, submitted, customer):
+    expires = timezone.localdate() + timedelta(days=700)
+    response = staff_client.post(
+        _review_url(submitted), {"status": "verified", "card_expires_on": expires.isoformat()}
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == VerificationStatus.VERIFIED
+    assert submitted.card_expires_on == expires
+    assert submitted.reviewed_by == staff_user
+    assert (
+        Notification.objects.filter(user=customer.user, type="VERIFICATION_VERIFIED").count() == 1
+    )
+
+
+def test_an_expired_card_is_refused_on_the_form(staff_client, submitted):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = staff_client.post(
+        _review_url(submitted), {"status": "verified", "card_expires_on": yesterday.isoformat()}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["card_expires_on"] == [
+        "This card has expired, so it cannot be verified."
+    ]
+
+
+def test_staff_reject_a_card_with_a_reason(staff_client, submitted, customer):
+    assert staff_client.post(_review_url(submitted), {"status": "rejected"}).status_code == 200
+    response = staff_client.post(
+        _review_url(submitted), {"status": "rejected", "rejection_reason": "Too dark to read."}
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == VerificationStatus.REJECTED
+    assert submitted.rejection_reason == "Too dark to read."
+    notification = Notification.objects.get(user=customer.user, type="VERIFICATION_REJECTED")
+    assert "Too dark to read." in notification.message
+
+
+def test_customers_cannot_open_the_review_page(browser_client, submitted):
+    response = browser_client.post(_review_url(submitted), {"status": "rejected"})
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == VerificationStatus.PENDING
+
+
+def test_the_card_list_and_its_read_only_page_render(staff_client, submitted):
+    assert staff_client.get("/admin/accounts/residencecardverification/").status_code == 200
+    page = staff_client.get(f"/admin/accounts/residencecardverification/{submitted.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+
+
+# --- Eligibility result ---
+
+
+def test_staff_set_an_eligibility_result_with_notes(staff_client, customer):
+    services.request_internet_eligibility(
+        customer=customer, postal_code="150-0002", address="1-2-3 Shibuya", now=timezone.now()
+    )
+    eligibility = customer.internet_eligibility
+    url = f"/admin/accounts/interneteligibility/{eligibility.pk}/result/"
+    assert staff_client.get(url).status_code == 200
+    response = staff_client.post(url, {"status": "eligible", "notes": "Fiber in the building."})
+    assert response.status_code == 302
+    eligibility.refresh_from_db()
+    assert eligibility.status == EligibilityStatus.ELIGIBLE
+    assert eligibility.notes == "Fiber in the building."
+    assert Notification.objects.filter(user=customer.user, type="ELIGIBILITY_ELIGIBLE").exists()
+
+
+def test_an_eligibility_result_must_be_eligible_or_ineligible(staff_client, customer):
+    url = f"/admin/accounts/interneteligibility/{customer.internet_eligibility.pk}/result/"
+    response = staff_client.post(url, {"status": "pending"})
+    assert response.status_code == 200
+    assert "status" in response.context["form"].errors
+
+
+def test_customers_cannot_set_an_eligibility_result(browser_client, customer):
+    url = f"/admin/accounts/interneteligibility/{customer.internet_eligibility.pk}/result/"
+    assert browser_client.post(url, {"status": "eligible"}).status_code == 302
+    customer.internet_eligibility.refresh_from_db()
+    assert customer.internet_eligibility.status == EligibilityStatus.NOT_REQUESTED
+
+
+# --- The CRM event inbox ---
+
+
+def _stored_event(event_id, state, account_id="001NOBODY"):
+    return CrmEvent.objects.create(
+        event_id=event_id,
+        type="AccountChanged",
+        account_id=account_id,
+        occurred_at=timezone.now(),
+        payload={"changes": {"residenceCardStatus": "verified"}},
+        raw_body="{}",
+        received_at=timezone.now(),
+        state=state,
+        error="OperationalError: timeout" if state == "failed" else "",
+    )
+
+
+def test_staff_filter_events_by_state(staff_client):
+    _stored_event("evt-failed", CrmEventState.FAILED)
+    _stored_event("evt-done", CrmEventState.PROCESSED)
+    response = staff_client.get("/admin/accounts/crmevent/?state__exact=failed")
+    assert response.status_code == 200
+    assert b"evt-failed" in response.content
+    assert b"evt-done" not in response.content
+
+
+def test_an_event_page_shows_its_payload_and_error(staff_client):
+    event = _stored_event("evt-failed", CrmEventState.FAILED)
+    page = staff_client.get(f"/admin/accounts/crmevent/{event.pk}/change/")
+    assert page.status_code == 200
+    assert b"OperationalError: timeout" in page.content
+    assert b"residenceCardStatus" in page.content
+
+
+def test_the_replay_action_processes_failed_and_unmatched_events_again(
+    staff_client, customer, django_capture_on_commit_callbacks
+):
+    failed = _stored_event("evt-failed", CrmEventState.FAILED, customer.crm_account_id)
+    unmatched = _stored_event("evt-unmatched", CrmEventState.UNMATCHED)
+    done = _stored_event("evt-done", CrmEventState.PROCESSED)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/accounts/crmevent/",
+            {"action": "replay", "_selected_action": [failed.pk, unmatched.pk, done.pk]},
+        )
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    unmatched.refresh_from_db()
+    done.refresh_from_db()
+    assert failed.state == CrmEventState.PROCESSED
+    assert unmatched.state == CrmEventState.UNMATCHED  # still nobody with that account
+    assert unmatched.attempts == 1
+    assert done.attempts == 0
+    customer.residence_card_verification.refresh_from_db()
+    assert customer.residence_card_verification.status == VerificationStatus.VERIFIED
+
+
+def test_events_cannot_be_added_or_deleted_in_the_admin(staff_client):
+    event = _stored_event("evt-1", CrmEventState.PROCESSED)
+    assert staff_client.get("/admin/accounts/crmevent/add/").status_code == 403
+    assert staff_client.get(f"/admin/accounts/crmevent/{event.pk}/delete/").status_code == 403

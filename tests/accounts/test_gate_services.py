@@ -1,0 +1,330 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from accounts import services
+from accounts.models import EligibilityStatus, VerificationStatus
+from notifications.models import Notification
+from portal.api_errors import ApplicationError
+from tests.accounts.support import JPEG, PDF, PNG, upload
+from tests.factories import CustomerFactory, StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+
+
+def _request(customer, postal_code="150-0002", address="1-2-3 Shibuya, Tokyo"):
+    return services.request_internet_eligibility(
+        customer=customer, postal_code=postal_code, address=address, now=NOW
+    )
+
+
+def _notifications(customer, type):
+    return Notification.objects.filter(user=customer.user, type=type)
+
+
+# --- Internet eligibility ---
+
+
+FULL_WIDTH = "\uff11\uff15\uff10\uff0d\uff10\uff10\uff10\uff12"  # 150-0002 typed full width
+
+
+@pytest.mark.parametrize(
+    "typed", ["150-0002", "1500002", "〒150-0002", FULL_WIDTH, "150 0002", "150ー0002"]
+)
+def test_a_japanese_postal_code_is_stored_as_nnn_nnnn(customer, typed):
+    eligibility = _request(customer, postal_code=typed)
+    assert eligibility.postal_code == "150-0002"
+
+
+@pytest.mark.parametrize("typed", ["", "150-002", "15000021", "ABC-DEFG", "150-00O2"])
+def test_anything_but_seven_digits_is_refused_naming_the_postal_code(customer, typed):
+    with pytest.raises(ApplicationError) as refused:
+        _request(customer, postal_code=typed)
+    assert refused.value.code == "validation_error"
+    assert "postalCode" in refused.value.fields
+
+
+def test_a_blank_address_is_refused(customer):
+    with pytest.raises(ApplicationError) as refused:
+        _request(customer, address="   ")
+    assert refused.value.fields == {"address": ["Enter the address to check."]}
+
+
+def test_a_request_is_pending_from_now(customer):
+    eligibility = _request(customer, address="  1-2-3   Shibuya,  Tokyo ")
+    eligibility.refresh_from_db()
+    assert eligibility.status == EligibilityStatus.PENDING
+    assert eligibility.address == "1-2-3 Shibuya, Tokyo"
+    assert eligibility.requested_at == NOW
+    assert eligibility.checked_at is None
+
+
+def test_a_second_request_while_one_is_pending_is_refused(customer):
+    _request(customer)
+    with pytest.raises(ApplicationError) as refused:
+        _request(customer, address="Another street 4")
+    assert refused.value.code == "eligibility_check_pending"
+    assert refused.value.status_code == 409
+    customer.internet_eligibility.refresh_from_db()
+    assert customer.internet_eligibility.address == "1-2-3 Shibuya, Tokyo"
+
+
+def test_after_an_answer_another_address_can_be_checked(customer):
+    _request(customer)
+    services.record_eligibility_result(
+        customer=customer, status="ineligible", notes="No fiber in the building.", now=NOW
+    )
+    eligibility = _request(customer, address="4-5-6 Meguro, Tokyo")
+    assert eligibility.status == EligibilityStatus.PENDING
+    assert eligibility.notes == ""
+    assert eligibility.checked_at is None
+
+
+def test_a_result_sets_status_time_and_notes_and_tells_the_customer(customer):
+    _request(customer)
+    later = NOW + timedelta(days=1)
+    eligibility = services.record_eligibility_result(
+        customer=customer, status="eligible", notes=" Fiber reaches the building. ", now=later
+    )
+    eligibility.refresh_from_db()
+    assert eligibility.status == EligibilityStatus.ELIGIBLE
+    assert eligibility.checked_at == later
+    assert eligibility.notes == "Fiber reaches the building."
+    notification = _notifications(customer, "ELIGIBILITY_ELIGIBLE").get()
+    assert notification.source_id == customer.crm_account_id
+    assert "1-2-3 Shibuya, Tokyo" in notification.message
+
+
+def test_an_ineligible_result_sends_the_ineligible_notification(customer):
+    _request(customer)
+    services.record_eligibility_result(customer=customer, status="ineligible", now=NOW)
+    assert _notifications(customer, "ELIGIBILITY_INELIGIBLE").count() == 1
+    assert not _notifications(customer, "ELIGIBILITY_ELIGIBLE").exists()
+
+
+def test_setting_the_status_it_already_has_notifies_nobody(customer):
+    services.record_eligibility_result(customer=customer, status="eligible", notes="a", now=NOW)
+    later = NOW + timedelta(days=3)  # outside the dedupe window: only the rule can hold
+    eligibility = services.record_eligibility_result(
+        customer=customer, status="eligible", notes="Updated notes.", now=later
+    )
+    assert _notifications(customer, "ELIGIBILITY_ELIGIBLE").count() == 1
+    eligibility.refresh_from_db()
+    assert eligibility.notes == "Updated notes."
+    assert eligibility.checked_at == NOW
+
+
+def test_a_result_without_notes_keeps_the_notes_when_nothing_changes(customer):
+    services.record_eligibility_result(customer=customer, status="eligible", notes="kept", now=NOW)
+    eligibility = services.record_eligibility_result(customer=customer, status="eligible", now=NOW)
+    assert eligibility.notes == "kept"
+
+
+def test_a_result_for_a_customer_without_a_salesforce_account_uses_a_portal_source_id():
+    customer = CustomerFactory(crm_account_id=None)
+    services.record_eligibility_result(customer=customer, status="eligible", now=NOW)
+    notification = _notifications(customer, "ELIGIBILITY_ELIGIBLE").get()
+    assert notification.source_id == f"customer:{customer.pk}"
+    assert "your address" in notification.message
+
+
+@pytest.mark.parametrize("status", ["pending", "not_requested", "maybe"])
+def test_only_eligible_or_ineligible_is_a_result(customer, status):
+    with pytest.raises(ApplicationError) as refused:
+        services.record_eligibility_result(customer=customer, status=status, now=NOW)
+    assert refused.value.code == "validation_error"
+
+
+def test_a_customer_without_gate_rows_gets_them_on_first_use():
+    customer = CustomerFactory()
+    customer.internet_eligibility.delete()
+    customer.refresh_from_db()
+    assert _request(customer).status == EligibilityStatus.PENDING
+
+
+# --- Residence card ---
+
+
+def _submit(customer, front=None, back=None):
+    return services.submit_residence_card(
+        customer=customer,
+        front=front or upload("front.jpg", JPEG),
+        back=back or upload("back.png", PNG, "image/png"),
+        now=NOW,
+    )
+
+
+def test_a_submitted_card_is_pending_and_stored_privately(customer, private_storage):
+    verification = _submit(customer, back=upload("back.pdf", PDF, "application/pdf"))
+    verification.refresh_from_db()
+    assert verification.status == VerificationStatus.PENDING
+    assert verification.submitted_at == NOW
+    assert verification.front_content_type == "image/jpeg"
+    assert verification.back_content_type == "application/pdf"
+    front_path = private_storage / verification.front_image.name
+    assert front_path.read_bytes() == JPEG
+    # The customer's file name never reaches the disk.
+    assert "front.jpg" not in verification.front_image.name
+    with pytest.raises(ValueError):
+        verification.front_image.url  # noqa: B018  (private storage has no URL)
+
+
+def test_the_file_type_comes_from_the_content_not_the_name_or_declared_type(customer):
+    verification = _submit(customer, front=upload("scan.txt", PNG, "text/plain"))
+    assert verification.front_content_type == "image/png"
+
+
+def test_a_text_file_renamed_to_jpg_is_refused_naming_the_field(customer):
+    with pytest.raises(ApplicationError) as refused:
+        _submit(customer, front=upload("card.jpg", b"just some text, not a photo"))
+    assert refused.value.code == "validation_error"
+    assert refused.value.fields == {"front": ["Upload a JPEG, PNG or PDF file."]}
+
+
+def test_an_empty_file_is_refused(customer):
+    with pytest.raises(ApplicationError) as refused:
+        _submit(customer, back=upload("back.jpg", b""))
+    assert list(refused.value.fields) == ["back"]
+
+
+def test_a_file_over_10_mb_is_refused(customer):
+    too_large = JPEG + b"\x00" * (services.RESIDENCE_CARD_MAX_BYTES - len(JPEG) + 1)
+    with pytest.raises(ApplicationError) as refused:
+        _submit(customer, front=upload("front.jpg", too_large))
+    assert refused.value.fields == {
+        "front": ["The file is larger than 10 MB. Choose a smaller photo or scan."]
+    }
+
+
+def test_a_file_of_exactly_10_mb_is_accepted(customer):
+    largest = JPEG + b"\x00" * (services.RESIDENCE_CARD_MAX_BYTES - len(JPEG))
+    assert _submit(customer, front=upload("front.jpg", largest)).status == "pending"
+
+
+def test_both_bad_sides_are_named_at_once(customer):
+    with pytest.raises(ApplicationError) as refused:
+        _submit(customer, front=upload("a.jpg", b"GIF89a..."), back=upload("b.jpg", b""))
+    assert set(refused.value.fields) == {"front", "back"}
+
+
+def test_a_card_in_review_cannot_be_sent_again(customer, private_storage):
+    _submit(customer)
+    with pytest.raises(ApplicationError) as refused:
+        _submit(customer)
+    assert refused.value.code == "residence_card_review_pending"
+    # The refused upload left no file behind.
+    assert len(list((private_storage / "residence-cards").rglob("*"))) == 3  # folder + 2 files
+
+
+def test_a_verified_card_cannot_be_replaced(customer):
+    services.review_residence_card(
+        customer=customer, status="verified", reviewer=None, card_expires_on=None, now=NOW
+    )
+    with pytest.raises(ApplicationError) as refused:
+        _submit(customer)
+    assert refused.value.code == "residence_card_already_verified"
+
+
+def test_sending_again_after_a_rejection_replaces_the_old_files(
+    customer, private_storage, django_capture_on_commit_callbacks
+):
+    first = _submit(customer)
+    old = [private_storage / first.front_image.name, private_storage / first.back_image.name]
+    services.review_residence_card(
+        customer=customer, status="rejected", reviewer=None, rejection_reason="Blurry.", now=NOW
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _submit(customer)
+    assert second.status == VerificationStatus.PENDING
+    assert second.rejection_reason == ""
+    assert second.reviewed_at is None
+    assert not any(path.exists() for path in old)
+    assert (private_storage / second.front_image.name).exists()
+
+
+def test_verifying_records_reviewer_and_expiry_and_tells_the_customer(customer):
+    _submit(customer)
+    reviewer = StaffUserFactory()
+    expires = date(2029, 3, 31)
+    verification = services.review_residence_card(
+        customer=customer,
+        status="verified",
+        reviewer=reviewer,
+        card_expires_on=expires,
+        now=NOW,
+    )
+    verification.refresh_from_db()
+    assert verification.status == VerificationStatus.VERIFIED
+    assert verification.reviewed_by == reviewer
+    assert verification.reviewed_at == NOW
+    assert verification.card_expires_on == expires
+    notification = _notifications(customer, "VERIFICATION_VERIFIED").get()
+    assert notification.source_id == customer.crm_account_id
+
+
+def test_rejecting_needs_a_reason_which_the_customer_reads(customer):
+    _submit(customer)
+    with pytest.raises(ApplicationError) as refused:
+        services.review_residence_card(
+            customer=customer, status="rejected", reviewer=None, rejection_reason=" ", now=NOW
+        )
+    assert "rejectionReason" in refused.value.fields
+    services.review_residence_card(
+        customer=customer,
+        status="rejected",
+        reviewer=None,
+        rejection_reason="The back side is unreadable.",
+        now=NOW,
+    )
+    notification = _notifications(customer, "VERIFICATION_REJECTED").get()
+    assert "The back side is unreadable." in notification.message
+
+
+def test_an_expired_card_cannot_be_verified(customer):
+    with pytest.raises(ApplicationError) as refused:
+        services.review_residence_card(
+            customer=customer,
+            status="verified",
+            reviewer=None,
+            card_expires_on=date(2026, 11, 23),
+            now=NOW,
+        )
+    assert "cardExpiresOn" in refused.value.fields
+
+
+def test_reviewing_to_the_same_status_notifies_nobody_and_updates_the_reason(customer):
+    services.review_residence_card(
+        customer=customer, status="rejected", reviewer=None, rejection_reason="Blurry.", now=NOW
+    )
+    verification = services.review_residence_card(
+        customer=customer,
+        status="rejected",
+        reviewer=None,
+        rejection_reason="The photo is blurry.",
+        now=NOW + timedelta(days=2),
+    )
+    assert _notifications(customer, "VERIFICATION_REJECTED").count() == 1
+    verification.refresh_from_db()
+    assert verification.rejection_reason == "The photo is blurry."
+    assert verification.reviewed_at == NOW
+
+
+def test_verifying_clears_an_earlier_rejection_reason(customer):
+    services.review_residence_card(
+        customer=customer, status="rejected", reviewer=None, rejection_reason="Blurry.", now=NOW
+    )
+    verification = services.review_residence_card(
+        customer=customer, status="verified", reviewer=None, now=NOW
+    )
+    assert verification.rejection_reason == ""
+    assert _notifications(customer, "VERIFICATION_VERIFIED").count() == 1
+
+
+@pytest.mark.parametrize("status", ["pending", "not_submitted", "ok"])
+def test_only_verified_or_rejected_is_a_review(customer, status):
+    with pytest.raises(ApplicationError):
+        services.review_residence_card(customer=customer, status=status, reviewer=None, now=NOW)
