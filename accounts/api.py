@@ -331,7 +331,7 @@ class SalesforceEventView(APIView):
             declared = limit + 1
         if declared > limit:
             return _payload_too_large()
-        body: bytes = request._request.body
+        body: bytes = request.body
         if len(body) > limit:
             return _payload_too_large()
         services.verify_crm_signature(body=body, signature=request.headers.get("X-Signature"))

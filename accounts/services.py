@@ -153,7 +153,7 @@ def request_internet_eligibility(
         raise ApplicationError("validation_error", message, fields={"address": [message]})
     max_length = InternetEligibility._meta.get_field("address").max_length or 300
     if len(address) > max_length:
-        message = _("Keep the address under %(count)d characters.") % {"count": max_length}
+        message = _("Keep the address to %(count)d characters or fewer.") % {"count": max_length}
         raise ApplicationError("validation_error", message, fields={"address": [message]})
 
     eligibility = _locked_eligibility(customer)
