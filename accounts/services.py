@@ -35,6 +35,7 @@ from accounts.models import (
 )
 from accounts.validators import normalize_postal_code
 from notifications.services import notify
+from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -432,9 +433,9 @@ def receive_crm_event(
             },
         )
         if created:
-            # robust: the event is stored either way; a broker outage must not turn the
-            # acknowledgement into a 500. Stuck events show as `received` in the admin.
-            transaction.on_commit(partial(process_crm_event_task.delay, event.pk), robust=True)
+            # Through the outbox: a broker outage neither fails the acknowledgement nor
+            # loses the processing.
+            enqueue_on_commit(process_crm_event_task, event.pk)
     return event, created
 
 
@@ -541,5 +542,5 @@ def replay_crm_events(*, crm_event_ids: Iterable[int]) -> int:
             state=CrmEventState.RECEIVED, error="", outcome="", processed_at=None
         )
         for pk in ids:
-            transaction.on_commit(partial(process_crm_event_task.delay, pk))
+            enqueue_on_commit(process_crm_event_task, pk)
     return len(ids)
