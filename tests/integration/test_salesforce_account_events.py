@@ -6,10 +6,12 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import CrmEvent, CrmEventState, Customer, VerificationStatus
 from dashboard.demo import REJECTED, load_demo_data
+from dashboard.services import build_me_status
 from notifications.models import Notification
 from tests.accounts.support import WEBHOOK_SECRET, event_body, post_event
 
@@ -22,7 +24,13 @@ def rejected_persona(settings) -> Customer:
     load_demo_data()
     customer = Customer.objects.get(crm_account_id=REJECTED.crm_account_id)
     assert customer.residence_card_verification.status == VerificationStatus.REJECTED
+    assert "idv_rejected" in _task_ids(customer)
     return customer
+
+
+def _task_ids(customer: Customer) -> list[str]:
+    customer = Customer.objects.get(pk=customer.pk)  # fresh gates, as a new request reads them
+    return [task.id for task in build_me_status(customer=customer, now=timezone.now()).tasks]
 
 
 def _verified_event(event_id: str) -> bytes:
@@ -43,6 +51,9 @@ def _assert_verified_once(customer: Customer, event_id: str) -> None:
     event = CrmEvent.objects.get(event_id=event_id)
     assert event.state == CrmEventState.PROCESSED
     assert event.attempts == 1
+    tasks = _task_ids(customer)
+    assert "idv_rejected" not in tasks
+    assert "eligibility_pending" in tasks  # the rest of the persona is untouched
 
 
 @pytest.mark.django_db
