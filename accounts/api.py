@@ -164,8 +164,8 @@ class BlankAsNullCharField(serializers.CharField):
         return str(value) if value else None
 
 
-class InternetEligibilityOutput(serializers.Serializer):
-    """`internetEligibility` of GET /api/me/status, and the answer of a new request."""
+class EligibilityRequestOutput(serializers.Serializer):
+    """The eligibility after a request: the object `internetEligibility` of GET /api/me/status."""
 
     status = serializers.ChoiceField(choices=EligibilityStatus.values)
     requestedAt = DateTimeField(source="requested_at", allow_null=True)
@@ -174,8 +174,8 @@ class InternetEligibilityOutput(serializers.Serializer):
     notes = BlankAsNullCharField()
 
 
-class ResidenceCardVerificationOutput(serializers.Serializer):
-    """`residenceCardVerification` of GET /api/me/status, and the answer of an upload."""
+class ResidenceCardUploadOutput(serializers.Serializer):
+    """The verification after an upload: `residenceCardVerification` of GET /api/me/status."""
 
     status = serializers.ChoiceField(choices=VerificationStatus.values)
     submittedAt = DateTimeField(source="submitted_at", allow_null=True)
@@ -195,7 +195,7 @@ class InternetEligibilityRequestView(CustomerAPIView):
     @extend_schema(
         request=InternetEligibilityInput,
         responses={
-            202: InternetEligibilityOutput,
+            202: EligibilityRequestOutput,
             400: ErrorSerializer,
             401: ErrorSerializer,
             409: OpenApiResponse(
@@ -210,7 +210,7 @@ class InternetEligibilityRequestView(CustomerAPIView):
         eligibility = services.request_internet_eligibility(
             customer=self.customer, now=timezone.now(), **data.validated_data
         )
-        return Response(InternetEligibilityOutput(eligibility).data, status=202)
+        return Response(EligibilityRequestOutput(eligibility).data, status=202)
 
 
 class ResidenceCardInput(serializers.Serializer):
@@ -224,7 +224,7 @@ class ResidenceCardUploadView(CustomerAPIView):
     @extend_schema(
         request={"multipart/form-data": ResidenceCardInput},
         responses={
-            202: ResidenceCardVerificationOutput,
+            202: ResidenceCardUploadOutput,
             400: OpenApiResponse(
                 ErrorSerializer, description="A file is missing, empty, too large or not allowed"
             ),
@@ -244,7 +244,7 @@ class ResidenceCardUploadView(CustomerAPIView):
         verification = services.submit_residence_card(
             customer=self.customer, now=timezone.now(), **data.validated_data
         )
-        return Response(ResidenceCardVerificationOutput(verification).data, status=202)
+        return Response(ResidenceCardUploadOutput(verification).data, status=202)
 
 
 # --- The CRM (Salesforce) webhook ----------------------------------------------------------

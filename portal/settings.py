@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # The gate statuses appear in several responses: one named enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "EligibilityStatusEnum": "accounts.models.EligibilityStatus.values",
+        "VerificationStatusEnum": "accounts.models.VerificationStatus.values",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------
