@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
@@ -30,6 +31,16 @@ class Plan(models.Model):
         ordering = ["kind", "position", "monthly_price", "code"]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: catalog content is translated in the table."""
+        return self.name_in(get_language())
+
+    def name_in(self, language: str | None) -> str:
+        if language and language.startswith("ja") and self.name_ja:
+            return self.name_ja
         return self.name
 
 
@@ -74,6 +85,16 @@ class CancellationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class CancellationReason(models.TextChoices):
+    MOVING = "moving", _("I am moving house")
+    SWITCHING_PROVIDER = "switching_provider", _("I am switching to another provider")
+    TOO_EXPENSIVE = "too_expensive", _("It costs too much")
+    NOT_USING = "not_using", _("I no longer use it")
+    SERVICE_QUALITY = "service_quality", _("I am unhappy with the speed or reliability")
+    LEAVING_JAPAN = "leaving_japan", _("I am leaving Japan")
+    OTHER = "other", _("Another reason")
+
+
 class CancellationRequest(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="cancellation_requests"
@@ -82,7 +103,7 @@ class CancellationRequest(models.Model):
         Subscription, on_delete=models.CASCADE, related_name="cancellation_requests"
     )
     effective_on = models.DateField()
-    reason = models.CharField(max_length=32)
+    reason = models.CharField(max_length=32, choices=CancellationReason.choices)
     comments = models.TextField(blank=True, max_length=1000)
     status = models.CharField(
         max_length=16, choices=CancellationStatus.choices, default=CancellationStatus.SCHEDULED

@@ -1,5 +1,11 @@
 """Page routes under /account/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from subscriptions import views
+
+urlpatterns = [
+    path("services", views.service_list, name="services"),
+    path("services/<int:subscription_id>", views.service_detail, name="service"),
+    path("services/<int:subscription_id>/cancel", views.cancel_service, name="service-cancel"),
+]

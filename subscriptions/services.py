@@ -1,0 +1,290 @@
+"""Cancelling a service: offered dates, the request and its notification, completion, withdrawal."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Customer
+from notifications.models import Notification
+from notifications.services import notify
+from portal.api_errors import ApplicationError
+from subscriptions import tasks
+from subscriptions.models import (
+    CancellationReason,
+    CancellationRequest,
+    CancellationStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# Month ends are Tokyo month ends, whatever the server's clock says.
+SERVICE_TIMEZONE = ZoneInfo("Asia/Tokyo")
+# Requests made up to this day of the month can still end the service this month; later
+# ones are too late for this month's network and billing run.
+LAST_DAY_FOR_THIS_MONTH_END = 25
+OFFERED_DATE_COUNT = 3
+COMMENTS_MAX_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class CancellationOptions:
+    effective_dates: list[date]
+    # (code, label) with the label in the active language.
+    reasons: list[tuple[str, str]]
+
+
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def service_today(*, now: datetime) -> date:
+    """The calendar day in Tokyo at `now`: the day every cancellation rule counts in."""
+    return timezone.localtime(now, SERVICE_TIMEZONE).date()
+
+
+def offered_effective_dates(*, now: datetime) -> list[date]:
+    """The month ends a customer may choose as the last day of service, earliest first."""
+    today = service_today(now=now)
+    year, month = today.year, today.month
+    if today.day > LAST_DAY_FOR_THIS_MONTH_END:
+        year, month = _next_month(year, month)
+    dates = []
+    for _index in range(OFFERED_DATE_COUNT):
+        dates.append(_month_end(year, month))
+        year, month = _next_month(year, month)
+    return dates
+
+
+def cancellation_options(*, now: datetime) -> CancellationOptions:
+    return CancellationOptions(
+        effective_dates=offered_effective_dates(now=now),
+        reasons=[(str(code), str(label)) for code, label in CancellationReason.choices],
+    )
+
+
+def ensure_cancellable(*, subscription: Subscription) -> None:
+    """Raise the 409 that explains why this subscription cannot be cancelled now, if any."""
+    if subscription.status == SubscriptionStatus.CANCELLATION_SCHEDULED:
+        raise _already_scheduled()
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        raise ApplicationError("subscription_cancelled", _("This service has already ended."))
+    if subscription.status == SubscriptionStatus.SUSPENDED:
+        raise ApplicationError(
+            "subscription_suspended",
+            _("This service is suspended. Please contact support to cancel it."),
+        )
+
+
+def can_request_cancellation(*, subscription: Subscription) -> bool:
+    try:
+        ensure_cancellable(subscription=subscription)
+    except ApplicationError:
+        return False
+    return True
+
+
+def _already_scheduled() -> ApplicationError:
+    return ApplicationError(
+        "cancellation_already_scheduled",
+        _("A cancellation is already scheduled for this service."),
+    )
+
+
+def _invalid_fields(
+    *, effective_on: date, reason: str, comments: str, now: datetime
+) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    if effective_on not in offered_effective_dates(now=now):
+        fields["effectiveOn"] = [_("Choose one of the offered dates.")]
+    if reason not in CancellationReason.values:
+        fields["reason"] = [_("Choose one of the listed reasons.")]
+    if len(comments) > COMMENTS_MAX_LENGTH:
+        fields["comments"] = [
+            _("Keep your comments to %(max)d characters or fewer.") % {"max": COMMENTS_MAX_LENGTH}
+        ]
+    return fields
+
+
+def request_cancellation(
+    *,
+    customer: Customer,
+    subscription_id: int,
+    effective_on: date,
+    reason: str,
+    comments: str = "",
+    now: datetime | None = None,
+) -> CancellationRequest:
+    """Schedule the end of one of the customer's services on an offered month end.
+
+    Submitting twice (a double click, a retried request) schedules one cancellation: the
+    second call is refused with `cancellation_already_scheduled`.
+    """
+    now = now or timezone.now()
+    comments = comments.strip()
+    with transaction.atomic():
+        # Locking the subscription first serialises two submits of the same form; the
+        # partial unique constraint is what finally guarantees one scheduled request.
+        subscription = (
+            Subscription.objects.select_for_update()
+            .filter(customer=customer, pk=subscription_id)
+            .first()
+        )
+        if subscription is None:
+            raise Http404("No such subscription for this customer.")
+        fields = _invalid_fields(
+            effective_on=effective_on, reason=reason, comments=comments, now=now
+        )
+        if fields:
+            raise ApplicationError("validation_error", _("Some fields need attention."), fields)
+        ensure_cancellable(subscription=subscription)
+        try:
+            with transaction.atomic():
+                cancellation = CancellationRequest.objects.create(
+                    customer=customer,
+                    subscription=subscription,
+                    effective_on=effective_on,
+                    reason=reason,
+                    comments=comments,
+                    requested_at=now,
+                )
+        except IntegrityError as error:
+            raise _already_scheduled() from error
+        subscription.status = SubscriptionStatus.CANCELLATION_SCHEDULED
+        subscription.save(update_fields=["status"])
+        transaction.on_commit(
+            lambda: tasks.send_cancellation_scheduled_notification.delay(cancellation.pk)
+        )
+    return cancellation
+
+
+def notify_cancellation_scheduled(*, cancellation_request_id: int) -> Notification | None:
+    """Tell the customer their cancellation is scheduled; safe to run again (notify dedupes)."""
+    cancellation = (
+        CancellationRequest.objects.select_related("subscription__plan", "customer__user")
+        .filter(pk=cancellation_request_id)
+        .first()
+    )
+    if cancellation is None or cancellation.status != CancellationStatus.SCHEDULED:
+        # Withdrawn (or gone) before the task ran: there is nothing left to announce.
+        return None
+    customer = cancellation.customer
+    with translation.override(customer.language):
+        effective_on = formats.date_format(cancellation.effective_on, "DATE_FORMAT")
+    return notify(
+        user=customer.user,
+        type="CANCELLATION_SCHEDULED",
+        source_id=cancellation.pk,
+        context={
+            "plan_name": cancellation.subscription.plan.name_in(customer.language),
+            "effective_on": effective_on,
+            "subscription_id": cancellation.subscription_id,
+        },
+    )
+
+
+def _lock_cancellation(cancellation_request_id: int) -> CancellationRequest | None:
+    """Lock a request and its subscription, the subscription first as request_cancellation
+    does, so two use cases never wait for each other's rows in opposite order."""
+    subscription_id = (
+        CancellationRequest.objects.filter(pk=cancellation_request_id)
+        .values_list("subscription_id", flat=True)
+        .first()
+    )
+    if subscription_id is None:
+        return None
+    subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
+    cancellation = CancellationRequest.objects.select_for_update().get(pk=cancellation_request_id)
+    cancellation.subscription = subscription
+    return cancellation
+
+
+def service_end(*, effective_on: date) -> datetime:
+    """The moment a service with this last day stops: midnight at the end of it, in Tokyo."""
+    return datetime.combine(effective_on + timedelta(days=1), time.min, tzinfo=SERVICE_TIMEZONE)
+
+
+def complete_cancellation(*, cancellation_request_id: int, now: datetime | None = None) -> bool:
+    """End the service of a scheduled request whose last day has passed; False if nothing to do."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cancellation = _lock_cancellation(cancellation_request_id)
+        if (
+            cancellation is None
+            or cancellation.status != CancellationStatus.SCHEDULED
+            or cancellation.effective_on >= service_today(now=now)
+        ):
+            return False
+        cancellation.status = CancellationStatus.COMPLETED
+        cancellation.completed_at = now
+        cancellation.save(update_fields=["status", "completed_at"])
+        subscription = cancellation.subscription
+        subscription.status = SubscriptionStatus.CANCELLED
+        subscription.cancelled_at = service_end(effective_on=cancellation.effective_on)
+        subscription.save(update_fields=["status", "cancelled_at"])
+    return True
+
+
+def complete_due_cancellations(*, now: datetime | None = None) -> int:
+    """Complete every scheduled cancellation whose last day has passed in Tokyo.
+
+    One transaction per request, so one bad row never holds back the others and a run
+    that stops half-way is finished by the next. Returns how many were completed.
+    """
+    now = now or timezone.now()
+    due_ids = list(
+        CancellationRequest.objects.filter(
+            status=CancellationStatus.SCHEDULED, effective_on__lt=service_today(now=now)
+        )
+        .order_by("effective_on", "id")
+        .values_list("id", flat=True)
+    )
+    completed = sum(
+        complete_cancellation(cancellation_request_id=request_id, now=now) for request_id in due_ids
+    )
+    if completed:
+        logger.info("Completed %d due cancellations", completed)
+    return completed
+
+
+def withdraw_cancellation(
+    *, cancellation_request_id: int, now: datetime | None = None
+) -> CancellationRequest:
+    """Support staff take back a scheduled cancellation: the service stays active.
+
+    Withdrawing twice is harmless; a completed cancellation cannot be withdrawn.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        cancellation = _lock_cancellation(cancellation_request_id)
+        if cancellation is None:
+            raise ApplicationError("not_found", _("Not found."))
+        if cancellation.status == CancellationStatus.WITHDRAWN:
+            return cancellation
+        if cancellation.status == CancellationStatus.COMPLETED:
+            raise ApplicationError(
+                "cancellation_already_completed",
+                _("The service has already ended, so its cancellation cannot be withdrawn."),
+            )
+        cancellation.status = CancellationStatus.WITHDRAWN
+        cancellation.withdrawn_at = now
+        cancellation.save(update_fields=["status", "withdrawn_at"])
+        subscription = cancellation.subscription
+        if subscription.status == SubscriptionStatus.CANCELLATION_SCHEDULED:
+            subscription.status = SubscriptionStatus.ACTIVE
+            subscription.save(update_fields=["status"])
+    return cancellation
