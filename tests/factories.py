@@ -160,3 +160,11 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     source_id = factory.Sequence(lambda n: f"announcement-{n}")
     created_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda n: n.created_at + timedelta(days=30))
+
+
+class InternetSubscriptionFactory(SubscriptionFactory):
+    plan = factory.SubFactory(PlanFactory, kind="internet", monthly_price=Decimal("5280.00"))
+    msisdn = ""
+    iccid = ""
+    line_id = factory.Sequence(lambda n: f"FLT-T{n:08d}")
+    installation_address = "1-2-3 Shibuya, Shibuya-ku, Tokyo 150-0002"
