@@ -95,7 +95,7 @@ class SubscriptionPageOutput(serializers.Serializer):
 
 
 class ReasonOutput(serializers.Serializer):
-    code = serializers.ChoiceField(choices=CancellationReason.choices)
+    code = serializers.CharField(help_text="The value to send as `reason`")
     # A declared field, not Field.label: the serializer metaclass takes it out of the class.
     label = serializers.CharField()  # type: ignore[assignment]
 
@@ -132,6 +132,8 @@ _NOT_FOUND = {401: ErrorSerializer, 404: ErrorSerializer}
 
 
 class SubscriptionListView(CustomerAPIView):
+    """Every service of the customer, whatever its status, with its current cancellation."""
+
     @extend_schema(
         parameters=[
             OpenApiParameter("limit", int, description="1 to 100, default 20"),
@@ -139,6 +141,7 @@ class SubscriptionListView(CustomerAPIView):
         ],
         responses={200: SubscriptionPageOutput, 400: ErrorSerializer, 401: ErrorSerializer},
         summary="The customer's services, newest first",
+        operation_id="subscriptions_list",
     )
     def get(self, request: Request) -> Response:
         page = paginate(
@@ -156,7 +159,13 @@ class SubscriptionListView(CustomerAPIView):
 
 
 class SubscriptionDetailView(CustomerAPIView):
-    @extend_schema(responses={200: SubscriptionOutput, **_NOT_FOUND}, summary="One service")
+    """One service: plan, status, identifiers and its current cancellation."""
+
+    @extend_schema(
+        responses={200: SubscriptionOutput, **_NOT_FOUND},
+        summary="One service",
+        operation_id="subscriptions_retrieve",
+    )
     def get(self, request: Request, subscription_id: int) -> Response:
         subscription = selectors.get_subscription_for_customer(
             customer=self.customer, subscription_id=subscription_id
@@ -165,9 +174,13 @@ class SubscriptionDetailView(CustomerAPIView):
 
 
 class CancellationOptionsView(CustomerAPIView):
+    """Three month ends (this month's while it is on or before the 25th in Tokyo, else from
+    next month's) and the reasons, with labels in the customer's language."""
+
     @extend_schema(
         responses={200: CancellationOptionsOutput, **_NOT_FOUND},
         summary="The dates and reasons a cancellation of this service may use",
+        operation_id="subscriptions_cancellation_options",
     )
     def get(self, request: Request, subscription_id: int) -> Response:
         selectors.get_subscription_for_customer(
@@ -183,6 +196,8 @@ class CancellationOptionsView(CustomerAPIView):
 
 
 class CancellationCreateView(CustomerAPIView):
+    """Schedule the end of a service on one of the offered dates."""
+
     @extend_schema(
         request=CancellationInput,
         responses={
@@ -192,6 +207,7 @@ class CancellationCreateView(CustomerAPIView):
             **_NOT_FOUND,
         },
         summary="Schedule the cancellation of a service",
+        operation_id="subscriptions_cancel",
         description=(
             "`409 cancellation_already_scheduled` when one is already scheduled, "
             "`409 subscription_cancelled` when the service has ended, "

@@ -146,14 +146,6 @@ def test_options_follow_the_tokyo_calendar_at_midnight(customer, sim):
     assert body["effectiveDates"] == ["2026-12-31", "2027-01-31", "2027-02-28"]
 
 
-def test_reason_labels_are_in_the_customers_language(api, customer, sim):
-    customer.language = "ja"
-    customer.save()
-    body = api.get(f"/api/subscriptions/{sim.pk}/cancellation-options").json()
-    assert [reason["code"] for reason in body["reasons"]][0] == "moving"
-    assert all(reason["label"] for reason in body["reasons"])
-
-
 # --- Cancelling ---------------------------------------------------------------------------
 
 

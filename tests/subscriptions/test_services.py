@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
@@ -91,13 +90,13 @@ def test_offered_dates_are_three_month_ends_from_the_cut_off(now, expected):
 
 
 def test_midnight_of_the_26th_in_tokyo_counts_as_the_26th_while_utc_is_still_on_the_25th():
-    now = datetime(2026, 11, 25, 15, 0, tzinfo=dt_timezone.utc)
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
     assert now.astimezone(TOKYO).day == 26
     assert services.offered_effective_dates(now=now)[0] == date(2026, 12, 31)
 
 
 def test_new_year_in_tokyo_is_january_while_utc_is_still_in_december():
-    now = datetime(2026, 12, 31, 15, 30, tzinfo=dt_timezone.utc)
+    now = datetime(2026, 12, 31, 15, 30, tzinfo=UTC)
     assert services.offered_effective_dates(now=now) == [
         date(2027, 1, 31),
         date(2027, 2, 28),
@@ -106,7 +105,7 @@ def test_new_year_in_tokyo_is_january_while_utc_is_still_in_december():
 
 
 def test_the_25th_in_utc_is_already_the_26th_in_tokyo_late_in_the_evening():
-    just_before = datetime(2026, 11, 25, 14, 59, tzinfo=dt_timezone.utc)
+    just_before = datetime(2026, 11, 25, 14, 59, tzinfo=UTC)
     assert services.offered_effective_dates(now=just_before)[0] == date(2026, 11, 30)
 
 
@@ -301,7 +300,7 @@ def test_nothing_completes_on_the_last_day_itself(sim):
 def test_cancellations_complete_once_the_last_day_has_passed_in_tokyo(sim):
     cancellation = _request(sim)
     # 00:00 on December 1st in Tokyo, while UTC is still on November 30th.
-    now = datetime(2026, 11, 30, 15, 0, tzinfo=dt_timezone.utc)
+    now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
     assert services.complete_due_cancellations(now=now) == 1
     cancellation.refresh_from_db()
     sim.refresh_from_db()
