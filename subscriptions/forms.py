@@ -53,7 +53,7 @@ class ConfirmCancellationForm(CancellationForm):
     """The review step: the same choices, carried in hidden inputs, and an explicit yes."""
 
     confirm = forms.BooleanField(
-        label=_("I understand that my service ends at the end of the date above."),
+        label=_("I understand that my service ends at the end of the chosen day."),
         error_messages={"required": _("Tick the box to confirm the cancellation.")},
     )
 
