@@ -18,7 +18,7 @@ from accounts.selectors import get_customer_for_user
 from portal.api_errors import ApplicationError
 from subscriptions import selectors, services
 from subscriptions.forms import CancellationForm, ConfirmCancellationForm
-from subscriptions.models import Subscription
+from subscriptions.models import CancellationReason, Subscription
 
 
 @login_required
@@ -64,7 +64,6 @@ def _render_review(
     request: HttpRequest, subscription: Subscription, form: ConfirmCancellationForm
 ) -> HttpResponse:
     choices: Mapping[str, Any] = form.cleaned_data if form.is_bound else form.initial
-    reasons = dict(form.fields["reason"].choices)  # type: ignore[attr-defined]
     return render(
         request,
         "subscriptions/cancel_confirm.html",
@@ -73,7 +72,7 @@ def _render_review(
             "form": form,
             "effective_on": choices["effective_on"],
             "service_end": services.service_end(effective_on=choices["effective_on"]),
-            "reason_label": reasons[choices["reason"]],
+            "reason_label": CancellationReason(choices["reason"]).label,
             "comments": choices.get("comments", ""),
         },
     )
