@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Customer
 from notifications.models import Notification
 from notifications.services import notify
+from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from subscriptions import tasks
 from subscriptions.models import (
@@ -166,9 +167,7 @@ def request_cancellation(
             raise _already_scheduled() from error
         subscription.status = SubscriptionStatus.CANCELLATION_SCHEDULED
         subscription.save(update_fields=["status"])
-        transaction.on_commit(
-            lambda: tasks.send_cancellation_scheduled_notification.delay(cancellation.pk)
-        )
+        enqueue_on_commit(tasks.send_cancellation_scheduled_notification, cancellation.pk)
     return cancellation
 
 

@@ -8,7 +8,9 @@ from django.db import connection
 from django.http import Http404
 
 from notifications.models import Notification
+from outbox.models import OutboxMessage
 from portal.api_errors import ApplicationError
+from portal.celery import app as celery_app
 from subscriptions import services
 from subscriptions.models import CancellationRequest, Subscription
 from tests.factories import CancellationRequestFactory, CustomerFactory, SubscriptionFactory
@@ -144,6 +146,20 @@ def test_request_notifies_the_customer_after_commit(sim, django_capture_on_commi
     assert notification.action_url == f"/account/services/{sim.pk}"
     assert "SIM Data 20GB" in notification.message
     assert "Nov. 30, 2026" in notification.message
+
+
+def test_with_a_broker_the_notification_is_stored_in_the_outbox_with_the_request(
+    sim, django_capture_on_commit_callbacks
+):
+    celery_app.conf.task_always_eager = False
+    try:
+        with django_capture_on_commit_callbacks(execute=False):
+            cancellation = _request(sim)
+    finally:
+        celery_app.conf.task_always_eager = True
+    message = OutboxMessage.objects.get()
+    assert message.task_name == "subscriptions.tasks.send_cancellation_scheduled_notification"
+    assert message.args == [cancellation.pk]
 
 
 def test_notification_speaks_the_customers_language(sim, django_capture_on_commit_callbacks):
