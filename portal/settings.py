@@ -243,10 +243,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
-    # The gate statuses appear in several responses: one named enum each.
+    # Several resources have a `status` with its own choices: one named enum each.
     "ENUM_NAME_OVERRIDES": {
         "EligibilityStatusEnum": "accounts.models.EligibilityStatus.values",
         "VerificationStatusEnum": "accounts.models.VerificationStatus.values",
+        "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
+        "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
     },
 }
 
