@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import re
+
+from notifications.models import Notification
+from subscriptions.models import Subscription
+from tests.browser.conftest import log_in, screenshot
+
+EMAIL = "overdue@demo.example"
+
+
+def test_the_overdue_customer_cancels_their_sim_in_the_browser(page):
+    log_in(page, EMAIL)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
+    screenshot(page, "services")
+    page.get_by_role("link", name="SIM Data 20GB", exact=True).click()
+    page.get_by_role("link", name="Cancel this service").click()
+
+    dates = page.get_by_role("group", name="Last day of service")
+    last_day_label = dates.locator("label").first.inner_text().strip()
+    dates.get_by_role("radio").first.check()
+    page.get_by_role("radio", name="I am leaving Japan").check()
+    screenshot(page, "cancel-choose")
+    page.get_by_role("button", name="Review the cancellation").click()
+
+    assert page.get_by_role("heading", name="Review your cancellation").is_visible()
+    assert "080-1234-0002 is released" in page.get_by_text("the SIM stops working").inner_text()
+    # The box is required: without it the browser does not send the form.
+    page.get_by_role("button", name="Cancel my service").click()
+    assert page.get_by_role("heading", name="Review your cancellation").is_visible()
+    screenshot(page, "cancel-review")
+
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Cancel my service").click()
+    page.wait_for_url(re.compile(r"/account/services/\d+$"))
+    assert page.get_by_role("heading", name="Cancellation scheduled").is_visible()
+    assert last_day_label in page.locator("main").inner_text()
+    screenshot(page, "service-cancellation-scheduled")
+
+    sim = Subscription.objects.get(customer__user__email=EMAIL, plan__kind="sim")
+    assert sim.status == "cancellation_scheduled"
+    notification = Notification.objects.get(user__email=EMAIL, type="CANCELLATION_SCHEDULED")
+    assert notification.action_url == f"/account/services/{sim.pk}"
