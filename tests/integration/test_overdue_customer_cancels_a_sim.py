@@ -28,6 +28,9 @@ def _assert_notified_and_shown(client, sim: Subscription) -> None:
     assert notification.source_id == str(CancellationRequest.objects.get(subscription=sim).pk)
     assert notification.action_url == f"/account/services/{sim.pk}"
     assert "SIM Data 20GB will end on Nov. 30, 2026" in notification.message
+    inbox = client.get("/account/notifications").content.decode()
+    assert "SIM Data 20GB will end on Nov. 30, 2026" in inbox
+    assert f'href="{notification.action_url}"' in inbox
     page = client.get(notification.action_url)
     assert page.status_code == 200
     content = page.content.decode()
@@ -85,6 +88,10 @@ def test_overdue_customer_cancels_their_sim_from_the_api(
         detail = api.get(f"/api/subscriptions/{sim['id']}").json()
         assert detail["status"] == "cancellation_scheduled"
         assert detail["cancellation"]["effectiveOn"] == "2026-11-30"
+        notifications = api.get("/api/notifications").json()["items"]
+        assert [n["actionUrl"] for n in notifications if n["type"] == "CANCELLATION_SCHEDULED"] == [
+            detail["href"]
+        ]
 
         assert client.login(email=EMAIL, password=DEMO_PASSWORD)
         _assert_notified_and_shown(client, overdue_sim)
