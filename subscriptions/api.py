@@ -34,7 +34,7 @@ def service_href(subscription_id: int) -> str:
     return f"/account/services/{subscription_id}"
 
 
-class PlanOutput(serializers.Serializer):
+class SubscriptionPlanOutput(serializers.Serializer):
     code = serializers.CharField()
     kind = serializers.ChoiceField(choices=PlanKind.choices)
     name = serializers.CharField(source="display_name")
@@ -53,7 +53,7 @@ class SubscriptionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=PlanKind.choices)
     status = serializers.ChoiceField(choices=SubscriptionStatus.choices)
-    plan = PlanOutput()
+    plan = SubscriptionPlanOutput()
     activatedAt = DateTimeField(source="activated_at", allow_null=True)
     msisdn = serializers.CharField(required=False, allow_null=True, help_text="SIM only")
     iccid = serializers.CharField(required=False, allow_null=True, help_text="SIM only")
