@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils import formats, timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 
 from accounts.models import (
     Customer,
@@ -30,7 +30,6 @@ from notifications.catalog import format_money
 from notifications.selectors import count_unread_notifications
 from notifications.services import invoice_reminder_horizon, notify_invoice_due
 from orders.models import Order, OrderStatus
-from subscriptions.models import Plan
 
 RECENT_ACTIVITY_LIMIT = 10
 
@@ -277,12 +276,6 @@ def _start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _plan_name(plan: Plan) -> str:
-    if (get_language() or "").startswith("ja") and plan.name_ja:
-        return plan.name_ja
-    return plan.name
-
-
 # Within one instant, the later step of the same thing comes first (paid above issued).
 _EVENT_RANK = {
     "invoice_issued": 0,
@@ -356,7 +349,7 @@ def _recent_activity(
             "cancellation_requested",
             request.pk,
             _("Cancellation of %(plan)s requested")
-            % {"plan": _plan_name(request.subscription.plan)},
+            % {"plan": request.subscription.plan.display_name},
             request.requested_at,
             f"/account/services/{request.subscription_id}",
         )
@@ -454,7 +447,7 @@ def _order_tasks(facts: _Facts) -> list[tuple[Task, float]]:
                 tone="info",
                 title=_("Order %(number)s is in progress") % {"number": order.number},
                 description=descriptions[OrderStatus(order.status)]
-                % {"plan": _plan_name(order.plan)},
+                % {"plan": order.plan.display_name},
                 action_label=_("View order"),
                 href=_order_href(order.pk),
             ),

@@ -29,10 +29,10 @@ class PlanOutput(serializers.Serializer):
     monthlyPrice = MoneyField(source="monthly_price")
 
     def get_name(self, plan: Plan) -> str:
-        return selectors.plan_name(plan, language=self.context["language"])
+        return plan.name_in(self.context["language"])
 
     def get_description(self, plan: Plan) -> str:
-        return selectors.plan_description(plan, language=self.context["language"])
+        return plan.description_in(self.context["language"])
 
 
 class PlanListOutput(serializers.Serializer):
@@ -45,7 +45,7 @@ class OrderPlanOutput(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, plan: Plan) -> str:
-        return selectors.plan_name(plan, language=self.context["language"])
+        return plan.name_in(self.context["language"])
 
 
 class OrderOutput(serializers.Serializer):

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from orders.selectors import plan_name
 from subscriptions.models import Plan, PlanKind
 
 
@@ -34,7 +33,7 @@ class PlaceOrderForm(forms.Form):
         super().__init__(*args, **kwargs)
         plan_field = self.fields["plan"]
         assert isinstance(plan_field, forms.ChoiceField)
-        plan_field.choices = [(plan.code, plan_name(plan, language=language)) for plan in plans]
+        plan_field.choices = [(plan.code, plan.name_in(language)) for plan in plans]
         if kind != PlanKind.INTERNET:
             del self.fields["installation_address"]
 

@@ -15,15 +15,6 @@ from portal.api_errors import ApplicationError
 from subscriptions.models import Plan, PlanKind
 
 
-def plan_name(plan: Plan, *, language: str) -> str:
-    """The plan's name in `language`; catalog content is translated in the table."""
-    return (plan.name_ja or plan.name) if language == "ja" else plan.name
-
-
-def plan_description(plan: Plan, *, language: str) -> str:
-    return (plan.description_ja or plan.description) if language == "ja" else plan.description
-
-
 def _parse_choice(raw: str | None, *, choices: list[str], field: str) -> str | None:
     if raw is None or raw == "":
         return None

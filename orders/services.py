@@ -30,7 +30,7 @@ from orders.provisioning import (
     TemporaryProvisioningError,
     get_provisioning_adapter,
 )
-from orders.selectors import get_active_plan, get_open_order, plan_name
+from orders.selectors import get_active_plan, get_open_order
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from subscriptions.models import PlanKind, Subscription, SubscriptionStatus
@@ -252,7 +252,7 @@ def _notify(order: Order, type: str, *, now: datetime, **extra: Any) -> None:
         source_id=order.external_id,
         context={
             "order_number": order.number,
-            "plan_name": plan_name(order.plan, language=order.customer.language),
+            "plan_name": order.plan.name_in(order.customer.language),
             "order_id": order.pk,
             **extra,
         },

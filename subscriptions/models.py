@@ -43,6 +43,11 @@ class Plan(models.Model):
             return self.name_ja
         return self.name
 
+    def description_in(self, language: str | None) -> str:
+        if language and language.startswith("ja") and self.description_ja:
+            return self.description_ja
+        return self.description
+
 
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", _("Active")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 from django.utils import translation
 
-from orders import selectors
+from notifications.catalog import format_money
 from orders.models import OrderStatus
 from subscriptions.models import Plan
 
@@ -30,17 +28,14 @@ def order_tone(status: str) -> str:
 
 @register.filter
 def localized_name(plan: Plan) -> str:
-    return selectors.plan_name(plan, language=translation.get_language() or "en")
+    return plan.display_name
 
 
 @register.filter
 def localized_description(plan: Plan) -> str:
-    return selectors.plan_description(plan, language=translation.get_language() or "en")
+    return plan.description_in(translation.get_language())
 
 
 @register.filter
 def price(plan: Plan) -> str:
-    amount: Decimal = plan.monthly_price
-    if plan.currency == "JPY":
-        return f"¥{amount:,.0f}"
-    return f"{amount:,.2f} {plan.currency}"
+    return format_money(plan.monthly_price, plan.currency)
