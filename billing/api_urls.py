@@ -1,5 +1,21 @@
 """API routes under /api/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from billing import api
+
+urlpatterns = [
+    path("invoices", api.InvoiceListView.as_view(), name="api-invoices"),
+    path("invoices/<int:invoice_id>", api.InvoiceDetailView.as_view(), name="api-invoice"),
+    path("payment-methods", api.PaymentMethodListView.as_view(), name="api-payment-methods"),
+    path(
+        "payment-methods/<int:payment_method_id>",
+        api.PaymentMethodDetailView.as_view(),
+        name="api-payment-method",
+    ),
+    path(
+        "payment-methods/<int:payment_method_id>/default",
+        api.PaymentMethodDefaultView.as_view(),
+        name="api-payment-method-default",
+    ),
+]

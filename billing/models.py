@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
+
+# Due dates and card expiry months are calendar dates in Japan, wherever the server runs.
+BILLING_TIME_ZONE = ZoneInfo("Asia/Tokyo")
+
+
+def billing_today(now: datetime | None = None) -> date:
+    """Today's date in Japan: the day due dates and card expiry months are compared with."""
+    return timezone.localtime(now or timezone.now(), BILLING_TIME_ZONE).date()
 
 
 class InvoiceStatus(models.TextChoices):
@@ -49,6 +60,10 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def is_overdue(self, *, today: date) -> bool:
+        """Unpaid after its due date (Japan time): on the due date itself it is not late yet."""
+        return self.status == InvoiceStatus.UNPAID and self.due_date < today
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -61,6 +76,11 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def currency(self) -> str:
+        # Lines are read through their invoice (prefetched), so this costs no query.
+        return self.invoice.currency
 
 
 class PaymentMethodType(models.TextChoices):
@@ -96,3 +116,22 @@ class PaymentMethod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"
+
+    def _months_left(self, today: date) -> int | None:
+        """Whole months from this month to the last month the card works (0: this month)."""
+        if self.exp_year is None or self.exp_month is None:
+            return None
+        return (self.exp_year - today.year) * 12 + (self.exp_month - today.month)
+
+    def is_expired(self, *, today: date) -> bool:
+        """A card works until the end of its expiry month."""
+        months_left = self._months_left(today)
+        return months_left is not None and months_left < 0
+
+    def expires_soon(self, *, today: date) -> bool:
+        """The card stops working before the end of next month (expired ones included).
+
+        That leaves the customer at least a few weeks to add a new card before a charge fails.
+        """
+        months_left = self._months_left(today)
+        return months_left is not None and months_left <= 1

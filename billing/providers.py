@@ -1,13 +1,15 @@
 """The billing provider port: where invoices and payment methods are read from.
 
-The dashboard and the billing pages read through it, so they always agree. The default
-provider reads our own tables; settings.BILLING_PROVIDER selects another (an adapter to
-an external billing system). Callers that must not fail use `count_payment_methods_or_none`.
+The dashboard, the billing pages and the billing API read through it, so they always
+agree. The default provider reads our own tables; settings.BILLING_PROVIDER selects another
+(an adapter to an external billing system). Callers that must not fail use
+`count_payment_methods_or_none`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cache
@@ -17,7 +19,9 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from accounts.models import Customer
-from billing.models import PaymentMethod
+from billing import selectors
+from billing.models import Invoice, PaymentMethod
+from portal.pagination import Page
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +36,55 @@ class BillingProvider(Protocol):
 
     def count_payment_methods(self, *, customer: Customer) -> int: ...
 
+    def list_payment_methods(self, *, customer: Customer) -> list[PaymentMethod]:
+        """The default method first, then the others in the order they were added."""
+        ...
+
+    def list_invoices(
+        self,
+        *,
+        customer: Customer,
+        statuses: Collection[str] | None = None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> Page[Invoice]:
+        """A page of invoices (all, or those in `statuses`).
+
+        Unpaid-only lists come soonest due first (overdue ones lead); other lists come
+        newest issued first. A bad cursor raises ApplicationError("validation_error").
+        """
+        ...
+
+    def get_invoice(self, *, customer: Customer, invoice_id: int) -> Invoice:
+        """The invoice with its lines; Http404 when it is not this customer's."""
+        ...
+
 
 class LocalBillingProvider:
-    """Reads our own tables: one indexed COUNT."""
+    """Reads our own tables, each call one indexed query (two for an invoice with lines)."""
 
     in_process = True
 
     def count_payment_methods(self, *, customer: Customer) -> int:
-        return PaymentMethod.objects.filter(customer=customer).count()
+        return selectors.count_payment_methods(customer=customer)
+
+    def list_payment_methods(self, *, customer: Customer) -> list[PaymentMethod]:
+        return selectors.list_payment_methods(customer=customer)
+
+    def list_invoices(
+        self,
+        *,
+        customer: Customer,
+        statuses: Collection[str] | None = None,
+        limit: int,
+        cursor: str | None = None,
+    ) -> Page[Invoice]:
+        return selectors.list_invoices(
+            customer=customer, statuses=statuses, limit=limit, cursor=cursor
+        )
+
+    def get_invoice(self, *, customer: Customer, invoice_id: int) -> Invoice:
+        return selectors.get_invoice_for_customer(customer=customer, invoice_id=invoice_id)
 
 
 @cache

@@ -1,5 +1,27 @@
-"""Page routes under /account/."""
+"""Page routes under /account/ (included with the prefix "", so paths are written in full)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from billing import views
+
+urlpatterns = [
+    path("billing", views.billing_home, name="billing"),
+    path("billing/invoices", views.invoice_list, name="billing-invoices"),
+    path("billing/invoices/<int:invoice_id>", views.invoice_detail, name="billing-invoice"),
+    path("billing/payment-methods", views.payment_methods, name="billing-payment-methods"),
+    path(
+        "billing/payment-methods/add",
+        views.add_payment_method,
+        name="billing-payment-method-add",
+    ),
+    path(
+        "billing/payment-methods/<int:payment_method_id>/remove",
+        views.remove_payment_method,
+        name="billing-payment-method-remove",
+    ),
+    path(
+        "billing/payment-methods/<int:payment_method_id>/default",
+        views.make_default_payment_method,
+        name="billing-payment-method-default",
+    ),
+]

@@ -1,0 +1,195 @@
+"""Invoices and payment methods for the mobile apps: /api/invoices, /api/payment-methods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api import CustomerAPIView
+from billing import services
+from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType, billing_today
+from billing.providers import get_billing_provider
+from portal.pagination import MAX_LIMIT, parse_limit
+from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
+
+# --- Invoices ----------------------------------------------------------------------------
+
+
+class InvoiceListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
+
+
+class InvoiceLineOutput(serializers.Serializer):
+    description = serializers.CharField()
+    amount = MoneyField()
+
+
+class InvoiceOutput(serializers.Serializer):
+    """Needs `today` (a date in Japan) in the context, for `overdue`."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    issuedOn = serializers.DateField(source="issued_on")
+    dueDate = serializers.DateField(source="due_date")
+    total = MoneyField(help_text="Tax included")
+    tax = MoneyField(help_text="The consumption tax included in the total")
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices)
+    overdue = serializers.SerializerMethodField(help_text="Unpaid after its due date (Japan time)")
+    paidAt = DateTimeField(source="paid_at", allow_null=True)
+    href = serializers.SerializerMethodField(help_text="The invoice page in the portal")
+
+    def get_overdue(self, invoice: Invoice) -> bool:
+        return invoice.is_overdue(today=self.context["today"])
+
+    def get_href(self, invoice: Invoice) -> str:
+        return reverse("billing-invoice", args=[invoice.pk])
+
+
+class InvoiceDetailOutput(InvoiceOutput):
+    lines = InvoiceLineOutput(many=True, source="lines.all")
+
+
+class InvoicePageOutput(serializers.Serializer):
+    items = InvoiceOutput(many=True)
+    nextCursor = serializers.CharField(allow_null=True)
+
+
+class InvoiceListView(CustomerAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status",
+                enum=InvoiceStatus.values,
+                description="Only invoices in this status; `unpaid` lists the soonest due "
+                "(overdue) first, everything else is newest issued first.",
+            ),
+            OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT}, default 20"),
+            OpenApiParameter("cursor", str, description="`nextCursor` of the previous page"),
+        ],
+        responses={200: InvoicePageOutput, 400: ErrorSerializer, 401: ErrorSerializer},
+        summary="The customer's invoices",
+    )
+    def get(self, request: Request) -> Response:
+        query = InvoiceListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        status = query.validated_data.get("status")
+        page = get_billing_provider().list_invoices(
+            customer=self.customer,
+            statuses={status} if status else None,
+            limit=parse_limit(request.query_params.get("limit")),
+            cursor=request.query_params.get("cursor"),
+        )
+        items = InvoiceOutput(page.items, many=True, context={"today": billing_today()})
+        return Response({"items": items.data, "nextCursor": page.next_cursor})
+
+
+class InvoiceDetailView(CustomerAPIView):
+    @extend_schema(
+        responses={200: InvoiceDetailOutput, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="One invoice with its lines",
+    )
+    def get(self, request: Request, invoice_id: int) -> Response:
+        invoice = get_billing_provider().get_invoice(customer=self.customer, invoice_id=invoice_id)
+        return Response(InvoiceDetailOutput(invoice, context={"today": billing_today()}).data)
+
+
+# --- Payment methods ---------------------------------------------------------------------
+
+
+class PaymentMethodOutput(serializers.Serializer):
+    """Needs `today` (a date in Japan) in the context, for `expiresSoon`."""
+
+    id = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=PaymentMethodType.choices)
+    brand = serializers.CharField()
+    last4 = serializers.CharField()
+    expMonth = serializers.IntegerField(source="exp_month", allow_null=True)
+    expYear = serializers.IntegerField(source="exp_year", allow_null=True)
+    isDefault = serializers.BooleanField(source="is_default")
+    expiresSoon = serializers.SerializerMethodField(
+        method_name="get_expires_soon",
+        help_text="The card stops working before the end of next month, or already has",
+    )
+
+    def get_expires_soon(self, method: PaymentMethod) -> bool:
+        return method.expires_soon(today=self.context["today"])
+
+
+class PaymentMethodListOutput(serializers.Serializer):
+    items = PaymentMethodOutput(many=True)
+
+
+class PaymentMethodInput(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=255, help_text="The token the payment processor's client library returned"
+    )
+
+
+def _payment_method_data(method: PaymentMethod) -> dict[str, Any]:
+    return PaymentMethodOutput(method, context={"today": billing_today()}).data
+
+
+class PaymentMethodListView(CustomerAPIView):
+    @extend_schema(
+        responses={200: PaymentMethodListOutput, 401: ErrorSerializer},
+        summary="The customer's payment methods, the default first",
+    )
+    def get(self, request: Request) -> Response:
+        methods = get_billing_provider().list_payment_methods(customer=self.customer)
+        items = PaymentMethodOutput(methods, many=True, context={"today": billing_today()})
+        return Response({"items": items.data})
+
+    @extend_schema(
+        request=PaymentMethodInput,
+        responses={
+            201: PaymentMethodOutput,
+            200: PaymentMethodOutput,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+        },
+        summary="Add a payment method from a processor token",
+        description="The first method becomes the default. Sending a token that was already "
+        "added answers 200 with the method it added, and stores nothing new. A token the "
+        "processor refuses is a 400 naming `token`.",
+    )
+    def post(self, request: Request) -> Response:
+        data = PaymentMethodInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        added = services.add_payment_method(
+            customer=self.customer, token=data.validated_data["token"]
+        )
+        return Response(
+            _payment_method_data(added.payment_method), status=201 if added.created else 200
+        )
+
+
+class PaymentMethodDetailView(CustomerAPIView):
+    @extend_schema(
+        request=None,
+        responses={204: None, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        summary="Remove a payment method",
+        description="Removing the default makes another method the default. The last method "
+        "of a customer with an active service cannot be removed: "
+        "`409 payment_method_required`.",
+    )
+    def delete(self, request: Request, payment_method_id: int) -> Response:
+        services.remove_payment_method(customer=self.customer, payment_method_id=payment_method_id)
+        return Response(status=204)
+
+
+class PaymentMethodDefaultView(CustomerAPIView):
+    @extend_schema(
+        request=None,
+        responses={200: PaymentMethodOutput, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="Make a payment method the default",
+    )
+    def post(self, request: Request, payment_method_id: int) -> Response:
+        method = services.set_default_payment_method(
+            customer=self.customer, payment_method_id=payment_method_id
+        )
+        return Response(_payment_method_data(method))

@@ -1,0 +1,177 @@
+"""The payment processor port: exchanges a processor token for what we may store about a card.
+
+Card numbers and security codes go from the customer's browser or app straight to the
+processor, whose client library hands back a single-use token. We exchange that token for
+the brand, the last four digits, the expiry and the processor's reference, and keep only
+those. settings.PAYMENT_PROCESSOR selects the adapter; the default, TestPaymentProcessor,
+runs in-process and accepts the test tokens documented in docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import PaymentMethodType, billing_today
+
+
+@dataclass(frozen=True)
+class ProcessorPaymentMethod:
+    """A payment method as the processor describes it: never a card number."""
+
+    reference: str
+    type: str
+    brand: str
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+
+
+class TokenRefused(Exception):
+    """The processor will not accept the token; the message is meant for the customer."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+class PaymentProcessor(Protocol):
+    # Tokens the adapter accepts without a client library (token -> description), shown on
+    # the add form. Empty for a real processor, whose own widget produces the token.
+    test_tokens: Mapping[str, str | Promise]
+
+    def attach(self, *, token: str, customer_reference: str) -> ProcessorPaymentMethod:
+        """Store the token's payment method for this customer at the processor.
+
+        Raises TokenRefused. Must give the same answer for the same token and customer, so
+        a retried or double-submitted add is harmless: a real adapter sends an idempotency
+        key built from both.
+        """
+        ...
+
+    def detach(self, *, reference: str) -> None:
+        """Forget a payment method at the processor; an unknown reference is not an error."""
+        ...
+
+
+@dataclass(frozen=True)
+class TestCard:
+    __test__ = False  # not a pytest test class
+
+    token: str
+    description: str | Promise
+    type: str = PaymentMethodType.CARD
+    brand: str = ""
+    last4: str = ""
+    # Months from the current month to the expiry month; None for a bank account.
+    expires_in_months: int | None = 36
+    # Set for tokens the test processor refuses, as a real one would.
+    refusal: str | Promise = ""
+
+
+TEST_CARDS: tuple[TestCard, ...] = (
+    TestCard("tok_visa", _("Visa ending in 4242"), brand="Visa", last4="4242"),
+    TestCard("tok_mastercard", _("Mastercard ending in 4444"), brand="Mastercard", last4="4444"),
+    TestCard("tok_jcb", _("JCB ending in 0505"), brand="JCB", last4="0505"),
+    TestCard(
+        "tok_amex", _("American Express ending in 0005"), brand="American Express", last4="0005"
+    ),
+    TestCard(
+        "tok_visa_expiring",
+        _("Visa ending in 5556, expiring at the end of this month"),
+        brand="Visa",
+        last4="5556",
+        expires_in_months=0,
+    ),
+    TestCard(
+        "tok_bank_account",
+        _("Japan Post Bank account ending in 7890 (direct debit)"),
+        type=PaymentMethodType.BANK_ACCOUNT,
+        brand="Japan Post Bank",
+        last4="7890",
+        expires_in_months=None,
+    ),
+    TestCard(
+        "tok_visa_expired",
+        _("Visa that expired last month (refused)"),
+        brand="Visa",
+        last4="0069",
+        expires_in_months=-1,
+        refusal=_("This card has expired. Add a card that is still valid."),
+    ),
+    TestCard(
+        "tok_card_declined",
+        _("A card the issuer declines (refused)"),
+        brand="Visa",
+        last4="0002",
+        refusal=_("The card was declined. Try another card or contact your card issuer."),
+    ),
+)
+
+
+def _month_after(today: date, months: int) -> tuple[int, int]:
+    index = today.year * 12 + (today.month - 1) + months
+    return index // 12, index % 12 + 1
+
+
+class TestPaymentProcessor:
+    """A local processor for development, demos and tests: no network, fixed test tokens.
+
+    The same token added by two customers gives two references, and by one customer
+    twice the same reference, like a real processor called with an idempotency key.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    cards: Mapping[str, TestCard] = {card.token: card for card in TEST_CARDS}
+    test_tokens: Mapping[str, str | Promise] = {card.token: card.description for card in TEST_CARDS}
+
+    def attach(self, *, token: str, customer_reference: str) -> ProcessorPaymentMethod:
+        card = self.cards.get(token)
+        if card is None:
+            if token.replace(" ", "").replace("-", "").isdigit():
+                # Someone sent a card number: refuse it without echoing or logging it.
+                raise TokenRefused(
+                    _(
+                        "Card numbers are never sent to us. Send the token that the payment "
+                        "processor's library returned for the card."
+                    )
+                )
+            raise TokenRefused(
+                _("The payment processor did not recognise this token. Add the card again.")
+            )
+        if card.refusal:
+            raise TokenRefused(card.refusal)
+        exp_year = exp_month = None
+        if card.expires_in_months is not None:
+            exp_year, exp_month = _month_after(billing_today(), card.expires_in_months)
+        digest = hashlib.sha256(f"{customer_reference}|{token}".encode()).hexdigest()
+        return ProcessorPaymentMethod(
+            reference=f"pm_test_{digest[:24]}",
+            type=card.type,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=exp_month,
+            exp_year=exp_year,
+        )
+
+    def detach(self, *, reference: str) -> None:
+        """Nothing is stored on the test processor's side, so there is nothing to forget."""
+
+
+@cache
+def _processor_class(path: str) -> type[PaymentProcessor]:
+    return import_string(path)
+
+
+def get_payment_processor() -> PaymentProcessor:
+    return _processor_class(settings.PAYMENT_PROCESSOR)()

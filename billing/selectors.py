@@ -1,0 +1,78 @@
+"""Read queries for invoices and payment methods, always scoped to one customer.
+
+The local billing provider answers from these; services use them to find what they change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.http import Http404
+
+from accounts.models import Customer
+from billing.models import Invoice, InvoiceStatus, PaymentMethod
+from portal.pagination import Page, paginate
+from subscriptions.models import SubscriptionStatus
+
+# Services in these states are billed (or will be again), so they need a way to pay.
+BILLED_SUBSCRIPTION_STATUSES = (
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.CANCELLATION_SCHEDULED,
+    SubscriptionStatus.SUSPENDED,
+)
+
+HISTORY_STATUSES = frozenset({InvoiceStatus.PAID, InvoiceStatus.CANCELLED, InvoiceStatus.REFUNDED})
+
+
+def list_invoices(
+    *,
+    customer: Customer,
+    statuses: Collection[str] | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> Page[Invoice]:
+    """One page of the customer's invoices, optionally only those in `statuses`.
+
+    A list of unpaid invoices only comes soonest due first, so overdue ones lead; every
+    other list comes newest issued first.
+    """
+    invoices = Invoice.objects.filter(customer=customer)
+    if statuses is not None:
+        invoices = invoices.filter(status__in=list(statuses))
+    if statuses is not None and set(statuses) == {InvoiceStatus.UNPAID}:
+        return paginate(
+            invoices, order_field="due_date", limit=limit, cursor=cursor, descending=False
+        )
+    return paginate(invoices, order_field="issued_on", limit=limit, cursor=cursor)
+
+
+def get_invoice_for_customer(*, customer: Customer, invoice_id: int) -> Invoice:
+    """The invoice with its lines; Http404 when it is not this customer's."""
+    invoice = (
+        Invoice.objects.filter(customer=customer, pk=invoice_id).prefetch_related("lines").first()
+    )
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return invoice
+
+
+def list_payment_methods(*, customer: Customer) -> list[PaymentMethod]:
+    """The default method first, then the others in the order they were added."""
+    return list(PaymentMethod.objects.filter(customer=customer))
+
+
+def count_payment_methods(*, customer: Customer) -> int:
+    return PaymentMethod.objects.filter(customer=customer).count()
+
+
+def get_payment_method_for_customer(*, customer: Customer, payment_method_id: int) -> PaymentMethod:
+    """Http404 when the payment method is not this customer's."""
+    method = PaymentMethod.objects.filter(customer=customer, pk=payment_method_id).first()
+    if method is None:
+        raise Http404("No such payment method.")
+    return method
+
+
+def customer_requires_payment_method(*, customer: Customer) -> bool:
+    """True while the customer has a service we bill, so their last method must stay."""
+    return customer.subscriptions.filter(status__in=BILLED_SUBSCRIPTION_STATUSES).exists()

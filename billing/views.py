@@ -1,0 +1,206 @@
+"""The billing pages: /account/billing/invoices and /account/billing/payment-methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Customer
+from accounts.selectors import get_customer_for_user
+from billing import selectors, services
+from billing.forms import AddPaymentMethodForm, InvoiceFilterForm
+from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
+from billing.processor import get_payment_processor
+from billing.providers import get_billing_provider
+from portal.api_errors import ApplicationError
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice: Invoice
+    days_overdue: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+
+def _rows(invoices: list[Invoice], today: date) -> list[InvoiceRow]:
+    return [
+        InvoiceRow(
+            invoice=invoice,
+            days_overdue=(today - invoice.due_date).days if invoice.is_overdue(today=today) else 0,
+        )
+        for invoice in invoices
+    ]
+
+
+@login_required
+@require_GET
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    """Invoices to pay first (overdue ones leading), then the history, newest first."""
+    customer = get_customer_for_user(user=request.user)
+    form = InvoiceFilterForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, _("That filter does not exist. Here are all your invoices."))
+        return redirect("billing-invoices")
+    status, cursor = form.cleaned_data["status"], form.cleaned_data["cursor"] or None
+    provider, today = get_billing_provider(), billing_today()
+    context: dict[str, Any] = {"status": status, "statuses": InvoiceStatus.choices}
+    try:
+        if status:
+            page = provider.list_invoices(
+                customer=customer, statuses={status}, limit=PAGE_SIZE, cursor=cursor
+            )
+            context["filtered"] = _rows(page.items, today)
+            context["status_label"] = InvoiceStatus(status).label
+        else:
+            if cursor is None:
+                to_pay = provider.list_invoices(
+                    customer=customer, statuses={InvoiceStatus.UNPAID}, limit=PAGE_SIZE
+                )
+                context["to_pay"] = _rows(to_pay.items, today)
+                context["more_to_pay"] = to_pay.next_cursor is not None
+            page = provider.list_invoices(
+                customer=customer,
+                statuses=selectors.HISTORY_STATUSES,
+                limit=PAGE_SIZE,
+                cursor=cursor,
+            )
+            context["history"] = _rows(page.items, today)
+    except ApplicationError:
+        messages.error(request, _("That page of invoices no longer exists. Here is the first."))
+        return redirect("billing-invoices")
+    context.update(next_cursor=page.next_cursor, cursor=cursor)
+    return render(request, "billing/invoice_list.html", context)
+
+
+@login_required
+@require_GET
+def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    invoice = get_billing_provider().get_invoice(customer=customer, invoice_id=invoice_id)
+    (row,) = _rows([invoice], billing_today())
+    return render(request, "billing/invoice_detail.html", {"row": row, "invoice": invoice})
+
+
+@dataclass(frozen=True)
+class PaymentMethodRow:
+    method: PaymentMethod
+    expired: bool
+    expires_soon: bool
+
+
+def _payment_methods_context(customer: Customer) -> dict[str, Any]:
+    today = billing_today()
+    methods = get_billing_provider().list_payment_methods(customer=customer)
+    return {
+        "rows": [
+            PaymentMethodRow(
+                method=method,
+                expired=method.is_expired(today=today),
+                expires_soon=method.expires_soon(today=today),
+            )
+            for method in methods
+        ],
+        # The same rule the removal service applies, so the page explains it up front.
+        "last_method_required": len(methods) == 1
+        and selectors.customer_requires_payment_method(customer=customer),
+    }
+
+
+def _render_payment_methods(
+    request: HttpRequest, customer: Customer, form: AddPaymentMethodForm
+) -> HttpResponse:
+    context = _payment_methods_context(customer)
+    context["form"] = form
+    context["test_tokens"] = get_payment_processor().test_tokens
+    return render(request, "billing/payment_methods.html", context)
+
+
+def _after_change(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """htmx swaps the list in place (with its message); without JavaScript, redirect."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request, "billing/_payment_method_list.html", _payment_methods_context(customer)
+        )
+    return redirect("billing-payment-methods")
+
+
+@login_required
+@require_GET
+def payment_methods(request: HttpRequest) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    return _render_payment_methods(request, customer, AddPaymentMethodForm())
+
+
+@sensitive_post_parameters("token")
+@login_required
+@require_POST
+def add_payment_method(request: HttpRequest) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    form = AddPaymentMethodForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.add_payment_method(customer=customer, token=form.cleaned_data["token"])
+        except ApplicationError as error:
+            form.add_error("token", error.message)
+        else:
+            method = added.payment_method
+            if not added.created:
+                messages.info(request, _("That payment method was already added."))
+            elif method.is_default:
+                messages.success(
+                    request,
+                    _("%(method)s is added and is now your default payment method.")
+                    % {"method": method},
+                )
+            else:
+                messages.success(request, _("%(method)s is added.") % {"method": method})
+            return redirect("billing-payment-methods")
+    return _render_payment_methods(request, customer, form)
+
+
+@login_required
+@require_POST
+def remove_payment_method(request: HttpRequest, payment_method_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    try:
+        removed = services.remove_payment_method(
+            customer=customer, payment_method_id=payment_method_id
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(method)s is removed.") % {"method": removed})
+    return _after_change(request, customer)
+
+
+@login_required
+@require_POST
+def make_default_payment_method(request: HttpRequest, payment_method_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    method = services.set_default_payment_method(
+        customer=customer, payment_method_id=payment_method_id
+    )
+    messages.success(
+        request, _("%(method)s is now your default payment method.") % {"method": method}
+    )
+    return _after_change(request, customer)
+
+
+@login_required
+@require_GET
+def billing_home(request: HttpRequest) -> HttpResponse:
+    return redirect("billing-invoices")
