@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from billing.templatetags.billing import money
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        (Decimal("5500.00"), "JPY", "¥5,500"),
+        (Decimal("1234567"), "JPY", "¥1,234,567"),
+        (Decimal("0"), "JPY", "¥0"),
+        (Decimal("-500.00"), "JPY", "-¥500"),
+        (Decimal("12.5"), "USD", "12.50 USD"),
+        (None, "JPY", ""),
+    ],
+)
+def test_money_reads_as_yen_without_decimals(amount, currency, shown):
+    assert money(amount, currency) == shown
