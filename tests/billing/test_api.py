@@ -24,8 +24,18 @@ TODAY = date(2026, 11, 24)
 def _frozen_in_tokyo(time_machine):
     time_machine.move_to("2026-11-24 10:00 +09:00", tick=False)
 
+
 INVOICE_KEYS = {
-    "id", "number", "issuedOn", "dueDate", "total", "tax", "status", "overdue", "paidAt", "href"
+    "id",
+    "number",
+    "issuedOn",
+    "dueDate",
+    "total",
+    "tax",
+    "status",
+    "overdue",
+    "paidAt",
+    "href",
 }
 METHOD_KEYS = {"id", "type", "brand", "last4", "expMonth", "expYear", "isDefault", "expiresSoon"}
 

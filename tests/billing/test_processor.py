@@ -37,9 +37,7 @@ def test_a_bank_account_has_no_expiry():
 
 def test_every_documented_token_is_listed_for_the_add_form():
     tokens = TestPaymentProcessor().test_tokens
-    assert {"tok_visa", "tok_mastercard", "tok_jcb", "tok_amex", "tok_visa_expiring"} <= set(
-        tokens
-    )
+    assert {"tok_visa", "tok_mastercard", "tok_jcb", "tok_amex", "tok_visa_expiring"} <= set(tokens)
     assert set(tokens) == {card.token for card in TEST_CARDS}
 
 
