@@ -60,6 +60,8 @@ class InvoicePageOutput(serializers.Serializer):
 
 
 class InvoiceListView(CustomerAPIView):
+    """A page of the customer's invoices, all of them or those of one status."""
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -72,6 +74,7 @@ class InvoiceListView(CustomerAPIView):
             OpenApiParameter("cursor", str, description="`nextCursor` of the previous page"),
         ],
         responses={200: InvoicePageOutput, 400: ErrorSerializer, 401: ErrorSerializer},
+        operation_id="invoices_list",
         summary="The customer's invoices",
     )
     def get(self, request: Request) -> Response:
@@ -89,6 +92,8 @@ class InvoiceListView(CustomerAPIView):
 
 
 class InvoiceDetailView(CustomerAPIView):
+    """One invoice with its lines; another customer's invoice is a 404."""
+
     @extend_schema(
         responses={200: InvoiceDetailOutput, 401: ErrorSerializer, 404: ErrorSerializer},
         summary="One invoice with its lines",
@@ -135,9 +140,13 @@ def _payment_method_data(method: PaymentMethod) -> dict[str, Any]:
 
 
 class PaymentMethodListView(CustomerAPIView):
+    """The customer's payment methods, and adding one from a processor token."""
+
     @extend_schema(
         responses={200: PaymentMethodListOutput, 401: ErrorSerializer},
+        operation_id="payment_methods_list",
         summary="The customer's payment methods, the default first",
+        description="Not paginated: a customer has a handful of payment methods.",
     )
     def get(self, request: Request) -> Response:
         methods = get_billing_provider().list_payment_methods(customer=self.customer)
@@ -169,6 +178,8 @@ class PaymentMethodListView(CustomerAPIView):
 
 
 class PaymentMethodDetailView(CustomerAPIView):
+    """Removing a payment method, under the one-method rule."""
+
     @extend_schema(
         request=None,
         responses={204: None, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
@@ -183,6 +194,8 @@ class PaymentMethodDetailView(CustomerAPIView):
 
 
 class PaymentMethodDefaultView(CustomerAPIView):
+    """Choosing the default payment method; choosing it again changes nothing."""
+
     @extend_schema(
         request=None,
         responses={200: PaymentMethodOutput, 401: ErrorSerializer, 404: ErrorSerializer},
