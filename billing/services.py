@@ -13,6 +13,7 @@ from accounts.models import Customer
 from billing import selectors
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
 from billing.processor import TokenRefused, get_payment_processor
+from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.locks import advisory_xact_lock
 
@@ -94,8 +95,7 @@ def remove_payment_method(*, customer: Customer, payment_method_id: int) -> Paym
         method.delete()
         if method.is_default:
             _promote_default(customer=customer)
-        reference = method.processor_reference
-        transaction.on_commit(lambda: detach_payment_method_task.delay(reference))
+        enqueue_on_commit(detach_payment_method_task, method.processor_reference)
     return method
 
 

@@ -8,6 +8,7 @@ from billing import services
 
 
 @shared_task(
+    name="billing.tasks.detach_payment_method_task",
     autoretry_for=(Exception,),
     retry_backoff=30,
     retry_backoff_max=3600,
