@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from billing.templatetags.billing import money
 
@@ -19,4 +20,14 @@ from billing.templatetags.billing import money
     ],
 )
 def test_money_reads_as_yen_without_decimals(amount, currency, shown):
-    assert money(amount, currency) == shown
+    with translation.override("en"):
+        assert money(amount, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [(Decimal("5500.00"), "5,500円"), (Decimal("-500"), "-500円")],
+)
+def test_in_japanese_yen_follow_the_amount(amount, shown):
+    with translation.override("ja"):
+        assert money(amount) == shown

@@ -390,3 +390,15 @@ def test_pages_carry_no_inline_scripts_or_styles(browser_client, customer):
         html = browser_client.get(url).content.decode()
         assert "style=" not in html
         assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+
+
+def test_a_customer_reading_in_japanese_sees_amounts_in_yen_after_the_number(
+    browser_client, customer
+):
+    customer.language = "ja"
+    customer.save(update_fields=["language"])
+    invoice = _invoice(customer, due_in_days=3, total=Decimal("7458.00"), tax=Decimal("678.00"))
+    html = browser_client.get(f"/account/billing/invoices/{invoice.pk}").content.decode()
+    assert "7,458円" in html
+    assert "678円" in html
+    assert "¥" not in html
