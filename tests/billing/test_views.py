@@ -208,8 +208,8 @@ def test_the_invoice_page_costs_the_same_queries_for_any_amount_of_data(
     browser_client, customer, invoice_count, django_assert_max_num_queries
 ):
     _fill_invoices(customer, invoice_count)
-    # Session, user with customer, invoices to pay, history.
-    with django_assert_max_num_queries(4):
+    # Session, user with customer, the bell's unread count, invoices to pay, history.
+    with django_assert_max_num_queries(5):
         response = browser_client.get("/account/billing/invoices")
     assert response.status_code == 200
     assert len(_numbers(response.content.decode())) == min(invoice_count, 26)
