@@ -21,7 +21,7 @@ from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
 
 
 class InvoiceListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
+    status = serializers.ChoiceField(choices=InvoiceStatus.values, required=False)
 
 
 class InvoiceLineOutput(serializers.Serializer):
@@ -38,7 +38,7 @@ class InvoiceOutput(serializers.Serializer):
     dueDate = serializers.DateField(source="due_date")
     total = MoneyField(help_text="Tax included")
     tax = MoneyField(help_text="The consumption tax included in the total")
-    status = serializers.ChoiceField(choices=InvoiceStatus.choices)
+    status = serializers.ChoiceField(choices=InvoiceStatus.values)
     overdue = serializers.SerializerMethodField(help_text="Unpaid after its due date (Japan time)")
     paidAt = DateTimeField(source="paid_at", allow_null=True)
     href = serializers.SerializerMethodField(help_text="The invoice page in the portal")
@@ -110,7 +110,7 @@ class PaymentMethodOutput(serializers.Serializer):
     """Needs `today` (a date in Japan) in the context, for `expiresSoon`."""
 
     id = serializers.IntegerField()
-    type = serializers.ChoiceField(choices=PaymentMethodType.choices)
+    type = serializers.ChoiceField(choices=PaymentMethodType.values)
     brand = serializers.CharField()
     last4 = serializers.CharField()
     expMonth = serializers.IntegerField(source="exp_month", allow_null=True)

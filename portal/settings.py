@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "VerificationStatusEnum": "accounts.models.VerificationStatus.values",
         "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
         "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus.values",
     },
 }
 
