@@ -13,6 +13,7 @@ from accounts.models import Customer
 from billing import selectors
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
 from billing.processor import TokenRefused, get_payment_processor
+from dashboard.cache import mark_stale
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.locks import advisory_xact_lock
@@ -50,6 +51,7 @@ def add_payment_method(*, customer: Customer, token: str) -> AddedPaymentMethod:
         ) from refused
     with transaction.atomic():
         _lock_payment_methods(customer)
+        mark_stale([customer.user_id])
         existing = PaymentMethod.objects.filter(processor_reference=details.reference).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
@@ -138,7 +140,11 @@ def mark_invoice_paid(*, invoice_id: int, paid_at: datetime | None = None) -> In
     Cancelled and refunded invoices cannot be paid (`invoice_not_payable`).
     """
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=invoice_id)
+        )
         if invoice.status == InvoiceStatus.PAID:
             return invoice
         if invoice.status != InvoiceStatus.UNPAID:
@@ -150,4 +156,5 @@ def mark_invoice_paid(*, invoice_id: int, paid_at: datetime | None = None) -> In
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = paid_at or timezone.now()
         invoice.save(update_fields=["status", "paid_at"])
+        mark_stale([invoice.customer.user_id])
     return invoice

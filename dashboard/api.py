@@ -122,7 +122,7 @@ class MeSummaryView(CustomerAPIView):
         summary="Stats, the next invoice and recent activity",
     )
     def get(self, request: Request) -> Response:
-        summary = services.build_summary(customer=self.customer, now=timezone.now())
+        summary = services.get_me_status(customer=self.customer, now=timezone.now()).summary
         return Response(DashboardSummaryOutput(summary).data)
 
 
@@ -136,5 +136,5 @@ class MeStatusView(CustomerAPIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        snapshot = services.build_me_status(customer=self.customer, now=timezone.now())
+        snapshot = services.get_me_status(customer=self.customer, now=timezone.now())
         return Response(MeStatusOutput(snapshot).data)

@@ -23,6 +23,7 @@ from accounts.models import (
 )
 from accounts.services import create_customer
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
+from dashboard.cache import mark_stale
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
 from subscriptions.models import CancellationRequest, Plan, PlanKind, Subscription
@@ -367,9 +368,12 @@ def load_demo_data(*, today: date | None = None) -> list[str]:
     """Create or reset every persona; returns their emails."""
     today = today or timezone.localdate()
     plans = _upsert_plans()
-    _reset_customer(NEW)
-    _seed_overdue(_reset_customer(OVERDUE), plans, today)
-    _seed_rejected(_reset_customer(REJECTED), today)
-    _seed_ordering(_reset_customer(ORDERING), plans, today)
+    customers = [_reset_customer(persona) for persona in PERSONAS]
+    _new, overdue, rejected, ordering = customers
+    _seed_overdue(overdue, plans, today)
+    _seed_rejected(rejected, today)
+    _seed_ordering(ordering, plans, today)
     _seed_support()
+    # Written directly, not through the services: clear any cached dashboards.
+    mark_stale(customer.user_id for customer in customers)
     return [persona.email for persona in PERSONAS] + [SUPPORT_EMAIL]

@@ -26,6 +26,7 @@ from accounts.models import (
 from billing.models import Invoice
 from billing.providers import count_payment_methods_or_none
 from dashboard import selectors
+from dashboard.cache import cached_snapshot
 from notifications.catalog import format_money
 from notifications.selectors import count_unread_notifications
 from notifications.services import invoice_reminder_horizon, notify_invoice_due
@@ -169,6 +170,20 @@ class _Facts:
     has_ordered: bool
     subscription_total: int
     summary: Summary
+
+
+def get_me_status(*, customer: Customer, now: datetime) -> MeStatus:
+    """The snapshot, served from the cache while nothing it shows has changed.
+
+    Every service that changes a customer's dashboard calls `dashboard.cache.mark_stale`.
+    A snapshot without the payment method count (provider down) is never kept.
+    """
+    return cached_snapshot(
+        user_id=customer.user_id,
+        variant=(timezone.localdate(now).isoformat(), customer.language),
+        build=lambda: build_me_status(customer=customer, now=now),
+        keep=lambda status: status.payment_methods.total_count is not None,
+    )
 
 
 def build_summary(*, customer: Customer, now: datetime) -> Summary:

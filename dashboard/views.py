@@ -17,7 +17,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # Support staff have no customer account: their place is the admin.
         return redirect("admin:index")
     customer = get_customer_for_user(user=request.user)
-    snapshot = services.build_me_status(customer=customer, now=timezone.now())
+    snapshot = services.get_me_status(customer=customer, now=timezone.now())
     return render(
         request,
         "dashboard/index.html",

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, EligibilityStatus, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
+from dashboard.cache import mark_stale
 from notifications.services import notify
 from orders.models import Order, OrderStatus
 from orders.provisioning import (
@@ -222,6 +223,7 @@ def place_order(
             )
             order.number = f"ORD-{order.pk:06d}"
             order.save(update_fields=["number"])
+            mark_stale([customer.user_id])
     except IntegrityError:
         open_order = get_open_order(customer=customer, kind=plan.kind)
         if open_order is None:
@@ -236,12 +238,17 @@ def place_order(
 
 
 def _lock_order(order_id: int) -> Order:
-    """The order, locked until the transaction ends (PostgreSQL; SQLite serialises writers)."""
-    return (
+    """The order, locked until the transaction ends (PostgreSQL; SQLite serialises writers).
+
+    Whoever locks it is about to change it, so the customer's dashboard is marked stale.
+    """
+    order = (
         Order.objects.select_for_update(of=("self",))
         .select_related("plan", "customer__user")
         .get(pk=order_id)
     )
+    mark_stale([order.customer.user_id])
+    return order
 
 
 def _notify(order: Order, type: str, *, now: datetime, **extra: Any) -> None:
