@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
@@ -38,7 +39,7 @@ LIGHT_EMAIL = f"light@{BENCH_DOMAIN}"
 HEAVY_EMAIL = f"heavy@{BENCH_DOMAIN}"
 BATCH_SIZE = 1000
 
-# The tables bulk loading changes, analysed afterwards so the planner sees real sizes.
+# The tables the load writes, vacuumed and analysed afterwards (see _vacuum_analyze).
 LOADED_MODELS: tuple[type[models.Model], ...] = (
     User,
     Customer,
@@ -65,6 +66,8 @@ class Scale:
     heavy_orders: int = 100
     heavy_subscriptions: int = 50
     heavy_notifications: int = 5_000
+    # Every customer but the light and the heavy one.
+    notifications_per_customer: int = 3
 
     def __post_init__(self) -> None:
         if self.customers < 2:
@@ -337,51 +340,96 @@ _SAMPLE_CONTEXT = _SampleContext(
 )
 
 
-def _heavy_notifications(heavy: Customer, scale: Scale, now: datetime, progress: Progress) -> None:
-    # Announcements are left out: the broadcast timing counts the ones it creates.
+@cache
+def _rendered_catalog(
+    language: str,
+) -> tuple[list[catalog.NotificationTemplate], dict[str, catalog.Rendered]]:
     templates = [
-        template
-        for template in catalog.CATALOG.values()
-        if template.type != "SYSTEM_ANNOUNCEMENT"
+        template for template in catalog.CATALOG.values() if template.type != "SYSTEM_ANNOUNCEMENT"
     ]
     rendered = {
-        template.type: template.render(_SAMPLE_CONTEXT, language=heavy.language)
-        for template in templates
+        template.type: template.render(_SAMPLE_CONTEXT, language=language) for template in templates
     }
-    # Spread over the last 25 days so none has expired; a fifth unread, a few dismissed.
-    step = timedelta(days=25) / max(1, scale.heavy_notifications)
-    notifications = []
-    for index in range(scale.heavy_notifications):
+    return templates, rendered
+
+
+def _sample_notifications(
+    *, user_id: int, count: int, language: str, now: datetime
+) -> Iterator[Notification]:
+    """`count` notifications over the last 25 days: a fifth unread, one in twenty dismissed.
+
+    Announcements are left out: the broadcast timing counts the ones it creates.
+    """
+    templates, rendered = _rendered_catalog(language)
+    step = timedelta(days=25) / max(1, count)
+    for index in range(count):
         template = templates[index % len(templates)]
         text = rendered[template.type]
         created_at = now - step * (index + 1)
         unread = index % 5 == 0
         dismissed = index % 20 == 1
-        notifications.append(
-            Notification(
-                user_id=heavy.user_id,
-                type=template.type,
-                title=text.title,
-                message=text.message,
-                action_url=text.action_url,
-                action_label=text.action_label,
-                source=template.source,
-                source_id=f"bench-{index}",
-                created_at=created_at,
-                read_at=None if unread else created_at + timedelta(hours=1),
-                dismissed_at=created_at + timedelta(hours=2) if dismissed else None,
-                expires_at=created_at + template.expiry,
-            )
+        yield Notification(
+            user_id=user_id,
+            type=template.type,
+            title=text.title,
+            message=text.message,
+            action_url=text.action_url,
+            action_label=text.action_label,
+            source=template.source,
+            source_id=f"bench-{index}",
+            created_at=created_at,
+            read_at=None if unread else created_at + timedelta(hours=1),
+            dismissed_at=created_at + timedelta(hours=2) if dismissed else None,
+            expires_at=created_at + template.expiry,
         )
-    _bulk_create("heavy: notifications", notifications, progress)
 
 
-def _analyze() -> None:
+def _notifications(
+    customers: list[Customer], scale: Scale, now: datetime, progress: Progress
+) -> None:
+    light, heavy, others = customers[0], customers[1], customers[2:]
+    assert light.user.email == LIGHT_EMAIL and heavy.user.email == HEAVY_EMAIL
+    _bulk_create(
+        "heavy: notifications",
+        list(
+            _sample_notifications(
+                user_id=heavy.user_id,
+                count=scale.heavy_notifications,
+                language=heavy.language,
+                now=now,
+            )
+        ),
+        progress,
+    )
+    # The other customers' few notifications make the heavy customer's rows a small
+    # part of the table, as in production, so the planner chooses as it would there.
+    _bulk_create(
+        "others: notifications",
+        [
+            notification
+            for customer in others
+            for notification in _sample_notifications(
+                user_id=customer.user_id,
+                count=scale.notifications_per_customer,
+                language=customer.language,
+                now=now,
+            )
+        ],
+        progress,
+    )
+
+
+def _vacuum_analyze() -> None:
+    """Do now what autovacuum does soon after a bulk load in production.
+
+    ANALYZE gives the planner the new sizes; VACUUM sets the visibility map, without
+    which no index-only scan is chosen for freshly written rows.
+    """
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for model in LOADED_MODELS:
-            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
 
 
 def load_bench_data(
@@ -404,8 +452,8 @@ def load_bench_data(
         _heavy_orders(heavy, scale, plans, subscriptions, now, progress)
         _heavy_invoices(heavy, scale, now, progress)
         _heavy_payment_methods(heavy)
-        _heavy_notifications(heavy, scale, now, progress)
-    _analyze()
+        _notifications(customers, scale, now, progress)
+    _vacuum_analyze()
     return BenchData(
         light_email=LIGHT_EMAIL,
         heavy_email=HEAVY_EMAIL,

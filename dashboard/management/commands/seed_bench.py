@@ -22,11 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=defaults.customers)
         parser.add_argument("--heavy-invoices", type=int, default=defaults.heavy_invoices)
         parser.add_argument("--heavy-orders", type=int, default=defaults.heavy_orders)
+        parser.add_argument("--heavy-subscriptions", type=int, default=defaults.heavy_subscriptions)
+        parser.add_argument("--heavy-notifications", type=int, default=defaults.heavy_notifications)
         parser.add_argument(
-            "--heavy-subscriptions", type=int, default=defaults.heavy_subscriptions
-        )
-        parser.add_argument(
-            "--heavy-notifications", type=int, default=defaults.heavy_notifications
+            "--notifications-per-customer",
+            type=int,
+            default=defaults.notifications_per_customer,
+            help="notifications of every customer but the light and the heavy one",
         )
         parser.add_argument(
             "--force",
@@ -47,6 +49,7 @@ class Command(BaseCommand):
                 heavy_orders=options["heavy_orders"],
                 heavy_subscriptions=options["heavy_subscriptions"],
                 heavy_notifications=options["heavy_notifications"],
+                notifications_per_customer=options["notifications_per_customer"],
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
