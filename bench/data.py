@@ -427,9 +427,11 @@ def _vacuum_analyze() -> None:
     """
     if connection.vendor != "postgresql":
         return
+    # VACUUM cannot run inside a transaction (a caller's atomic block, a test); ANALYZE can.
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cursor:
         for model in LOADED_MODELS:
-            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
+            cursor.execute(f'{command} "{model._meta.db_table}"')
 
 
 def load_bench_data(
