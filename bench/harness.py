@@ -29,7 +29,14 @@ from bench.data import BENCH_PASSWORD, HEAVY_EMAIL, LIGHT_EMAIL, Scale
 from bench.measure import QueryCount, UnreadPlan
 from bench.report import EndpointRun, Report
 from bench.runner import BASE_DIR
-from bench.wrk import WrkCommand, WrkResult, run_in_parallel, write_post_script, wrk_path
+from bench.wrk import (
+    WrkCommand,
+    WrkResult,
+    combine,
+    run_in_parallel,
+    write_post_script,
+    wrk_path,
+)
 from portal.celery import app as celery_app
 
 
@@ -152,7 +159,8 @@ class LoadDriver:
         # An error outweighs "not available" ("e" < "n"), which outweighs "ok".
         return min(outcomes) if outcomes else "ok"
 
-    def load(self, endpoint: Endpoint, duration: int) -> WrkResult:
+    def load(self, endpoint: Endpoint, duration: int) -> list[WrkResult]:
+        """One report per instance, each from its own wrk, all run at the same time."""
         return run_in_parallel(self.commands(endpoint, duration), self.wrk)
 
 
@@ -195,7 +203,8 @@ def drive(driver: LoadDriver, args: argparse.Namespace) -> list[EndpointRun]:
             say(f"{endpoint.label}: {outcome}.")
             continue
         say(f"{endpoint.label}: {args.duration} s of load.")
-        run.result = driver.load(endpoint, args.duration)
+        run.per_instance = driver.load(endpoint, args.duration)
+        run.result = combine(run.per_instance)
     report.apply_floor(runs)
     return runs
 
@@ -214,7 +223,7 @@ def git_commit() -> str:
     return f"{commit} (with uncommitted changes)" if dirty else commit
 
 
-def machine(wrk: str) -> dict[str, str]:
+def machine(wrk: str, *, load_average: str) -> dict[str, str]:
     memory = cpu = "unknown"
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -238,11 +247,14 @@ def machine(wrk: str) -> dict[str, str]:
         "PostgreSQL": str(row[0]) if row else "unknown",
         "Python": platform.python_version(),
         "load tool": (version.stdout or version.stderr).split(" [")[0],
+        # Other work on the machine takes cores from the servers, PostgreSQL and wrk.
+        "load average before the run": load_average,
     }
 
 
 def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
     started = time.monotonic()
+    load_average = " ".join(f"{value:.2f}" for value in os.getloadavg())
     wrk = wrk_path()
     assert wrk is not None, "checked by the preflight"
     layout = Layout.from_args(args, broker=bool(settings.CELERY_BROKER_URL))
@@ -310,7 +322,7 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
         started_at=timezone.localtime().isoformat(timespec="seconds"),
         command=shlex.join(["python", "-m", "bench", *sys.argv[1:]]),
         commit=git_commit(),
-        machine=machine(wrk),
+        machine=machine(wrk, load_average=load_average),
         config={
             "instances": layout.instances,
             "workers": layout.workers,

@@ -27,7 +27,9 @@ class EndpointRun:
     customer: str
     # "ok", "not available" (the endpoint answers 404) or "error: ..." (any other failure).
     outcome: str
+    # Every instance's own report and their sum (one instance: the same report).
     result: WrkResult | None = None
+    per_instance: list[WrkResult] = field(default_factory=list)
     floor: bool = False
     ratio_to_floor: float | None = None
 
@@ -173,8 +175,12 @@ def endpoint_table(report: Report) -> list[str]:
             lines.append(f"| {run.label} | {run.customer} | {run.outcome} | | | | | |")
             continue
         ratio = "floor" if run.floor else _number(run.ratio_to_floor, 2)
+        rate = _number(result.requests_per_second)
+        if len(run.per_instance) > 1:
+            parts = " + ".join(_number(part.requests_per_second) for part in run.per_instance)
+            rate = f"{rate} ({parts})"
         lines.append(
-            f"| {run.label} | {run.customer} | {_number(result.requests_per_second)} "
+            f"| {run.label} | {run.customer} | {rate} "
             f"| {_number(result.p50, 2)} | {_number(result.p90, 2)} | {_number(result.p99, 2)} "
             f"| {ratio} | {result.non_2xx + result.socket_errors} |"
         )

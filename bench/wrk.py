@@ -177,8 +177,8 @@ def start(command: WrkCommand, executable: str) -> subprocess.Popen[str]:
     )
 
 
-def run_in_parallel(commands: list[WrkCommand], executable: str) -> WrkResult:
-    """Run one wrk per command at the same time and combine their reports.
+def run_in_parallel(commands: list[WrkCommand], executable: str) -> list[WrkResult]:
+    """Run one wrk per command at the same time; their reports, in the same order.
 
     Each wrk stops itself after its duration; the timeout is a guard, after which the
     process group is killed and the run fails.
@@ -197,4 +197,4 @@ def run_in_parallel(commands: list[WrkCommand], executable: str) -> WrkResult:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
-    return combine([parse_wrk_output(output) for output in outputs])
+    return [parse_wrk_output(output) for output in outputs]

@@ -15,7 +15,7 @@ from bench.report import (
     render_markdown,
     write,
 )
-from bench.wrk import WrkResult
+from bench.wrk import WrkResult, combine
 
 
 def _result(rate: float) -> WrkResult:
@@ -148,3 +148,14 @@ def test_results_are_written_as_markdown_and_json(tmp_path: Path):
     assert data["endpoints"][1]["result"]["p99_ms"] == 9.5
     assert data["endpoints"][1]["ratio_to_floor"] == 0.6
     assert {budget["verdict"] for budget in data["budgets"]} == {MET, NOT_MEASURED}
+
+
+def test_two_instances_show_each_instance_and_the_sum():
+    report = _report(status_rate=600.0)
+    floor = report.endpoints[0]
+    floor.per_instance = [_result(600.0), _result(400.0)]
+    floor.result = combine(floor.per_instance)
+
+    markdown = render_markdown(report)
+
+    assert "| GET /api/me | heavy | 1,000.0 (600.0 + 400.0) | 2.00 |" in markdown

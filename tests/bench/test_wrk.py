@@ -130,7 +130,7 @@ def test_the_installed_wrk_report_parses(live_server):
 
     command = WrkCommand(f"{live_server.url}/healthz", "GET", "none", 1, 1, 1)
 
-    result = run_in_parallel([command], shutil.which("wrk") or "wrk")
+    [result] = run_in_parallel([command], shutil.which("wrk") or "wrk")
 
     assert result.requests > 0
     assert result.non_2xx == 0
