@@ -444,8 +444,9 @@ def load_bench_data(
     """
     scale = scale or Scale()
     now = now or timezone.now()
-    delete_bench_data(progress)
+    # One transaction: a run that fails half-way leaves the previous data set whole.
     with transaction.atomic():
+        delete_bench_data(progress)
         plans = _bench_plans()
         customers = _customers(scale, make_password(BENCH_PASSWORD), progress)
         heavy = customers[1]

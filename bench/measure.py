@@ -31,7 +31,7 @@ from notifications.models import Notification
 from notifications.services import notify
 
 # The service that sends one SYSTEM_ANNOUNCEMENT to every customer. Change this one name
-# (and, if its arguments differ, `call_broadcast`) when the service lands or moves.
+# (and, if its arguments differ, `broadcast_arguments`) when the service lands or moves.
 BROADCAST_SERVICE = "notifications.services.broadcast_announcement"
 ANNOUNCEMENT_TYPE = "SYSTEM_ANNOUNCEMENT"
 UNREAD_INDEX = "notification_unread_idx"
@@ -215,11 +215,11 @@ def find_broadcast_service(name: str = BROADCAST_SERVICE) -> Callable[..., Any] 
     return service if callable(service) else None
 
 
-def call_broadcast(service: Callable[..., Any], *, run_id: str, now: Any) -> None:
-    """Call the broadcast service with the arguments its signature asks for.
+def broadcast_arguments(service: Callable[..., Any], *, run_id: str, now: Any) -> dict[str, Any]:
+    """The arguments for the broadcast service, offered by parameter name.
 
-    The values are offered by parameter name; a required parameter outside this list
-    makes the call fail with TypeError, reported as "not available" with the signature.
+    Raises TypeError when the service needs a parameter outside this list: then adapt
+    this function to the service's signature.
     """
     title = "Scheduled maintenance"
     message = "The portal will be unavailable on Sunday from 02:00 to 04:00 JST."
@@ -232,8 +232,10 @@ def call_broadcast(service: Callable[..., Any], *, run_id: str, now: Any) -> Non
         "announcement_id": f"bench-{run_id}",
         "now": now,
     }
-    parameters = inspect.signature(service).parameters
-    service(**{name: value for name, value in offered.items() if name in parameters})
+    signature = inspect.signature(service)
+    arguments = {name: value for name, value in offered.items() if name in signature.parameters}
+    signature.bind(**arguments)
+    return arguments
 
 
 def time_broadcast(
@@ -250,15 +252,16 @@ def time_broadcast(
     customers = Customer.objects.count()
     started_at = timezone.now()
     rows = Notification.objects.filter(type=ANNOUNCEMENT_TYPE, created_at__gte=started_at)
-    started = time.perf_counter()
     try:
-        with CaptureQueriesContext(connection) as captured:
-            call_broadcast(service, run_id=run_id, now=started_at)
+        arguments = broadcast_arguments(service, run_id=run_id, now=started_at)
     except TypeError as error:
         signature = f"{service_name}{inspect.signature(service)}"
         return BroadcastTiming(
-            available=False, detail=f"cannot call {signature}: {error}; adapt call_broadcast"
+            available=False, detail=f"cannot call {signature}: {error}; adapt broadcast_arguments"
         )
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        service(**arguments)
     call_done = time.perf_counter()
     seen = {"count": rows.count(), "changed": call_done}
 

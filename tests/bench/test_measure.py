@@ -129,7 +129,7 @@ def test_a_broadcast_service_with_unknown_arguments_is_not_available():
 
     assert not timing.available
     assert "sender" in timing.detail
-    assert "adapt call_broadcast" in timing.detail
+    assert "adapt broadcast_arguments" in timing.detail
 
 
 @pytest.mark.parametrize("in_process", [True, False])
