@@ -8,6 +8,7 @@ Nothing outside BENCH_DOMAIN is touched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -318,26 +319,26 @@ def _heavy_payment_methods(heavy: Customer) -> None:
     )
 
 
-class _SampleContext(dict[str, Any]):
-    """Fills every placeholder of the catalog, including ones added after this was written."""
+_PLACEHOLDER = re.compile(r"%\((\w+)\)")
+_SAMPLE_VALUES: dict[str, Any] = {
+    "address": "1-2-3 Jingumae, Shibuya-ku, Tokyo",
+    "brand": "Visa",
+    "invoice_id": 1,
+    "invoice_number": "BENCH-0000001",
+    "last4": "4242",
+    "order_id": 1,
+    "order_number": "B0000001",
+    "plan_name": "Bench SIM Data 20GB",
+    "subscription_id": 1,
+}
 
-    def __missing__(self, key: str) -> str:
-        return f"sample {key.replace('_', ' ')}"
 
-
-_SAMPLE_CONTEXT = _SampleContext(
-    address="1-2-3 Jingumae, Shibuya-ku, Tokyo",
-    amount="¥5,500",
-    brand="Visa",
-    due_date="2025-06-30",
-    invoice_id=1,
-    invoice_number="BENCH-0000001",
-    last4="4242",
-    order_id=1,
-    order_number="B0000001",
-    plan_name="Bench SIM Data 20GB",
-    subscription_id=1,
-)
+def sample_context(template: catalog.NotificationTemplate) -> dict[str, Any]:
+    """A value for every placeholder of `template`, including ones added after this was
+    written (those get a readable sample text)."""
+    texts = (str(template.title), str(template.message), template.action_url)
+    names = {name for text in texts for name in _PLACEHOLDER.findall(text)}
+    return {name: _SAMPLE_VALUES.get(name, f"sample {name.replace('_', ' ')}") for name in names}
 
 
 @cache
@@ -348,7 +349,8 @@ def _rendered_catalog(
         template for template in catalog.CATALOG.values() if template.type != "SYSTEM_ANNOUNCEMENT"
     ]
     rendered = {
-        template.type: template.render(_SAMPLE_CONTEXT, language=language) for template in templates
+        template.type: template.render(sample_context(template), language=language)
+        for template in templates
     }
     return templates, rendered
 

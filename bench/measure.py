@@ -24,15 +24,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import Customer, User
+from accounts.models import User
 from bench.data import BENCH_DOMAIN
 from bench.servers import HOST, wait_until
-from notifications.models import Notification
+from notifications.models import Announcement, AnnouncementAudience, Notification
 from notifications.services import notify
 
-# The service that sends one SYSTEM_ANNOUNCEMENT to every customer. Change this one name
-# (and, if its arguments differ, `broadcast_arguments`) when the service lands or moves.
-BROADCAST_SERVICE = "notifications.services.broadcast_announcement"
+# The service that sends one SYSTEM_ANNOUNCEMENT to every customer (the admin's "Send").
+# Change this one name (and, if its arguments differ, `broadcast_arguments`) if it moves.
+BROADCAST_SERVICE = "notifications.services.queue_announcement"
 ANNOUNCEMENT_TYPE = "SYSTEM_ANNOUNCEMENT"
 UNREAD_INDEX = "notification_unread_idx"
 
@@ -218,21 +218,26 @@ def find_broadcast_service(name: str = BROADCAST_SERVICE) -> Callable[..., Any] 
 def broadcast_arguments(service: Callable[..., Any], *, run_id: str, now: Any) -> dict[str, Any]:
     """The arguments for the broadcast service, offered by parameter name.
 
-    Raises TypeError when the service needs a parameter outside this list: then adapt
-    this function to the service's signature.
+    `queue_announcement(announcement_id=)` sends a stored Announcement, so when the service
+    asks for `announcement_id` a draft to every customer is created for it, as support
+    staff would in the admin. Raises TypeError when the service needs a parameter outside
+    this list: then adapt this function to the service's signature.
     """
-    title = "Scheduled maintenance"
+    title = f"Scheduled maintenance ({run_id})"
     message = "The portal will be unavailable on Sunday from 02:00 to 04:00 JST."
+    signature = inspect.signature(service)
     offered: dict[str, Any] = {
         "title": title,
         "message": message,
-        "body": message,
         "context": {"title": title, "message": message},
         "source_id": f"bench-{run_id}",
-        "announcement_id": f"bench-{run_id}",
         "now": now,
     }
-    signature = inspect.signature(service)
+    if "announcement_id" in signature.parameters:
+        announcement = Announcement.objects.create(
+            title=title, message=message, audience=AnnouncementAudience.ALL
+        )
+        offered["announcement_id"] = announcement.pk
     arguments = {name: value for name, value in offered.items() if name in signature.parameters}
     signature.bind(**arguments)
     return arguments
@@ -249,7 +254,7 @@ def time_broadcast(
     service = find_broadcast_service(service_name)
     if service is None:
         return BroadcastTiming(available=False, detail=f"{service_name} does not exist yet")
-    customers = Customer.objects.count()
+    customers = User.objects.filter(is_active=True, customer__isnull=False).count()
     started_at = timezone.now()
     rows = Notification.objects.filter(type=ANNOUNCEMENT_TYPE, created_at__gte=started_at)
     try:

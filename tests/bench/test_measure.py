@@ -10,7 +10,7 @@ from accounts.models import User
 from bench import measure
 from bench.data import Scale, load_bench_data
 from notifications import catalog
-from notifications.models import Notification
+from notifications.models import Announcement, AnnouncementStatus, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +148,19 @@ def test_the_broadcast_is_timed_until_every_customer_has_it(in_process):
     assert timing.statements == (2 if in_process else None)
     assert Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").count() == 12
     assert Notification.objects.filter(source_id="bench-test").count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_real_broadcast_sends_an_announcement_to_every_customer_in_batches():
+    # Real commits, as in the harness: the sending task runs when queue_announcement commits.
+    load_bench_data(scale=TINY)
+
+    timing = measure.time_broadcast(run_id="test", in_process=True)
+
+    assert timing.available, timing.detail
+    assert timing.customers == timing.rows == 12
+    assert timing.statements is not None
+    assert timing.statements < 40
+    announcement = Announcement.objects.get()
+    assert announcement.title == "Scheduled maintenance (test)"
+    assert announcement.status == AnnouncementStatus.SENT
