@@ -200,9 +200,10 @@ def query_table(report: Report) -> list[str]:
 
 
 def render_markdown(report: Report) -> str:
+    """The run as markdown, headed at level 2 so it pastes into docs/performance.md as is."""
     config = report.config
     lines = [
-        f"# Benchmark run {report.started_at}",
+        f"## Benchmark run {report.started_at}",
         "",
         f"- Command: `{report.command}` (commit {report.commit}, {report.seconds:.0f} s)",
         "- Machine: " + ", ".join(f"{key} {value}" for key, value in report.machine.items()),
@@ -216,15 +217,15 @@ def render_markdown(report: Report) -> str:
         + f"; the others {config['notifications_per_customer']} notifications each "
         "(the light one none)",
         "",
-        "## Endpoints",
+        "### Endpoints",
         "",
         *endpoint_table(report),
         "",
-        "## SQL statements per request",
+        "### SQL statements per request",
         "",
         *query_table(report),
         "",
-        "## notify() and the broadcast",
+        "### notify() and the broadcast",
         "",
     ]
     notify = report.notify
@@ -256,7 +257,7 @@ def render_markdown(report: Report) -> str:
         )
     lines += [
         "",
-        "## Budgets (DESIGN.md section 9)",
+        "### Budgets (DESIGN.md section 9)",
         "",
         "| budget | target | measured | verdict |",
         "| --- | --- | --- | --- |",
@@ -268,7 +269,7 @@ def render_markdown(report: Report) -> str:
     if report.unread_plan and report.unread_plan.plan:
         lines += [
             "",
-            "## The unread count's plan (heavy customer)",
+            "### The unread count's plan (heavy customer)",
             "",
             "```",
             report.unread_plan.statement or "",
@@ -277,7 +278,7 @@ def render_markdown(report: Report) -> str:
             "```",
         ]
     if report.notes:
-        lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes)]
+        lines += ["", "### Notes", "", *(f"- {note}" for note in report.notes)]
     return "\n".join(lines) + "\n"
 
 
