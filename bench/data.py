@@ -30,7 +30,7 @@ from accounts.models import (
 )
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
 from notifications import catalog
-from notifications.models import Notification
+from notifications.models import Announcement, Notification
 from orders.models import Order, OrderStatus
 from subscriptions.models import Plan, PlanKind, Subscription, SubscriptionStatus
 
@@ -38,6 +38,8 @@ BENCH_DOMAIN = "bench.example"
 BENCH_PASSWORD = "bench-password-not-for-production"
 LIGHT_EMAIL = f"light@{BENCH_DOMAIN}"
 HEAVY_EMAIL = f"heavy@{BENCH_DOMAIN}"
+# The broadcast timing's announcements start with this, so a reload removes them too.
+BENCH_ANNOUNCEMENT_PREFIX = "Bench: "
 BATCH_SIZE = 1000
 
 # The tables the load writes, vacuumed and analysed afterwards (see _vacuum_analyze).
@@ -110,7 +112,11 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 def delete_bench_data(progress: Progress = _no_progress) -> int:
-    """Delete every bench account and what it owns; returns the number of accounts removed."""
+    """Delete every bench account and what it owns, and the bench's announcements.
+
+    Returns the number of accounts removed.
+    """
+    Announcement.objects.filter(title__startswith=BENCH_ANNOUNCEMENT_PREFIX).delete()
     accounts = User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
     total = accounts.count()
     if total:

@@ -25,7 +25,7 @@ from django.utils.module_loading import import_string
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from bench.data import BENCH_DOMAIN
+from bench.data import BENCH_ANNOUNCEMENT_PREFIX, BENCH_DOMAIN
 from bench.servers import HOST, wait_until
 from notifications.models import Announcement, AnnouncementAudience, Notification
 from notifications.services import notify
@@ -223,7 +223,7 @@ def broadcast_arguments(service: Callable[..., Any], *, run_id: str, now: Any) -
     staff would in the admin. Raises TypeError when the service needs a parameter outside
     this list: then adapt this function to the service's signature.
     """
-    title = f"Scheduled maintenance ({run_id})"
+    title = f"{BENCH_ANNOUNCEMENT_PREFIX}scheduled maintenance ({run_id})"
     message = "The portal will be unavailable on Sunday from 02:00 to 04:00 JST."
     signature = inspect.signature(service)
     offered: dict[str, Any] = {

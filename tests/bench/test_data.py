@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Customer, InternetEligibility, ResidenceCardVerification, User
 from bench.data import BENCH_PASSWORD, HEAVY_EMAIL, LIGHT_EMAIL, Scale, load_bench_data
 from billing.models import Invoice, InvoiceStatus
-from notifications.models import Notification
+from notifications.models import Announcement, Notification
 from orders.models import OPEN_ORDER_STATUSES, Order
 from subscriptions.models import Subscription
 from tests.factories import CustomerFactory
@@ -92,6 +92,15 @@ def test_loading_again_replaces_the_previous_run_and_nothing_else():
     heavy = User.objects.get(email=HEAVY_EMAIL)
     assert Notification.objects.filter(user=heavy, read_at__isnull=True).count() == 8
     assert Customer.objects.filter(pk=bystander.pk).exists()
+
+
+def test_loading_again_removes_the_bench_announcements_only():
+    Announcement.objects.create(title="Bench: scheduled maintenance (old)", message="Old.")
+    Announcement.objects.create(title="Real maintenance", message="Real.")
+
+    load_bench_data(scale=TINY)
+
+    assert list(Announcement.objects.values_list("title", flat=True)) == ["Real maintenance"]
 
 
 def test_scale_needs_a_light_and_a_heavy_customer():

@@ -162,5 +162,5 @@ def test_the_real_broadcast_sends_an_announcement_to_every_customer_in_batches()
     assert timing.statements is not None
     assert timing.statements < 40
     announcement = Announcement.objects.get()
-    assert announcement.title == "Scheduled maintenance (test)"
+    assert announcement.title == "Bench: scheduled maintenance (test)"
     assert announcement.status == AnnouncementStatus.SENT
