@@ -42,8 +42,10 @@ worker: setup
 beat: setup
 	$(VENV)/bin/celery -A portal beat --loglevel=info
 
-bench: setup
-	$(PY) -m bench
+# Needs DATABASE_URL=postgres://... and wrk; migrates and loads its own data (docs/performance.md).
+# BENCH_ARGS passes options, e.g. BENCH_ARGS=--two-instances.
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l ja --no-obsolete --ignore='.venv/*' --ignore='bench/*' --ignore='tests/*'
