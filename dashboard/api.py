@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
+from accounts.models import Customer
 from dashboard import services
+from dashboard.cache import cached_snapshot
 from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
 
 
@@ -116,14 +122,30 @@ class MeStatusOutput(serializers.Serializer):
     tasks = DashboardTaskOutput(many=True, help_text="Sorted by priority, then date")
 
 
+def _me_status_body(customer: Customer) -> dict[str, Any]:
+    """The JSON of the snapshot, cached as JSON: a warm read skips serializing it again."""
+    now = timezone.now()
+    return cached_snapshot(
+        name="me-status-json",
+        user_id=customer.user_id,
+        variant=services.snapshot_variant(customer=customer, now=now),
+        # A plain dict (not DRF's ReturnDict, which holds its serializer) for the cache.
+        build=lambda: json.loads(
+            JSONRenderer().render(
+                MeStatusOutput(services.get_me_status(customer=customer, now=now)).data
+            )
+        ),
+        keep=lambda body: body["paymentMethods"]["totalCount"] is not None,
+    )
+
+
 class MeSummaryView(CustomerAPIView):
     @extend_schema(
         responses={200: DashboardSummaryOutput, 401: ErrorSerializer},
         summary="Stats, the next invoice and recent activity",
     )
     def get(self, request: Request) -> Response:
-        summary = services.get_me_status(customer=self.customer, now=timezone.now()).summary
-        return Response(DashboardSummaryOutput(summary).data)
+        return Response(_me_status_body(self.customer)["summary"])
 
 
 class MeStatusView(CustomerAPIView):
@@ -136,5 +158,4 @@ class MeStatusView(CustomerAPIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        snapshot = services.get_me_status(customer=self.customer, now=timezone.now())
-        return Response(MeStatusOutput(snapshot).data)
+        return Response(_me_status_body(self.customer))

@@ -26,8 +26,8 @@ SNAPSHOT_TTL_SECONDS = 300
 TOKEN_TTL_SECONDS = 24 * 60 * 60
 
 
-def _snapshot_key(user_id: int) -> str:
-    return f"dashboard:me-status:{user_id}"
+def _snapshot_key(name: str, user_id: int) -> str:
+    return f"dashboard:{name}:{user_id}"
 
 
 def _token_key(user_id: int) -> str:
@@ -50,13 +50,19 @@ def mark_stale(user_ids: Iterable[int]) -> None:
 
 
 def cached_snapshot(
-    *, user_id: int, variant: Hashable, build: Callable[[], T], keep: Callable[[T], bool]
+    *,
+    name: str,
+    user_id: int,
+    variant: Hashable,
+    build: Callable[[], T],
+    keep: Callable[[T], bool],
 ) -> T:
-    """The cached snapshot for `user_id` and `variant` (day, language), or build it.
+    """The cached `name` of `user_id` for `variant` (day, language), or build and keep it.
 
-    A built snapshot is kept only when `keep` says so (not a degraded answer).
+    Every `name` (the snapshot, its JSON) shares the user's one freshness token. A built
+    value is kept only when `keep` says so (not a degraded answer).
     """
-    snapshot_key, token_key = _snapshot_key(user_id), _token_key(user_id)
+    snapshot_key, token_key = _snapshot_key(name, user_id), _token_key(user_id)
     cached = cache.get_many([snapshot_key, token_key])
     token = cached.get(token_key)
     entry = cached.get(snapshot_key)

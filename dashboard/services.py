@@ -179,11 +179,17 @@ def get_me_status(*, customer: Customer, now: datetime) -> MeStatus:
     A snapshot without the payment method count (provider down) is never kept.
     """
     return cached_snapshot(
+        name="me-status",
         user_id=customer.user_id,
-        variant=(timezone.localdate(now).isoformat(), customer.language),
+        variant=snapshot_variant(customer=customer, now=now),
         build=lambda: build_me_status(customer=customer, now=now),
         keep=lambda status: status.payment_methods.total_count is not None,
     )
+
+
+def snapshot_variant(*, customer: Customer, now: datetime) -> tuple[str, str]:
+    """What a cached snapshot depends on besides the data: the Tokyo day and the language."""
+    return (timezone.localdate(now).isoformat(), customer.language)
 
 
 def build_summary(*, customer: Customer, now: datetime) -> Summary:

@@ -17,7 +17,9 @@ class Builder:
 
 
 def read(build: Builder, *, variant: object = ("2026-11-24", "en"), keep: bool = True) -> object:
-    return cached_snapshot(user_id=1, variant=variant, build=build, keep=lambda _: keep)
+    return cached_snapshot(
+        name="test", user_id=1, variant=variant, build=build, keep=lambda _: keep
+    )
 
 
 def test_a_second_read_is_served_from_the_cache():
