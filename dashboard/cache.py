@@ -16,14 +16,18 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
 
-SNAPSHOT_TTL_SECONDS = 300
 # Longer than any snapshot lives, so a token never expires under a snapshot built with it.
 TOKEN_TTL_SECONDS = 24 * 60 * 60
+
+
+def _snapshot_ttl() -> int:
+    return int(settings.DASHBOARD_CACHE_SECONDS)
 
 
 def _snapshot_key(name: str, user_id: int) -> str:
@@ -43,7 +47,7 @@ def _set_new_tokens(user_ids: list[int]) -> None:
 def mark_stale(user_ids: Iterable[int]) -> None:
     """The data behind these users' dashboards changed: their next read rebuilds it."""
     ids = sorted(set(user_ids))
-    if not ids:
+    if not ids or not _snapshot_ttl():
         return
     _set_new_tokens(ids)
     transaction.on_commit(lambda: _set_new_tokens(ids))
@@ -62,6 +66,8 @@ def cached_snapshot(
     Every `name` (the snapshot, its JSON) shares the user's one freshness token. A built
     value is kept only when `keep` says so (not a degraded answer).
     """
+    if not _snapshot_ttl():
+        return build()
     snapshot_key, token_key = _snapshot_key(name, user_id), _token_key(user_id)
     cached = cache.get_many([snapshot_key, token_key])
     token = cached.get(token_key)
@@ -75,5 +81,5 @@ def cached_snapshot(
             token = cache.get(token_key) or token
     snapshot = build()
     if keep(snapshot):
-        cache.set(snapshot_key, ((token, variant), snapshot), SNAPSHOT_TTL_SECONDS)
+        cache.set(snapshot_key, ((token, variant), snapshot), _snapshot_ttl())
     return snapshot

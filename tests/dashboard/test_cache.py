@@ -7,6 +7,12 @@ from django.db import transaction
 from dashboard.cache import _token_key, cached_snapshot, mark_stale
 
 
+@pytest.fixture(autouse=True)
+def snapshot_cache(settings):
+    """The snapshot cache on, as in production with Redis."""
+    settings.DASHBOARD_CACHE_SECONDS = 300
+
+
 class Builder:
     def __init__(self) -> None:
         self.calls = 0

@@ -7,6 +7,13 @@ import pytest
 from tests.accounts.support import PNG, upload
 from tests.factories import NotificationFactory, PlanFactory, SubscriptionFactory
 
+
+@pytest.fixture(autouse=True)
+def snapshot_cache(settings):
+    """The snapshot cache on, as in production with Redis."""
+    settings.DASHBOARD_CACHE_SECONDS = 300
+
+
 pytestmark = pytest.mark.django_db
 
 
