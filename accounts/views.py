@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -56,12 +57,30 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = error.status_code if error.code == "throttled" else 200
         else:
             login(request, user)
-            return redirect(_safe_next(request))
+            response = redirect(_safe_next(request))
+            customer = getattr(user, "customer", None)
+            if customer is not None:
+                _remember_language(response, customer.language)
+            return response
     return render(
         request,
         "accounts/login.html",
         {"form": form, "next": _safe_next(request, "")},
         status=status,
+    )
+
+
+def _remember_language(response: HttpResponse, language: str) -> None:
+    """The browser keeps the customer's language, so the login page speaks it after logout."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
 
 
@@ -76,12 +95,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def language_view(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
-    target = _safe_next(request)
+    response = HttpResponseRedirect(_safe_next(request))
     if form.is_valid():
         customer = get_customer_for_user(user=request.user)
         services.set_language(customer=customer, language=form.cleaned_data["language"])
         translation.activate(customer.language)
-    return HttpResponseRedirect(target)
+        _remember_language(response, customer.language)
+    return response
 
 
 # Badge tones per status: presentation only, the statuses themselves come from the services.

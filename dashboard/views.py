@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.selectors import get_customer_for_user
 from dashboard import services
+from notifications.views import latest_context
 
 
 @login_required
@@ -18,6 +19,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("admin:index")
     customer = get_customer_for_user(user=request.user)
     snapshot = services.get_me_status(customer=customer, now=timezone.now())
+    unread_count = snapshot.summary.stats.unread_notifications
     return render(
         request,
         "dashboard/index.html",
@@ -25,7 +27,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "customer": customer,
             "snapshot": snapshot,
             "summary": snapshot.summary,
-            # The header bell shows the same number without counting again.
-            "unread_notification_count": snapshot.summary.stats.unread_notifications,
+            # The header bell and the notifications card show the same number without
+            # counting again.
+            "unread_notification_count": unread_count,
+            **latest_context(user=customer.user, unread_count=unread_count),
         },
     )

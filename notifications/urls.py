@@ -7,6 +7,7 @@ from notifications import views
 urlpatterns = [
     path("notifications", views.notification_list, name="notifications"),
     path("notifications/bell", views.notification_bell, name="notification-bell"),
+    path("notifications/latest", views.latest_notifications, name="notifications-latest"),
     path("notifications/read-all", views.mark_all_read, name="notifications-read-all"),
     path(
         "notifications/<int:notification_id>/read",

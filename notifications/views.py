@@ -29,7 +29,10 @@ from notifications import selectors, services
 from portal.api_errors import ApplicationError
 
 PAGE_SIZE = 20
+# The dashboard's card shows the newest few unread ones; the list page has the rest.
+LATEST_SIZE = 3
 LIST_URL = "/account/notifications"
+DASHBOARD_URL = "/account/"
 CHANGED_EVENT = "notifications-changed"
 
 
@@ -121,6 +124,28 @@ def notification_bell(request: HtmxHttpRequest) -> HttpResponse:
         # Unchanged: htmx leaves the bell alone, so screen readers hear nothing new.
         return HttpResponse(status=204)
     return render(request, "notifications/_bell_link.html", {"unread_count": count})
+
+
+def latest_context(*, user: User, unread_count: int | None = None) -> dict[str, object]:
+    """The dashboard's notifications card: the newest unread ones and how many there are."""
+    now = timezone.now()
+    if unread_count is None:
+        unread_count = selectors.count_unread_notifications(user=user, now=now)
+    page = selectors.list_notifications(user=user, now=now, limit=LATEST_SIZE, unread_only=True)
+    return {"latest": page.items, "unread_count": unread_count, "return_to": DASHBOARD_URL}
+
+
+@login_required
+@require_GET
+def latest_notifications(request: HtmxHttpRequest) -> HttpResponse:
+    """The dashboard card again, after the customer read or dismissed something (htmx)."""
+    if not request.htmx:
+        return HttpResponseRedirect(DASHBOARD_URL)
+    context = latest_context(user=_user(request))
+    # The card also updates the dashboard's "unread" figure, out of band.
+    response = render(request, "notifications/_latest.html", {**context, "swap_stat": True})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

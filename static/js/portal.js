@@ -1,5 +1,62 @@
 // Small enhancements we own. Every action works without this file.
-document.addEventListener("htmx:afterSwap", (event) => {
-  const focusTarget = event.detail.target.querySelector("[data-focus-after-swap]");
-  if (focusTarget) focusTarget.focus();
-});
+//
+// When htmx replaces the part of the page that holds the keyboard focus (a notification
+// that was read or dismissed, the dashboard's notifications card, the bell, "load more"),
+// the focused element disappears and the browser would send focus back to the top of the
+// page. Put it back where the customer was instead.
+(() => {
+  const FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]), select, textarea";
+  let pending = null;
+
+  const indexIn = (element) => (element && element.parentElement
+    ? Array.prototype.indexOf.call(element.parentElement.children, element)
+    : -1);
+
+  const focusInside = (element) => {
+    if (!element) return false;
+    const target = element.hasAttribute("tabindex") ? element : element.querySelector(FOCUSABLE);
+    if (!target) return false;
+    target.focus();
+    return true;
+  };
+
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    const active = document.activeElement;
+    if (!target || !active || active === document.body || !target.contains(active)) {
+      pending = null;
+      return;
+    }
+    const item = active.closest("li");
+    pending = {
+      id: target.id,
+      parent: target.parentElement,
+      index: indexIn(target),
+      itemIndex: item && target.contains(item) && item !== target ? indexIn(item) : -1,
+    };
+  });
+
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!pending) return;
+    const { id, parent, index, itemIndex } = pending;
+    pending = null;
+    const replaced = id ? document.getElementById(id) : null;
+    if (replaced) {
+      // The same region came back (the bell, the dashboard card, a read notification):
+      // focus the item at the same place in its list, or the region itself.
+      const list = replaced.querySelector("ul, ol");
+      if (itemIndex >= 0 && list && list.children.length) {
+        const items = list.children;
+        if (focusInside(items[Math.min(itemIndex, items.length - 1)])) return;
+      }
+      if (focusInside(replaced)) return;
+    } else if (parent && parent.isConnected) {
+      // The region went away (a dismissed notification) or grew (load more): the item now
+      // in its place, else the one before it.
+      const siblings = parent.children;
+      if (focusInside(siblings[index]) || focusInside(siblings[index - 1])) return;
+    }
+    const main = document.getElementById("main");
+    if (main) main.focus();
+  });
+})();
