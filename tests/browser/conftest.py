@@ -61,22 +61,47 @@ def viewport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def page(chromium, live_server, viewport: str, demo: None):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(base_url=live_server.url, viewport=VIEWPORTS[viewport])
+def _open_page(chromium, base_url: str, viewport: str, **options):  # type: ignore[no-untyped-def]
+    context = chromium.new_context(base_url=base_url, viewport=VIEWPORTS[viewport], **options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.viewport_name = viewport
+    return context, page
+
+
+@pytest.fixture
+def page(chromium, live_server, viewport: str, demo: None):  # type: ignore[no-untyped-def]
+    context, page = _open_page(chromium, live_server.url, viewport)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_without_javascript(chromium, live_server, viewport: str, demo: None):  # type: ignore[no-untyped-def]
+    """A browser with JavaScript switched off: every action must still work."""
+    context, page = _open_page(chromium, live_server.url, viewport, java_script_enabled=False)
     yield page
     context.close()
 
 
 def log_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in|ログイン")).click()
+    page.get_by_label(re.compile("^(Email|メールアドレス)$")).fill(email)
+    page.get_by_label(re.compile("^(Password|パスワード)$")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=re.compile("^(Log in|ログイン)$")).click()
     page.wait_for_url(re.compile(r"/account/"))
+
+
+def log_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name=re.compile("^(Log out|ログアウト)$")).click()
+    page.wait_for_url(re.compile(r"/login"))
+
+
+def expect_bell(page, announced: str) -> None:  # type: ignore[no-untyped-def]
+    """What a screen reader hears for the bell in the header (waits for htmx to update it)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#notification-bell .visually-hidden")).to_have_text(announced)
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
