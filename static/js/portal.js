@@ -23,12 +23,14 @@
   document.addEventListener("htmx:beforeSwap", (event) => {
     const target = event.detail.target;
     const active = document.activeElement;
-    if (!target || !active || active === document.body || !target.contains(active)) {
+    const hadFocus = Boolean(target && active && active !== document.body && target.contains(active));
+    if (!target || (!hadFocus && !target.id)) {
       pending = null;
       return;
     }
-    const item = active.closest("li");
+    const item = hadFocus ? active.closest("li") : null;
     pending = {
+      hadFocus,
       id: target.id,
       parent: target.parentElement,
       index: indexIn(target),
@@ -38,9 +40,16 @@
 
   document.addEventListener("htmx:afterSettle", () => {
     if (!pending) return;
-    const { id, parent, index, itemIndex } = pending;
+    const { hadFocus, id, parent, index, itemIndex } = pending;
     pending = null;
     const replaced = id ? document.getElementById(id) : null;
+    // A partial can name what should be read next (a heading above its message).
+    const named = replaced && replaced.querySelector("[data-focus-after-swap]");
+    if (named) {
+      named.focus();
+      return;
+    }
+    if (!hadFocus) return;
     if (replaced) {
       // The same region came back (the bell, the dashboard card, a read notification):
       // focus the item at the same place in its list, or the region itself.
