@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.i18n import set_language
 
 from accounts import views
 
@@ -8,5 +7,5 @@ urlpatterns = [
     path("logout", views.logout_view, name="logout"),
     # Visitors who are not logged in choose a language for this browser (a cookie);
     # customers change the one on their profile at /account/language.
-    path("language", set_language, name="set-language"),
+    path("language", views.choose_language_view, name="choose-language"),
 ]

@@ -27,6 +27,9 @@ from accounts.selectors import (
 )
 from portal.api_errors import ApplicationError
 
+# The session remembers a language picked before logging in, so the login can keep it.
+CHOSEN_LANGUAGE_KEY = "chosen_language"
+
 
 def _safe_next(request: HttpRequest, fallback: str = "/account/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -60,6 +63,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             response = redirect(_safe_next(request))
             customer = getattr(user, "customer", None)
             if customer is not None:
+                # A language chosen on the login page, just before, is the customer's choice.
+                chosen = request.session.pop(CHOSEN_LANGUAGE_KEY, None)
+                if chosen:
+                    services.set_language(customer=customer, language=chosen)
                 _remember_language(response, customer.language)
             return response
     return render(
@@ -89,6 +96,18 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You have logged out."))
     return redirect("login")
+
+
+@require_POST
+def choose_language_view(request: HttpRequest) -> HttpResponse:
+    """The login page's switch: this browser's language until the visitor logs in."""
+    form = LanguageForm(request.POST)
+    response = HttpResponseRedirect(_safe_next(request, "/login"))
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        request.session[CHOSEN_LANGUAGE_KEY] = language
+        _remember_language(response, language)
+    return response
 
 
 @login_required
