@@ -69,3 +69,9 @@
     if (main) main.focus();
   });
 })();
+
+// A form that came back with mistakes: start at the first field to fix, not at the top.
+document.addEventListener("DOMContentLoaded", () => {
+  const invalid = document.querySelector("main [aria-invalid=true]");
+  if (invalid) invalid.focus();
+});
