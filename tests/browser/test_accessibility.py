@@ -16,7 +16,9 @@ from tests.browser.conftest import log_in, log_out, screenshot
 axe = Axe()
 
 # The heading levels of the page in document order, hidden ones included.
-HEADING_LEVELS = "() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => Number(h.tagName[1]))"
+HEADING_LEVELS = (
+    "() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => Number(h.tagName[1]))"
+)
 
 
 def check(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -20,8 +20,9 @@ PERSONA_TASKS = {
 def test_each_demo_persona_sees_its_tasks_in_order(page, persona):
     log_in(page, f"{persona}@demo.example")
     tasks = page.get_by_role("region", name="To do").get_by_role("listitem")
-    assert tasks.evaluate_all("items => items.map(item => item.dataset.taskType)") == (
-        PERSONA_TASKS[persona]
+    assert (
+        tasks.evaluate_all("items => items.map(item => item.dataset.taskType)")
+        == (PERSONA_TASKS[persona])
     )
     # Every task says what to do and links to where it is done.
     for index in range(tasks.count()):
