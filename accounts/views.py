@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +28,8 @@ from accounts.selectors import (
     get_residence_card_verification,
 )
 from portal.api_errors import ApplicationError
+
+SameSite = Literal["Lax", "Strict", "None", False] | None
 
 # The session remembers a language picked before logging in, so the login can keep it.
 CHOSEN_LANGUAGE_KEY = "chosen_language"
@@ -87,7 +91,7 @@ def _remember_language(response: HttpResponse, language: str) -> None:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE),
     )
 
 

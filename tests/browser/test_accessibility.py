@@ -6,6 +6,7 @@ Each page is also saved as a screenshot (see conftest), so a person can look at 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -35,7 +36,7 @@ def check(page, name: str) -> None:  # type: ignore[no-untyped-def]
         expect(page.get_by_role(landmark)).to_have_count(1)
     levels = page.evaluate(HEADING_LEVELS)
     assert levels[0] == 1 and levels.count(1) == 1, f"{name}: headings {levels}"
-    skipped = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    skipped = [(a, b) for a, b in pairwise(levels) if b > a + 1]
     assert not skipped, f"{name}: a heading level is skipped in {levels}"
 
 
