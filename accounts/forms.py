@@ -11,10 +11,12 @@ from accounts.models import Language
 class LoginForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"),
+        error_messages={"required": _("Enter your email address.")},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     password = forms.CharField(
         label=_("Password"),
+        error_messages={"required": _("Enter your password.")},
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -28,12 +30,14 @@ class LanguageForm(forms.Form):
 class InternetEligibilityForm(forms.Form):
     postal_code = forms.CharField(
         label=_("Postal code"),
+        error_messages={"required": _("Enter the postal code of the address.")},
         max_length=16,
         help_text=_("Seven digits, for example 150-0002."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
     )
     address = forms.CharField(
         label=_("Address"),
+        error_messages={"required": _("Enter the address to check.")},
         max_length=300,
         help_text=_("Prefecture, city, street and building, for example 1-2-3 Shibuya, Tokyo."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
@@ -47,11 +51,13 @@ CARD_FILE_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 class ResidenceCardForm(forms.Form):
     front = forms.FileField(
         label=_("Front side"),
+        error_messages={"required": _("Choose a photo or scan of the front of your card.")},
         help_text=_("A photo or scan: JPEG, PNG or PDF, at most 10 MB."),
         widget=forms.FileInput(attrs={"accept": CARD_FILE_ACCEPT}),
     )
     back = forms.FileField(
         label=_("Back side"),
+        error_messages={"required": _("Choose a photo or scan of the back of your card.")},
         help_text=_("A photo or scan: JPEG, PNG or PDF, at most 10 MB."),
         widget=forms.FileInput(attrs={"accept": CARD_FILE_ACCEPT}),
     )

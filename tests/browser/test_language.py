@@ -55,7 +55,7 @@ def test_a_visitor_chooses_japanese_on_the_login_page_and_keeps_it(page):
     page.get_by_label("メールアドレス").fill("new@demo.example")
     page.get_by_role("button", name="ログイン").click()
     expect(page.get_by_label("パスワード")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#id_password_error")).to_contain_text("この項目は必須です。")
+    expect(page.locator("#id_password_error")).to_contain_text("パスワードを入力してください。")
     expect(page.get_by_label("メールアドレス")).to_have_value("new@demo.example")
     screenshot(page, "login-ja-error")
 

@@ -66,7 +66,9 @@ def test_the_rejected_customer_uploads_their_residence_card_again(page, tmp_path
     back_field = page.get_by_label("Back side")
     expect(back_field).to_have_attribute("aria-invalid", "true")
     error_id = back_field.get_attribute("aria-describedby").split()[-1]
-    expect(page.locator(f"#{error_id}")).to_contain_text("This field is required.")
+    expect(page.locator(f"#{error_id}")).to_contain_text(
+        "Choose a photo or scan of the back of your card."
+    )
     screenshot(page, "verification-missing-side")
 
     page.get_by_label("Front side").set_input_files(str(front))
