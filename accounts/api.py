@@ -302,7 +302,8 @@ class SalesforceEventView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=SalesforceEventInput,
+        # The body is read raw (the signature covers its bytes) and parsed as JSON only.
+        request={"application/json": SalesforceEventInput},
         parameters=[
             OpenApiParameter(
                 "X-Signature",

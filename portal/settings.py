@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.openapi.document_common_errors",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/",
     # Several resources have a `status` with its own choices: one named enum each.
     "ENUM_NAME_OVERRIDES": {

@@ -1,0 +1,418 @@
+"""Who may open what: every URL of the project as anonymous, owner, another customer and staff.
+
+`MATRIX` maps every URL name (unnamed routes by their pattern) to the requests to send and
+the answer each role must get. The test is parametrized over the URL resolver itself, so a
+route added without an entry here fails until someone decides who may use it. The admin is
+checked separately: every admin URL is for staff only.
+
+The rules (API.md, DESIGN.md):
+- API without credentials: 401 in the error shape; pages: a redirect to /login?next=<path>.
+- Another customer's object: 404, never 403, on the API and on pages alike.
+- Support staff have no customer: customer routes are 404 for them (the dashboard sends them
+  to the admin), the admin is theirs alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import Customer, User
+from subscriptions.services import offered_effective_dates
+from tests.accounts.support import JPEG, PNG, upload
+from tests.conftest import bearer_client
+from tests.factories import (
+    PASSWORD,
+    CustomerFactory,
+    NotificationFactory,
+    OrderFactory,
+    StaffUserFactory,
+    SubscriptionFactory,
+)
+from tests.orders.support import ready_to_order, sim_plan
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Answers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    code: int
+
+    def check(self, response: Any, path: str) -> None:
+        assert response.status_code == self.code, _describe(response)
+
+
+@dataclass(frozen=True)
+class RedirectTo:
+    location: str
+
+    def check(self, response: Any, path: str) -> None:
+        assert response.status_code == 302, _describe(response)
+        assert response["Location"] == self.location
+
+
+@dataclass(frozen=True)
+class ToLogin:
+    """A page for logged-in customers: the login page, coming back here afterwards."""
+
+    login_url: str = "/login"
+
+    def check(self, response: Any, path: str) -> None:
+        assert response.status_code == 302, _describe(response)
+        assert response["Location"] == f"{self.login_url}?next={quote(path, safe='/')}"
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """An API refusal in the one error shape."""
+
+    code: int
+    error: str
+
+    def check(self, response: Any, path: str) -> None:
+        assert response.status_code == self.code, _describe(response)
+        assert response.json()["error"]["code"] == self.error
+
+
+Answer = Status | RedirectTo | ToLogin | ApiError
+
+OK, CREATED, ACCEPTED, NO_CONTENT = Status(200), Status(201), Status(202), Status(204)
+PAGE_NOT_FOUND = Status(404)
+API_401 = ApiError(401, "not_authenticated")
+API_404 = ApiError(404, "not_found")
+LOGIN = ToLogin()
+ADMIN_LOGIN = ToLogin("/admin/login/")
+
+
+def _describe(response: Any) -> str:
+    location = response.get("Location", "")
+    return f"{response.status_code} {location} {response.content[:300]!r}"
+
+
+# --- The table ----------------------------------------------------------------------------
+
+Objects = Callable[[Customer], dict[str, Any]]
+Payload = Callable[[Customer], dict[str, Any]]
+
+
+def no_objects(owner: Customer) -> dict[str, Any]:
+    return {}
+
+
+def no_data(owner: Customer) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request and the answer each role gets. `other` is None when the URL names no
+    object: another customer then simply uses it as their own."""
+
+    method: str
+    anonymous: Answer
+    owner: Answer
+    staff: Answer
+    other: Answer | None = None
+    data: Payload = no_data
+    multipart: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    probes: tuple[Probe, ...]
+    objects: Objects = no_objects
+    api: bool = False
+
+
+def api(*probes: Probe, objects: Objects = no_objects) -> Route:
+    return Route(probes, objects, api=True)
+
+
+def page(*probes: Probe, objects: Objects = no_objects) -> Route:
+    return Route(probes, objects, api=False)
+
+
+def order(owner: Customer) -> dict[str, Any]:
+    return {"order_id": OrderFactory(customer=owner, plan=sim_plan()).pk}
+
+
+def subscription(owner: Customer) -> dict[str, Any]:
+    return {"subscription_id": SubscriptionFactory(customer=owner, plan=sim_plan()).pk}
+
+
+def notification(owner: Customer) -> dict[str, Any]:
+    return {"notification_id": NotificationFactory(user=owner.user).pk}
+
+
+def credentials(owner: Customer) -> dict[str, Any]:
+    return {"email": owner.user.email, "password": PASSWORD}
+
+
+def refresh_token(owner: Customer) -> dict[str, Any]:
+    token = APIClient().post("/api/auth/token", credentials(owner), format="json")
+    return {"refresh": token.json()["refresh"]}
+
+
+def sim_order(owner: Customer) -> dict[str, Any]:
+    ready_to_order(owner)
+    return {"planCode": sim_plan().code}
+
+
+def cancellation(owner: Customer) -> dict[str, Any]:
+    effective_on = offered_effective_dates(now=timezone.now())[0]
+    return {"effectiveOn": effective_on.isoformat(), "reason": "moving"}
+
+
+def eligibility(owner: Customer) -> dict[str, Any]:
+    return {"postalCode": "150-0002", "address": "1-2-3 Shibuya, Tokyo"}
+
+
+def card(owner: Customer) -> dict[str, Any]:
+    return {"front": upload("front.jpg", JPEG), "back": upload("back.png", PNG, "image/png")}
+
+
+def language(owner: Customer) -> dict[str, Any]:
+    return {"language": "ja", "next": "/account/"}
+
+
+def _get(anonymous: Answer, owner: Answer, staff: Answer, other: Answer | None = None) -> Probe:
+    return Probe("GET", anonymous, owner, staff, other)
+
+
+def _post(
+    anonymous: Answer,
+    owner: Answer,
+    staff: Answer,
+    other: Answer | None = None,
+    data: Payload = no_data,
+    multipart: bool = False,
+) -> Probe:
+    return Probe("POST", anonymous, owner, staff, other, data, multipart)
+
+
+# A customer route on the API: 401 without credentials, 404 for staff (no customer).
+def customer_api_get(owner: Answer = OK, other: Answer | None = None) -> Probe:
+    return _get(API_401, owner, API_404, other)
+
+
+def customer_api_post(
+    owner: Answer, data: Payload = no_data, other: Answer | None = None, multipart: bool = False
+) -> Probe:
+    return _post(API_401, owner, API_404, other, data, multipart)
+
+
+MATRIX: dict[str, Route] = {
+    # --- Public and infrastructure ---
+    "<root>": page(_get(RedirectTo("/account/"), RedirectTo("/account/"), RedirectTo("/account/"))),
+    "healthz": page(_get(OK, OK, OK)),
+    "readyz": page(_get(OK, OK, OK)),
+    "login": page(
+        _get(OK, RedirectTo("/account/"), RedirectTo("/account/")),
+        # Whoever posts the owner's credentials is logged in as the owner.
+        _post(
+            RedirectTo("/account/"),
+            RedirectTo("/account/"),
+            RedirectTo("/account/"),
+            data=credentials,
+        ),
+    ),
+    "logout": page(_post(RedirectTo("/login"), RedirectTo("/login"), RedirectTo("/login"))),
+    # The OpenAPI document and its viewers are public, as the mobile teams read them.
+    "api-schema": api(_get(OK, OK, OK)),
+    "api-docs": api(_get(OK, OK, OK)),
+    "api-redoc": api(_get(OK, OK, OK)),
+    # --- Authentication and the CRM webhook (not a customer's credentials) ---
+    "api-token": api(_post(OK, OK, OK, data=credentials)),
+    "api-token-refresh": api(_post(OK, OK, OK, data=refresh_token)),
+    # The signature is the only credential: a customer's or staff token is not enough.
+    "api-salesforce-events": api(_post(API_401, API_401, API_401)),
+    # --- The API of a customer ---
+    "api-me": api(_get(API_401, OK, OK)),
+    "api-me-summary": api(customer_api_get()),
+    "api-me-status": api(customer_api_get()),
+    "api-internet-eligibility": api(customer_api_post(ACCEPTED, eligibility)),
+    "api-residence-card": api(customer_api_post(ACCEPTED, card, multipart=True)),
+    "api-notifications": api(customer_api_get()),
+    "api-notifications-unread-count": api(customer_api_get()),
+    "api-notifications-read-all": api(customer_api_post(OK)),
+    "api-notification-read": api(customer_api_post(OK, other=API_404), objects=notification),
+    "api-notification-dismiss": api(
+        customer_api_post(NO_CONTENT, other=API_404), objects=notification
+    ),
+    "api-plans": api(customer_api_get()),
+    "api-orders": api(customer_api_get(), customer_api_post(CREATED, sim_order)),
+    "api-order-detail": api(customer_api_get(OK, API_404), objects=order),
+    "api-subscriptions": api(customer_api_get()),
+    "api-subscription": api(customer_api_get(OK, API_404), objects=subscription),
+    "api-subscription-cancellation-options": api(
+        customer_api_get(OK, API_404), objects=subscription
+    ),
+    "api-subscription-cancellation": api(
+        customer_api_post(ACCEPTED, cancellation, other=API_404), objects=subscription
+    ),
+    # --- Pages of a customer ---
+    "dashboard": page(_get(LOGIN, OK, RedirectTo("/admin/"))),
+    "notifications": page(_get(LOGIN, OK, OK)),
+    "notification-bell": page(_get(LOGIN, OK, OK)),
+    "notifications-read-all": page(
+        _post(LOGIN, RedirectTo("/account/notifications"), RedirectTo("/account/notifications"))
+    ),
+    "notification-read": page(
+        _post(LOGIN, RedirectTo("/account/notifications"), PAGE_NOT_FOUND, PAGE_NOT_FOUND),
+        objects=notification,
+    ),
+    "notification-dismiss": page(
+        _post(LOGIN, RedirectTo("/account/notifications"), PAGE_NOT_FOUND, PAGE_NOT_FOUND),
+        objects=notification,
+    ),
+    "order-list": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "order-new": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "order-detail": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=order),
+    "services": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "service": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=subscription),
+    "service-cancel": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=subscription),
+    "account-language": page(_post(LOGIN, RedirectTo("/account/"), PAGE_NOT_FOUND, data=language)),
+    "account-eligibility": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "account-verification": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+}
+
+
+# --- Walking the resolver -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UrlEntry:
+    key: str
+    route: str
+    namespace: str | None
+
+
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str | None = None
+) -> Iterator[UrlEntry]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(
+                pattern.url_patterns, prefix + str(pattern.pattern), pattern.namespace or namespace
+            )
+        else:
+            route = prefix + str(pattern.pattern)
+            yield UrlEntry(pattern.name or f"<{route or 'root'}>", route, namespace)
+
+
+ALL_URLS = list(_walk(get_resolver().url_patterns))
+PROJECT_URLS = {entry.key: entry for entry in ALL_URLS if entry.namespace != "admin"}
+ADMIN_URLS = [entry for entry in ALL_URLS if entry.namespace == "admin"]
+
+
+@dataclass
+class Roles:
+    owner: Customer
+    other: Customer
+    staff: User
+    clients: dict[str, Client] = field(default_factory=dict)
+
+
+@pytest.fixture
+def roles() -> Roles:
+    owner = CustomerFactory(name="Owner")
+    other = CustomerFactory(name="Other")
+    return Roles(owner, other, StaffUserFactory())
+
+
+def _client(route: Route, user: User | None) -> Client:
+    if route.api:
+        return bearer_client(user) if user is not None else APIClient()
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _send(client: Client, probe: Probe, path: str, owner: Customer) -> Any:
+    data = probe.data(owner)
+    if probe.method == "GET":
+        return client.get(path)
+    if isinstance(client, APIClient):
+        return client.post(path, data, format="multipart" if probe.multipart else "json")
+    return client.post(path, data)
+
+
+@pytest.mark.parametrize("key", sorted(PROJECT_URLS))
+def test_every_url_answers_each_role_as_the_matrix_says(key: str, roles: Roles) -> None:
+    assert key in MATRIX, (
+        f"{key} ({PROJECT_URLS[key].route}) has no entry in MATRIX: decide what anonymous "
+        "visitors, the owner, another customer and staff get there, and add it."
+    )
+    route = MATRIX[key]
+    kwargs = route.objects(roles.owner)
+    path = reverse(key, kwargs=kwargs) if not key.startswith("<") else "/"
+    assert bool(kwargs) == any(probe.other is not None for probe in route.probes), (
+        "a URL naming an object must say what another customer gets, and only such a URL"
+    )
+    for probe in route.probes:
+        # The owner goes last: their request may change what the others would see.
+        attempts = [("anonymous", None, probe.anonymous), ("staff", roles.staff, probe.staff)]
+        if probe.other is not None:
+            attempts.insert(1, ("other customer", roles.other.user, probe.other))
+        attempts.append(("owner", roles.owner.user, probe.owner))
+        for role, user, answer in attempts:
+            response = _send(_client(route, user), probe, path, roles.owner)
+            try:
+                answer.check(response, path)
+            except AssertionError as error:
+                raise AssertionError(f"{probe.method} {path} as {role}: {error}") from None
+
+
+def test_the_matrix_names_only_urls_that_exist() -> None:
+    assert sorted(set(MATRIX) - set(PROJECT_URLS)) == []
+
+
+# --- The admin ----------------------------------------------------------------------------
+
+ADMIN_PUBLIC = {"login", "logout"}
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+_SAMPLE_VALUES = {"app_label": "accounts", "side": "front", "url": "no-such-page/"}
+
+
+def _admin_path(route: str) -> str:
+    """A concrete path for an admin route: each argument gets a harmless value."""
+
+    def value(match: re.Match[str]) -> str:
+        return _SAMPLE_VALUES.get(match.group(1) or match.group(2), "1")
+
+    return "/" + _CONVERTER.sub(value, route).replace("^", "").replace("$", "")
+
+
+@pytest.mark.parametrize(
+    "route", sorted({entry.route for entry in ADMIN_URLS if entry.key not in ADMIN_PUBLIC})
+)
+def test_every_admin_url_is_for_staff_only(route: str, roles: Roles) -> None:
+    path = _admin_path(route)
+    ADMIN_LOGIN.check(Client().get(path), path)
+    customer = Client()
+    customer.force_login(roles.owner.user)
+    ADMIN_LOGIN.check(customer.get(path), path)
+    staff = Client()
+    staff.force_login(roles.staff)
+    response = staff.get(path)
+    assert not response.get("Location", "").startswith("/admin/login/"), _describe(response)
+    assert response.status_code < 500, _describe(response)
+
+
+def test_the_admin_site_is_the_only_namespace_left_out() -> None:
+    assert admin_site.name == "admin"
+    assert {entry.namespace for entry in ALL_URLS} <= {None, "admin"}
