@@ -288,6 +288,37 @@ class SalesforceEventAck(serializers.Serializer):
     state = serializers.ChoiceField(choices=CrmEventState.values)
 
 
+# An event is two levels deep; anything much deeper is not an event, and could be too deep
+# to store (JSON encoding recurses).
+CRM_PAYLOAD_MAX_DEPTH = 16
+
+
+def _unstorable_payload(payload: Any) -> str | None:
+    """Why a parsed event cannot be kept as received, or None. JSON may escape NUL (\\u0000)
+    and unpaired surrogates (\\ud800), which no PostgreSQL text or jsonb value holds."""
+    pending = [(payload, 1)]  # a loop, not recursion: the nesting is the sender's to choose
+    while pending:
+        value, depth = pending.pop()
+        if depth > CRM_PAYLOAD_MAX_DEPTH:
+            return _("The body is nested too deeply.")
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and ("\x00" in value or not _encodes(value)):
+            return _("The body contains NUL characters or unpaired surrogates.")
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _payload_too_large() -> Response:
     message = _("The event is larger than %(limit)d bytes.") % {
         "limit": settings.CRM_WEBHOOK_MAX_BODY_BYTES
@@ -340,12 +371,17 @@ class SalesforceEventView(APIView):
         try:
             text = body.decode("utf-8")
             payload = json.loads(text)
-        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        # UnicodeDecodeError and JSONDecodeError are ValueErrors; very deep nesting
+        # exhausts the recursion limit.
+        except (ValueError, RecursionError) as error:
             raise ApplicationError(
                 "validation_error", _("The body is not valid UTF-8 JSON.")
             ) from error
         if not isinstance(payload, dict):
             raise ApplicationError("validation_error", _("The body must be a JSON object."))
+        problem = _unstorable_payload(payload)
+        if problem:
+            raise ApplicationError("validation_error", problem)
         data = SalesforceEventInput(data=payload)
         data.is_valid(raise_exception=True)
         event, created = services.receive_crm_event(

@@ -1,0 +1,201 @@
+"""Real processes for the reliability tests: a Celery worker and gunicorn on the test database.
+
+Both run the project as deployed (`celery -A portal worker`, `gunicorn portal.wsgi`) with
+the environment pointed at pytest's test database and the Redis broker. Each starts in its
+own process group and is always stopped, with everything it started, when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+
+from portal.celery import app as celery_app
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+T = TypeVar("T")
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, size: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-size:]
+
+    def stop(self) -> None:
+        if self.popen.poll() is not None:
+            return
+        os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=10)
+
+
+def database_url_for(application_name: str) -> str:
+    """The URL of pytest's test database, tagged so pg_stat_activity tells who is connected."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or HOST
+    port = db["PORT"] or 5432
+    name = quote(db["NAME"], safe="")
+    return f"postgres://{credentials}@{host}:{port}/{name}?application_name={application_name}"
+
+
+def service_environment(application_name: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url_for(application_name),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def _start(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Process:
+    log = log_dir / f"{name}.log"
+    with log.open("wb") as output:
+        popen = subprocess.Popen(
+            argv,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Process(name, popen, log)
+
+
+def purge_task_queue() -> None:
+    """Tasks left by an earlier run point at rows that no longer exist."""
+    with celery_app.connection_for_write() as broker:
+        broker.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+@contextmanager
+def celery_worker(
+    log_dir: Path, *, application_name: str = "reliability-worker", **env: str
+) -> Iterator[Process]:
+    """One worker process (solo pool) on the task queue; this process publishes to it."""
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("needs a real broker: set CELERY_BROKER_URL=redis://127.0.0.1:6379/1")
+    purge_task_queue()
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "--queues",
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--pool=solo",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--hostname",
+        f"{application_name}-{uuid.uuid4().hex[:8]}@%h",
+    ]
+    worker = _start("worker", argv, service_environment(application_name, **env), log_dir)
+    celery_app.conf.task_always_eager = False
+    try:
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager = True
+        worker.stop()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(
+    log_dir: Path,
+    *,
+    workers: int,
+    threads: int,
+    application_name: str = "reliability-web",
+    **env: str,
+) -> Iterator[str]:
+    """gunicorn serving the project on a free local port; yields its base URL."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "portal.wsgi:application",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        f"--threads={threads}",
+        "--timeout=30",
+        "--graceful-timeout=5",
+        "--log-level=warning",
+    ]
+    server = _start("gunicorn", argv, service_environment(application_name, **env), log_dir)
+    base_url = f"http://{HOST}:{port}"
+
+    def answers() -> bool:
+        try:
+            return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(answers, what="gunicorn to answer /healthz", process=server, timeout=60)
+        yield base_url
+    finally:
+        server.stop()
+
+
+def wait_for(
+    check: Callable[[], T | None],
+    *,
+    what: str,
+    process: Process | None = None,
+    timeout: float = 60,
+) -> T:
+    """Poll `check` until it returns something truthy: the one place these tests wait."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        if process is not None and not process.alive():
+            pytest.fail(f"{process.name} exited while waiting for {what}:\n{process.log_tail()}")
+        time.sleep(0.25)
+    log = f"\n{process.name} log:\n{process.log_tail()}" if process is not None else ""
+    pytest.fail(f"Gave up waiting for {what} after {timeout}s.{log}")
