@@ -99,17 +99,34 @@ def get_billing_provider() -> BillingProvider:
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="billing-provider")
 
 
+def _count_with_timeout(provider: BillingProvider, *, customer: Customer, timeout: float) -> int:
+    future = _executor.submit(provider.count_payment_methods, customer=customer)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        # A call still queued behind a hanging provider is never started: a billing system
+        # that hangs must not pile up calls nobody waits for any more.
+        future.cancel()
+        raise
+
+
 def count_payment_methods_or_none(*, customer: Customer) -> int | None:
-    """The customer's payment method count, or None when the provider fails or is too slow."""
+    """The customer's payment method count, or None when the provider fails, is too slow or
+    answers something that is not a count."""
     provider = get_billing_provider()
     timeout = settings.BILLING_PROVIDER_TIMEOUT_SECONDS
     try:
         if provider.in_process:
-            return provider.count_payment_methods(customer=customer)
-        future = _executor.submit(provider.count_payment_methods, customer=customer)
-        return future.result(timeout=timeout)
+            count = provider.count_payment_methods(customer=customer)
+        else:
+            count = _count_with_timeout(provider, customer=customer, timeout=timeout)
     except FutureTimeout:
         logger.warning("Billing provider timed out after %ss (customer %s)", timeout, customer.pk)
+        return None
     except Exception:
         logger.exception("Billing provider failed (customer %s)", customer.pk)
-    return None
+        return None
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        logger.error("Billing provider answered %r for a count (customer %s)", count, customer.pk)
+        return None
+    return count
