@@ -46,8 +46,10 @@ from tests.factories import (
     CancellationRequestFactory,
     CustomerFactory,
     InternetSubscriptionFactory,
+    InvoiceFactory,
     NotificationFactory,
     OrderFactory,
+    PaymentMethodFactory,
     SubscriptionFactory,
 )
 from tests.orders.support import internet_plan, ready_to_order, sim_plan
@@ -145,7 +147,21 @@ def _objects_of(customer: Customer) -> dict[str, list[int]]:
         for status in ("pending_review", "activated", "failed")
     ]
     notifications = [NotificationFactory(user=customer.user) for _ in range(3)]
+    invoices = [InvoiceFactory(customer=customer, status=status) for status in ("unpaid", "paid")]
+    methods = [
+        PaymentMethodFactory(customer=customer, is_default=True),
+        PaymentMethodFactory(
+            customer=customer,
+            type="bank_account",
+            brand="",
+            last4="6789",
+            exp_month=None,
+            exp_year=None,
+        ),
+    ]
     return {
+        "invoice_id": [invoice.pk for invoice in invoices],
+        "payment_method_id": [method.pk for method in methods],
         "subscription_id": [sim.pk, internet.pk, scheduled.pk, ended.pk],
         "order_id": [order.pk for order in orders],
         "notification_id": [notification.pk for notification in notifications],

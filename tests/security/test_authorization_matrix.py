@@ -34,8 +34,10 @@ from tests.conftest import bearer_client
 from tests.factories import (
     PASSWORD,
     CustomerFactory,
+    InvoiceFactory,
     NotificationFactory,
     OrderFactory,
+    PaymentMethodFactory,
     StaffUserFactory,
     SubscriptionFactory,
 )
@@ -94,6 +96,8 @@ PAGE_NOT_FOUND = Status(404)
 API_401 = ApiError(401, "not_authenticated")
 API_404 = ApiError(404, "not_found")
 LOGIN = ToLogin()
+INVOICES = RedirectTo("/account/billing/invoices")
+PAYMENT_METHODS = RedirectTo("/account/billing/payment-methods")
 ADMIN_LOGIN = ToLogin("/admin/login/")
 
 
@@ -151,6 +155,20 @@ def order(owner: Customer) -> dict[str, Any]:
 
 def subscription(owner: Customer) -> dict[str, Any]:
     return {"subscription_id": SubscriptionFactory(customer=owner, plan=sim_plan()).pk}
+
+
+def invoice(owner: Customer) -> dict[str, Any]:
+    return {"invoice_id": InvoiceFactory(customer=owner).pk}
+
+
+def payment_method(owner: Customer) -> dict[str, Any]:
+    # Two methods and no service: the owner may remove this one.
+    PaymentMethodFactory(customer=owner, is_default=True)
+    return {"payment_method_id": PaymentMethodFactory(customer=owner).pk}
+
+
+def card_token(owner: Customer) -> dict[str, Any]:
+    return {"token": "tok_visa"}
 
 
 def notification(owner: Customer) -> dict[str, Any]:
@@ -263,6 +281,13 @@ MATRIX: dict[str, Route] = {
     "api-subscription-cancellation": api(
         customer_api_post(ACCEPTED, cancellation, other=API_404), objects=subscription
     ),
+    "api-invoices": api(customer_api_get()),
+    "api-invoice": api(customer_api_get(OK, API_404), objects=invoice),
+    "api-payment-methods": api(customer_api_get(), customer_api_post(CREATED, card_token)),
+    "api-payment-method": api(
+        Probe("DELETE", API_401, NO_CONTENT, API_404, API_404), objects=payment_method
+    ),
+    "api-payment-method-default": api(customer_api_post(OK, other=API_404), objects=payment_method),
     # --- Pages of a customer ---
     "dashboard": page(_get(LOGIN, OK, RedirectTo("/admin/"))),
     "notifications": page(_get(LOGIN, OK, OK)),
@@ -285,6 +310,19 @@ MATRIX: dict[str, Route] = {
     "service": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=subscription),
     "service-cancel": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=subscription),
     "account-language": page(_post(LOGIN, RedirectTo("/account/"), PAGE_NOT_FOUND, data=language)),
+    "billing": page(_get(LOGIN, INVOICES, INVOICES)),
+    "billing-invoices": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "billing-invoice": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "billing-payment-methods": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "billing-payment-method-add": page(
+        _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, data=card_token)
+    ),
+    "billing-payment-method-remove": page(
+        _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=payment_method
+    ),
+    "billing-payment-method-default": page(
+        _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=payment_method
+    ),
     "account-eligibility": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "account-verification": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
 }
@@ -346,6 +384,8 @@ def _send(client: Client, probe: Probe, path: str, owner: Customer) -> Any:
     data = probe.data(owner)
     if probe.method == "GET":
         return client.get(path)
+    if probe.method == "DELETE":
+        return client.delete(path)
     if isinstance(client, APIClient):
         return client.post(path, data, format="multipart" if probe.multipart else "json")
     return client.post(path, data)

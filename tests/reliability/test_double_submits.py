@@ -1,0 +1,377 @@
+"""Every form submitted twice at the same moment (a double click, a retrying browser), on
+PostgreSQL with real concurrency: two threads, two connections, one barrier.
+
+`FORMS` holds every page route that takes a POST, with what the form does once; the rest of
+the page routes are listed in `READ_ONLY_PAGES`, and a test keeps the two lists equal to
+the project's page routes, so a new form cannot be left out. Each double submit must
+answer both requests without an error and leave exactly one effect: one order, one
+cancellation, one payment method, one pending check... The same holds for the admin's
+approve button and for the API's writes, below.
+
+Already proven at the service level, and not repeated here: concurrent approvals
+(tests/orders/test_concurrency.py::test_approving_one_order_at_once_approves_and_fulfills_it_once),
+orders placed at once (test_placing_the_same_order_at_once_gives_one_order_and_conflicts),
+two workers on one order (test_workers_fulfilling_one_order_at_once_make_one_subscription_and_notify_once),
+cancellations at once (tests/subscriptions/test_services.py::test_concurrent_requests_schedule_exactly_one_cancellation),
+replayed CRM events (tests/integration/test_salesforce_account_events.py::test_eight_concurrent_deliveries_verify_once_and_notify_once),
+concurrent notify() and announcements (tests/notifications/test_concurrency.py) and billing
+(tests/billing/test_concurrency.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import Customer, EligibilityStatus, ResidenceCardVerification
+from billing.models import PaymentMethod
+from notifications.models import Notification
+from orders.models import Order
+from subscriptions.models import CancellationRequest
+from subscriptions.services import offered_effective_dates
+from tests.accounts.support import JPEG, PNG, upload
+from tests.conftest import bearer_client
+from tests.factories import (
+    PASSWORD,
+    CustomerFactory,
+    InvoiceFactory,
+    NotificationFactory,
+    OrderFactory,
+    PaymentMethodFactory,
+    StaffUserFactory,
+    SubscriptionFactory,
+)
+from tests.orders.support import notification_types, ready_to_order, sim_plan
+from tests.reliability.support import all_at_once
+from tests.security.test_authorization_matrix import MATRIX
+
+
+def concurrent(test: Callable[..., None]) -> Callable[..., None]:
+    """Real concurrency: PostgreSQL, and committed rows the other threads can see."""
+    return pytest.mark.postgres(pytest.mark.django_db(transaction=True)(test))
+
+
+SUCCESS_OR_REDIRECT = {200, 201, 202, 204, 302}
+
+
+@dataclass(frozen=True)
+class Form:
+    """`prepare` makes what the form acts on and returns (path kwargs, POST data);
+    `once` asserts the form's effect happened exactly once."""
+
+    prepare: Callable[[Customer], tuple[dict[str, Any], dict[str, Any]]]
+    once: Callable[[Customer], None]
+    # A second submit may find the work done and say so with a form error (200) or, for
+    # something it removed, not find it any more (404).
+    answers: frozenset[int] = frozenset({200, 302})
+
+
+def _effective_on() -> str:
+    return offered_effective_dates(now=timezone.now())[0].isoformat()
+
+
+def _login(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"email": owner.user.email, "password": PASSWORD}
+
+
+def _nothing(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {}
+
+
+def _logged_in_once(owner: Customer) -> None:
+    pass  # no row: both logins succeed, which `answers` checks
+
+
+def _language(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"language": "ja", "next": "/account/"}
+
+
+def _in_japanese(owner: Customer) -> None:
+    owner.refresh_from_db()
+    assert owner.language == "ja"
+
+
+def _eligibility(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"postal_code": "150-0002", "address": "1-2-3 Shibuya, Tokyo"}
+
+
+def _one_pending_check(owner: Customer) -> None:
+    owner.internet_eligibility.refresh_from_db()
+    assert owner.internet_eligibility.status == EligibilityStatus.PENDING
+
+
+def _card(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"front": JPEG, "back": PNG}  # files are made per request: see _post
+
+
+def _one_card_in_review(owner: Customer) -> None:
+    verification = ResidenceCardVerification.objects.get(customer=owner)
+    assert verification.status == "pending"
+    assert verification.front_image and verification.back_image
+
+
+def _sim_order(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    ready_to_order(owner)
+    return {}, {"kind": "sim", "sim-plan": sim_plan().code}
+
+
+def _one_order(owner: Customer) -> None:
+    assert Order.objects.filter(customer=owner).count() == 1
+
+
+def _cancel(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    subscription = SubscriptionFactory(customer=owner, plan=sim_plan())
+    data = {
+        "step": "confirm",
+        "effective_on": _effective_on(),
+        "reason": "moving",
+        "comments": "",
+        "confirm": "on",
+    }
+    return {"subscription_id": subscription.pk}, data
+
+
+def _one_cancellation(owner: Customer) -> None:
+    assert CancellationRequest.objects.filter(customer=owner).count() == 1
+
+
+def _notification(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"notification_id": NotificationFactory(user=owner.user).pk}, {}
+
+
+def _read_once(owner: Customer) -> None:
+    [notification] = Notification.objects.filter(user=owner.user)
+    assert notification.read_at is not None
+
+
+def _dismissed_once(owner: Customer) -> None:
+    [notification] = Notification.objects.filter(user=owner.user)
+    assert notification.dismissed_at is not None
+
+
+def _unread(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    for _ in range(3):
+        NotificationFactory(user=owner.user)
+    return {}, {}
+
+
+def _all_read(owner: Customer) -> None:
+    assert not Notification.objects.filter(user=owner.user, read_at__isnull=True).exists()
+
+
+def _card_token(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"token": "tok_visa"}
+
+
+def _one_payment_method(owner: Customer) -> None:
+    [method] = PaymentMethod.objects.filter(customer=owner)
+    assert method.is_default
+
+
+def _second_method(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    PaymentMethodFactory(customer=owner, is_default=True)
+    return {"payment_method_id": PaymentMethodFactory(customer=owner).pk}, {}
+
+
+def _one_left(owner: Customer) -> None:
+    [method] = PaymentMethod.objects.filter(customer=owner)
+    assert method.is_default
+
+
+def _one_default(owner: Customer) -> None:
+    assert PaymentMethod.objects.filter(customer=owner).count() == 2
+    assert PaymentMethod.objects.filter(customer=owner, is_default=True).count() == 1
+
+
+FORMS: dict[str, Form] = {
+    "login": Form(_login, _logged_in_once, frozenset({302})),
+    "logout": Form(_nothing, _logged_in_once, frozenset({302})),
+    "account-language": Form(_language, _in_japanese, frozenset({302})),
+    "account-eligibility": Form(_eligibility, _one_pending_check),
+    "account-verification": Form(_card, _one_card_in_review),
+    "order-new": Form(_sim_order, _one_order, frozenset({302})),
+    "service-cancel": Form(_cancel, _one_cancellation, frozenset({302})),
+    "notification-read": Form(_notification, _read_once, frozenset({302})),
+    "notification-dismiss": Form(_notification, _dismissed_once, frozenset({302})),
+    "notifications-read-all": Form(_unread, _all_read, frozenset({302})),
+    "billing-payment-method-add": Form(_card_token, _one_payment_method, frozenset({302})),
+    "billing-payment-method-remove": Form(_second_method, _one_left, frozenset({302, 404})),
+    "billing-payment-method-default": Form(_second_method, _one_default, frozenset({302})),
+}
+
+READ_ONLY_PAGES = {
+    "<root>",
+    "healthz",
+    "readyz",
+    "dashboard",
+    "notifications",
+    "notification-bell",
+    "order-list",
+    "order-detail",
+    "services",
+    "service",
+    "billing",
+    "billing-invoices",
+    "billing-invoice",
+    "billing-payment-methods",
+}
+
+
+def test_every_page_route_is_a_form_here_or_read_only() -> None:
+    pages = {key for key, route in MATRIX.items() if not route.api}
+    assert set(FORMS) | READ_ONLY_PAGES == pages
+    assert not set(FORMS) & READ_ONLY_PAGES
+
+
+def _post(client: Client, path: str, data: dict[str, Any]) -> Any:
+    if "front" in data:
+        # Each request uploads its own copy of the files, as two browser submits do.
+        data = {"front": upload("front.jpg", JPEG), "back": upload("back.png", PNG, "image/png")}
+    return client.post(path, data)
+
+
+@concurrent
+@pytest.mark.parametrize("key", sorted(FORMS))
+def test_a_form_submitted_twice_at_once_acts_once(key: str, private_storage: Any) -> None:
+    owner = CustomerFactory()
+    form = FORMS[key]
+    kwargs, data = form.prepare(owner)
+    path = reverse(key, kwargs=kwargs)
+    clients = []
+    for _ in range(2):
+        client = Client()
+        if key != "login":
+            client.force_login(owner.user)
+        clients.append(client)
+    if key == "logout":
+        clients[1].cookies = clients[0].cookies  # one browser session, submitted twice
+
+    outcome = all_at_once(2, lambda index: _post(clients[index], path, data))
+
+    assert outcome.errors == []
+    statuses = sorted(response.status_code for response in outcome.results)
+    assert set(statuses) <= form.answers, statuses
+    assert statuses[0] in (200, 302)  # at least one of them went through
+    form.once(owner)
+
+
+@concurrent
+def test_the_admin_approve_button_clicked_twice_approves_once() -> None:
+    customer = ready_to_order(CustomerFactory())
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    clients = []
+    for _ in range(2):
+        client = Client()
+        client.force_login(StaffUserFactory())
+        clients.append(client)
+    path = f"/admin/orders/order/{order.pk}/approve/"
+
+    outcome = all_at_once(2, lambda index: clients[index].post(path))
+
+    assert outcome.errors == []
+    assert [response.status_code for response in outcome.results] == [302, 302]
+    order.refresh_from_db()
+    assert order.status == "activated"  # Celery runs in-process here
+    assert notification_types(order) == ["ORDER_APPROVED", "ORDER_ACTIVATED"]
+    assert customer.subscriptions.count() == 1
+
+
+# --- The API's writes, sent twice at once -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiWrite:
+    method: str
+    prepare: Callable[[Customer], tuple[str, dict[str, Any]]]
+    once: Callable[[Customer], None]
+    answers: frozenset[int]
+
+
+def _api_order(owner: Customer) -> tuple[str, dict[str, Any]]:
+    ready_to_order(owner)
+    return "/api/orders", {"planCode": sim_plan().code}
+
+
+def _api_cancel(owner: Customer) -> tuple[str, dict[str, Any]]:
+    subscription = SubscriptionFactory(customer=owner, plan=sim_plan())
+    body = {"effectiveOn": _effective_on(), "reason": "moving"}
+    return f"/api/subscriptions/{subscription.pk}/cancellation", body
+
+
+def _api_eligibility(owner: Customer) -> tuple[str, dict[str, Any]]:
+    return "/api/me/internet-eligibility", {"postalCode": "1500002", "address": "Shibuya 1-2-3"}
+
+
+def _api_card_token(owner: Customer) -> tuple[str, dict[str, Any]]:
+    return "/api/payment-methods", {"token": "tok_visa"}
+
+
+def _api_remove(owner: Customer) -> tuple[str, dict[str, Any]]:
+    kwargs, _data = _second_method(owner)
+    return f"/api/payment-methods/{kwargs['payment_method_id']}", {}
+
+
+API_WRITES = {
+    # One wins, the other is refused with the documented conflict.
+    "place an order": ApiWrite("POST", _api_order, _one_order, frozenset({201, 409})),
+    "cancel a service": ApiWrite("POST", _api_cancel, _one_cancellation, frozenset({202, 409})),
+    "ask for eligibility": ApiWrite(
+        "POST", _api_eligibility, _one_pending_check, frozenset({202, 409})
+    ),
+    # The same token twice is the same method: 201 then 200.
+    "add a card": ApiWrite("POST", _api_card_token, _one_payment_method, frozenset({200, 201})),
+    "remove a card": ApiWrite("DELETE", _api_remove, _one_left, frozenset({204, 404})),
+}
+
+
+@concurrent
+@pytest.mark.parametrize("name", sorted(API_WRITES))
+def test_an_api_write_sent_twice_at_once_acts_once(name: str) -> None:
+    owner = CustomerFactory()
+    write = API_WRITES[name]
+    path, body = write.prepare(owner)
+    clients: list[APIClient] = [bearer_client(owner.user), bearer_client(owner.user)]
+
+    def send(index: int) -> Any:
+        if write.method == "DELETE":
+            return clients[index].delete(path)
+        return clients[index].post(path, body, format="json")
+
+    outcome = all_at_once(2, send)
+
+    assert outcome.errors == []
+    statuses = sorted(response.status_code for response in outcome.results)
+    assert set(statuses) <= write.answers, [r.content for r in outcome.results]
+    assert statuses[0] < 300
+    write.once(owner)
+
+
+# --- Thirty dashboard reads at once -------------------------------------------------------
+
+
+@concurrent
+def test_thirty_dashboard_reads_at_once_create_one_invoice_reminder() -> None:
+    customer = CustomerFactory()
+    PaymentMethodFactory(customer=customer, is_default=True)
+    invoice = InvoiceFactory(customer=customer, due_date=timezone.localdate() - timedelta(days=3))
+    clients = [bearer_client(customer.user) for _ in range(30)]
+
+    outcome = all_at_once(30, lambda index: clients[index].get("/api/me/status"))
+
+    assert outcome.errors == []
+    assert [response.status_code for response in outcome.results] == [200] * 30
+    assert all(
+        response.json()["tasks"][0]["id"] == f"invoice_due:{invoice.pk}"
+        for response in outcome.results
+    )
+    reminders = Notification.objects.filter(user=customer.user, type="INVOICE_DUE")
+    assert reminders.count() == 1
+    assert reminders.get().source_id == str(invoice.pk)
