@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -80,6 +81,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    if isinstance(exc, RequestDataTooBig):
+        message = _("The request body is too large.")
+        return Response(error_body("payload_too_large", message), status=413)
+    if isinstance(exc, SuspiciousOperation):
+        # Django's own refusals of a request (too many fields, a broken multipart body):
+        # its pages answer them with a 400, and so does the API.
+        return Response(error_body("validation_error", _("The request is not valid.")), status=400)
     if isinstance(exc, exceptions.ValidationError):
         message, fields = _validation_fields(exc.detail)
         return Response(error_body("validation_error", message, fields), status=400)

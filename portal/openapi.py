@@ -12,6 +12,7 @@ _COMMON_ERRORS = {
     "400": "`validation_error`: a parameter or the body is not valid",
     "401": "`not_authenticated`: no credentials, or they are not valid",
     "404": "`not_found`: nothing with this id belongs to the customer",
+    "413": "`payload_too_large`: the body is larger than the server accepts",
     "415": "`unsupported_media_type`: the body is not in one of the documented media types",
 }
 
@@ -41,7 +42,7 @@ def document_common_errors(
             if query or "requestBody" in operation:
                 codes.append("400")
             if "requestBody" in operation:
-                codes.append("415")
+                codes.extend(["413", "415"])
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, _error(_COMMON_ERRORS[code]))
