@@ -80,6 +80,22 @@ def service_environment(application_name: str, **extra: str) -> dict[str, str]:
     }
 
 
+def _wait_until_disconnected(application_name: str, timeout: float = 15) -> None:
+    """A stopped process's server backends take a moment to go: wait, so the test database
+    can be dropped at the end of the run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = %s",
+                [application_name],
+            )
+            if cursor.fetchone() == (0,):
+                return
+        time.sleep(0.1)
+
+
 def _start(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Process:
     log = log_dir / f"{name}.log"
     with log.open("wb") as output:
@@ -133,6 +149,7 @@ def celery_worker(
     finally:
         celery_app.conf.task_always_eager = True
         worker.stop()
+        _wait_until_disconnected(application_name)
 
 
 def free_port() -> int:
@@ -179,6 +196,7 @@ def gunicorn(
         yield base_url
     finally:
         server.stop()
+        _wait_until_disconnected(application_name)
 
 
 def wait_for(
