@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts import services
@@ -25,12 +26,17 @@ def process_crm_event_task(self: Task, crm_event_id: int) -> None:
         services.process_crm_event(crm_event_id=crm_event_id, now=timezone.now())
     except Exception as error:
         final = self.request.retries >= CRM_EVENT_MAX_RETRIES
-        services.record_crm_event_failure(
-            crm_event_id=crm_event_id,
-            error=f"{type(error).__name__}: {error}",
-            final=final,
-            now=timezone.now(),
-        )
+        try:
+            services.record_crm_event_failure(
+                crm_event_id=crm_event_id,
+                error=f"{type(error).__name__}: {error}",
+                final=final,
+                now=timezone.now(),
+            )
+        except DatabaseError:
+            # The database itself is down (a restart): the attempt cannot be counted now,
+            # but the event must not be dropped, so it is retried all the same.
+            logger.warning("CRM event %s: could not record the failed attempt", crm_event_id)
         if final:
             # Kept as `failed` with its error: support re-plays it from the admin.
             logger.exception("CRM event %s failed for good", crm_event_id)

@@ -1,0 +1,181 @@
+"""Every background task survives the database going away for a moment: it retries.
+
+For each task the service it calls fails once with the error a restarting PostgreSQL gives
+(`OperationalError`); the task must schedule a retry (never drop the work), and the retry
+completes it. `RETRIED` lists every task of the project; the outbox's beat tasks are left
+to their schedule instead (the next run, a minute or a day later, does the same work), and
+a task in neither list fails the test. The real thing, a connection killed under a worker
+process, is tests/reliability/test_database_outage.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+from celery.exceptions import Retry
+from django.db import OperationalError
+from django.utils import timezone
+
+import accounts.services
+import billing.services
+import notifications.services
+import orders.services
+import subscriptions.services
+from accounts.models import CrmEvent, CrmEventState
+from notifications.models import Announcement, Notification
+from orders.models import OrderStatus
+from portal.celery import app as celery_app
+from tests.factories import CancellationRequestFactory, CustomerFactory, OrderFactory
+from tests.orders.support import ready_to_order, sim_plan
+
+pytestmark = pytest.mark.django_db
+
+RESTARTING = "terminating connection due to administrator command"
+
+
+@dataclass(frozen=True)
+class Retried:
+    module: ModuleType
+    function: str
+    # Makes what the task works on; returns its arguments and a check that it was done.
+    prepare: Callable[[], tuple[list[Any], Callable[[], bool]]]
+
+
+def _approved_order() -> tuple[list[Any], Callable[[], bool]]:
+    order = OrderFactory(customer=ready_to_order(CustomerFactory()), plan=sim_plan())
+    orders.services.approve_order(order_id=order.pk)
+
+    def activated() -> bool:
+        order.refresh_from_db()
+        return order.status == OrderStatus.ACTIVATED
+
+    return [order.pk], activated
+
+
+def _crm_event() -> tuple[list[Any], Callable[[], bool]]:
+    customer = CustomerFactory()
+    event, _created = accounts.services.receive_crm_event(
+        event_id="evt-retry",
+        type="AccountChanged",
+        account_id=customer.crm_account_id,
+        occurred_at=timezone.now(),
+        payload={"changes": {"internetEligibilityStatus": "eligible"}},
+        raw_body="{}",
+        now=timezone.now(),
+    )
+
+    def processed() -> bool:
+        event.refresh_from_db()
+        return event.state == CrmEventState.PROCESSED
+
+    return [event.pk], processed
+
+
+def _cancellation() -> tuple[list[Any], Callable[[], bool]]:
+    request = CancellationRequestFactory()
+    return [request.pk], Notification.objects.filter(type="CANCELLATION_SCHEDULED").exists
+
+
+def _announcement() -> tuple[list[Any], Callable[[], bool]]:
+    CustomerFactory()
+    draft = Announcement.objects.create(title="Maintenance", message="Tonight.")
+    notifications.services.queue_announcement(announcement_id=draft.pk)
+    return [draft.pk], Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").exists
+
+
+def _nothing() -> tuple[list[Any], Callable[[], bool]]:
+    return [], lambda: True
+
+
+def _reference() -> tuple[list[Any], Callable[[], bool]]:
+    return ["pm_test_gone"], lambda: True
+
+
+RETRIED: dict[str, Retried] = {
+    "orders.tasks.fulfill_order_task": Retried(orders.services, "fulfill_order", _approved_order),
+    "accounts.tasks.process_crm_event_task": Retried(
+        accounts.services, "process_crm_event", _crm_event
+    ),
+    "subscriptions.tasks.send_cancellation_scheduled_notification": Retried(
+        subscriptions.services, "notify_cancellation_scheduled", _cancellation
+    ),
+    "subscriptions.tasks.complete_due_cancellations": Retried(
+        subscriptions.services, "complete_due_cancellations", _nothing
+    ),
+    "notifications.tasks.send_announcement": Retried(
+        notifications.services, "send_announcement", _announcement
+    ),
+    "notifications.tasks.send_invoice_due_reminders": Retried(
+        notifications.services, "send_invoice_due_reminders", _nothing
+    ),
+    "notifications.tasks.send_payment_method_expiring_reminders": Retried(
+        notifications.services, "send_payment_method_expiring_reminders", _nothing
+    ),
+    "notifications.tasks.purge_expired_notifications": Retried(
+        notifications.services, "purge_expired_notifications", _nothing
+    ),
+    "billing.tasks.detach_payment_method_task": Retried(
+        billing.services, "detach_payment_method", _reference
+    ),
+}
+LEFT_TO_THE_SCHEDULE = {"outbox.tasks.dispatch_outbox", "outbox.tasks.purge_sent_outbox"}
+OUR_APPS = ("accounts.", "billing.", "dashboard.", "notifications.", "orders.", "outbox.")
+OUR_APPS += ("subscriptions.",)
+
+
+def test_every_task_is_either_retried_or_left_to_its_schedule() -> None:
+    celery_app.loader.import_default_modules()  # every app's tasks.py, as a worker loads them
+    ours = {name for name in celery_app.tasks if name.startswith(OUR_APPS)}
+    assert ours == set(RETRIED) | LEFT_TO_THE_SCHEDULE
+
+
+def _failing_once(real: Callable[..., Any]) -> Callable[..., Any]:
+    calls = []
+
+    def service(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError(RESTARTING)
+        return real(*args, **kwargs)
+
+    return service
+
+
+@pytest.mark.parametrize("name", sorted(RETRIED))
+def test_a_task_retries_when_the_database_goes_away_and_then_does_its_work(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    celery_app.loader.import_default_modules()
+    entry = RETRIED[name]
+    args, done = entry.prepare()
+    real = getattr(entry.module, entry.function)
+    monkeypatch.setattr(entry.module, entry.function, _failing_once(real))
+
+    with pytest.raises(Retry) as retry:
+        celery_app.tasks[name].apply(args=args)
+
+    assert retry.value.when is not None  # scheduled, with the task's own backoff
+    retry.value.sig.apply(throw=True)  # what the worker runs when the countdown is over
+    assert done()
+
+
+def test_a_crm_event_is_retried_even_when_its_failure_cannot_be_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    args, processed = _crm_event()
+    real_process = accounts.services.process_crm_event
+    monkeypatch.setattr(accounts.services, "process_crm_event", _failing_once(real_process))
+    real_record = accounts.services.record_crm_event_failure
+    # The database is down: recording the failed attempt fails too.
+    monkeypatch.setattr(accounts.services, "record_crm_event_failure", _failing_once(real_record))
+
+    with pytest.raises(Retry) as retry:
+        celery_app.tasks["accounts.tasks.process_crm_event_task"].apply(args=args)
+
+    retry.value.sig.apply(throw=True)
+    assert processed()
+    assert CrmEvent.objects.get().error == ""
