@@ -101,6 +101,47 @@ def log_in(
     return user
 
 
+def clear_login_failures(*, email: str) -> None:
+    """Forget an account's wrong passwords: its owner just proved who they are."""
+    account_key, _limit = _failure_keys(email, None)[0]
+    cache.delete(account_key)
+
+
+# --- Password reset -----------------------------------------------------------------------
+
+# One reset mail per email address every five minutes (a double click sends one), and at
+# most 20 requests an hour from one client address: the form cannot flood an inbox.
+PASSWORD_RESET_EMAIL_INTERVAL_SECONDS = 5 * 60
+PASSWORD_RESET_ADDRESS_LIMIT = 20
+PASSWORD_RESET_ADDRESS_WINDOW_SECONDS = 60 * 60
+
+
+def allow_password_reset_mail(*, email: str, client_address: str | None) -> bool:
+    """Whether a reset mail may go out for this request, counting it if so.
+
+    Callers answer the same either way, so nobody learns whether an email has an account
+    or has been asked for already.
+    """
+    if client_address:
+        key = f"password-reset:address:{client_address}"
+        window = PASSWORD_RESET_ADDRESS_WINDOW_SECONDS
+        if cache.add(key, 1, timeout=window):
+            count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add() and incr()
+                cache.add(key, 1, timeout=window)
+                count = 1
+        if count > PASSWORD_RESET_ADDRESS_LIMIT:
+            return False
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    # add() is atomic in every cache backend: of two requests at once, one gets to send.
+    return cache.add(
+        f"password-reset:email:{digest}", 1, timeout=PASSWORD_RESET_EMAIL_INTERVAL_SECONDS
+    )
+
+
 def set_language(*, customer: Customer, language: str) -> Customer:
     if language not in Language.values:
         raise ApplicationError(

@@ -1,4 +1,5 @@
-"""Log in and out, the language switch, and the eligibility and verification pages."""
+"""Log in and out, password reset, the language switch, and the eligibility and verification
+pages."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -112,6 +116,33 @@ def choose_language_view(request: HttpRequest) -> HttpResponse:
         request.session[CHOSEN_LANGUAGE_KEY] = language
         _remember_language(response, language)
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request: the same answer whether or not the email has an account."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        allowed = services.allow_password_reset_mail(
+            email=form.cleaned_data["email"], client_address=self.request.META.get("REMOTE_ADDR")
+        )
+        if not allowed:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.clear_login_failures(email=form.user.email)
+        return response
 
 
 @login_required

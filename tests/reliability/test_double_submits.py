@@ -26,9 +26,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.models import Customer, EligibilityStatus, ResidenceCardVerification
@@ -59,7 +63,7 @@ def concurrent(test: Callable[..., None]) -> Callable[..., None]:
     return pytest.mark.postgres(pytest.mark.django_db(transaction=True)(test))
 
 
-SUCCESS_OR_REDIRECT = {200, 201, 202, 204, 302}
+NEW_PASSWORD = "a-long-new-passphrase-42"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class Form:
     # A second submit may find the work done and say so with a form error (200) or, for
     # something it removed, not find it any more (404).
     answers: frozenset[int] = frozenset({200, 302})
+    # The mailed link is opened first: it puts the token in the session and redirects.
+    visit_first: bool = False
 
 
 def _effective_on() -> str:
@@ -191,9 +197,31 @@ def _one_default(owner: Customer) -> None:
     assert PaymentMethod.objects.filter(customer=owner, is_default=True).count() == 1
 
 
+def _reset_request(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"email": owner.user.email}
+
+
+def _one_reset_mail(owner: Customer) -> None:
+    assert [message.to for message in mail.outbox] == [[owner.user.email]]
+
+
+def _new_password(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    uid = urlsafe_base64_encode(force_bytes(owner.user.pk))
+    kwargs = {"uidb64": uid, "token": default_token_generator.make_token(owner.user)}
+    return kwargs, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+
+
+def _password_changed(owner: Customer) -> None:
+    owner.user.refresh_from_db()
+    assert owner.user.check_password(NEW_PASSWORD)
+
+
 FORMS: dict[str, Form] = {
     "login": Form(_login, _logged_in_once, frozenset({302})),
     "logout": Form(_nothing, _logged_in_once, frozenset({302})),
+    "password_reset": Form(_reset_request, _one_reset_mail, frozenset({302})),
+    # The second finds the link used up and says so.
+    "password_reset_confirm": Form(_new_password, _password_changed, visit_first=True),
     "account-language": Form(_language, _in_japanese, frozenset({302})),
     "account-eligibility": Form(_eligibility, _one_pending_check),
     "account-verification": Form(_card, _one_card_in_review),
@@ -209,6 +237,8 @@ FORMS: dict[str, Form] = {
 
 READ_ONLY_PAGES = {
     "<root>",
+    "password_reset_done",
+    "password_reset_complete",
     "healthz",
     "readyz",
     "dashboard",
@@ -248,9 +278,12 @@ def test_a_form_submitted_twice_at_once_acts_once(key: str, private_storage: Any
     clients = []
     for _ in range(2):
         client = Client()
-        if key != "login":
+        if key not in ("login", "password_reset", "password_reset_confirm"):
             client.force_login(owner.user)
         clients.append(client)
+    if form.visit_first:
+        # Each browser opens the mailed link, which keeps the token in its session.
+        [path] = {client.get(path)["Location"] for client in clients}
     if key == "logout":
         clients[1].cookies = clients[0].cookies  # one browser session, submitted twice
 

@@ -22,9 +22,12 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.models import Customer, User
@@ -96,6 +99,8 @@ PAGE_NOT_FOUND = Status(404)
 API_401 = ApiError(401, "not_authenticated")
 API_404 = ApiError(404, "not_found")
 LOGIN = ToLogin()
+RESET_SENT = RedirectTo("/password-reset/sent")
+SET_PASSWORD = Status(302)  # to the same page without the token in the address bar
 INVOICES = RedirectTo("/account/billing/invoices")
 PAYMENT_METHODS = RedirectTo("/account/billing/payment-methods")
 ADMIN_LOGIN = ToLogin("/admin/login/")
@@ -175,6 +180,15 @@ def notification(owner: Customer) -> dict[str, Any]:
     return {"notification_id": NotificationFactory(user=owner.user).pk}
 
 
+def reset_email(owner: Customer) -> dict[str, Any]:
+    return {"email": owner.user.email}
+
+
+def reset_link(owner: Customer) -> dict[str, Any]:
+    uid = urlsafe_base64_encode(force_bytes(owner.user.pk))
+    return {"uidb64": uid, "token": default_token_generator.make_token(owner.user)}
+
+
 def credentials(owner: Customer) -> dict[str, Any]:
     return {"email": owner.user.email, "password": PASSWORD}
 
@@ -248,6 +262,17 @@ MATRIX: dict[str, Route] = {
         ),
     ),
     "logout": page(_post(RedirectTo("/login"), RedirectTo("/login"), RedirectTo("/login"))),
+    # Password reset: public; whoever holds the mailed link may use it (the token is the key).
+    "password_reset": page(
+        _get(OK, OK, OK),
+        _post(RESET_SENT, RESET_SENT, RESET_SENT, data=reset_email),
+    ),
+    "password_reset_done": page(_get(OK, OK, OK)),
+    # The owner goes last and logs in first: a login after the mail used the link up.
+    "password_reset_confirm": page(
+        _get(SET_PASSWORD, OK, SET_PASSWORD, SET_PASSWORD), objects=reset_link
+    ),
+    "password_reset_complete": page(_get(OK, OK, OK)),
     # The OpenAPI document and its viewers are public, as the mobile teams read them.
     "api-schema": api(_get(OK, OK, OK)),
     "api-docs": api(_get(OK, OK, OK)),
