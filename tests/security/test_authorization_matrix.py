@@ -216,6 +216,10 @@ def card(owner: Customer) -> dict[str, Any]:
     return {"front": upload("front.jpg", JPEG), "back": upload("back.png", PNG, "image/png")}
 
 
+def language_only(owner: Customer) -> dict[str, Any]:
+    return {"language": "ja"}
+
+
 def language(owner: Customer) -> dict[str, Any]:
     return {"language": "ja", "next": "/account/"}
 
@@ -262,6 +266,10 @@ MATRIX: dict[str, Route] = {
         ),
     ),
     "logout": page(_post(RedirectTo("/login"), RedirectTo("/login"), RedirectTo("/login"))),
+    # The login page's language switch: a cookie for this browser, whoever uses it.
+    "choose-language": page(
+        _post(RedirectTo("/login"), RedirectTo("/login"), RedirectTo("/login"), data=language_only)
+    ),
     # Password reset: public; whoever holds the mailed link may use it (the token is the key).
     "password_reset": page(
         _get(OK, OK, OK),
@@ -317,6 +325,8 @@ MATRIX: dict[str, Route] = {
     "dashboard": page(_get(LOGIN, OK, RedirectTo("/admin/"))),
     "notifications": page(_get(LOGIN, OK, OK)),
     "notification-bell": page(_get(LOGIN, OK, OK)),
+    # An htmx partial of the dashboard; a plain visit goes to the dashboard.
+    "notifications-latest": page(_get(LOGIN, RedirectTo("/account/"), RedirectTo("/account/"))),
     "notifications-read-all": page(
         _post(LOGIN, RedirectTo("/account/notifications"), RedirectTo("/account/notifications"))
     ),
