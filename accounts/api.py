@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
@@ -44,7 +45,8 @@ class CustomerAPIView(APIView):
 
 
 def _access_lifetime_seconds() -> int:
-    return int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds())
+    # simplejwt's own reading of settings.SIMPLE_JWT, typed (the settings dict is a union).
+    return int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
 
 
 def _client_address(request: Request) -> str | None:
