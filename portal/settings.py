@@ -143,7 +143,7 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 # Password reset links: valid for an hour, sent by mail. Mail is printed to the console
 # unless EMAIL_URL names a server (smtp+tls://user:password@smtp.example.com:587).
 PASSWORD_RESET_TIMEOUT = 60 * 60
-_EMAIL = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
+vars().update(env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- Internationalisation ----------------------------------------------------------------
