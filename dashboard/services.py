@@ -27,10 +27,10 @@ from billing.models import Invoice
 from billing.providers import count_payment_methods_or_none
 from dashboard import selectors
 from dashboard.cache import cached_snapshot
-from notifications.catalog import format_money
 from notifications.selectors import count_unread_notifications
 from notifications.services import invoice_reminder_horizon, notify_invoice_due
 from orders.models import Order, OrderStatus
+from portal.formats import format_money
 
 RECENT_ACTIVITY_LIMIT = 10
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from portal.formats import format_money
 
 DEFAULT_EXPIRY = timedelta(days=30)
 ONE_HOUR = timedelta(hours=1)
@@ -38,14 +40,6 @@ class Money:
 
     def __str__(self) -> str:
         return format_money(self.amount, self.currency)
-
-
-def format_money(amount: Decimal, currency: str = "JPY") -> str:
-    """¥5,500 in English, 5,500円 in Japanese; other currencies keep their code."""
-    if currency != "JPY":
-        return f"{amount:,.2f} {currency}"
-    whole = f"{amount:,.0f}"
-    return f"{whole}円" if (get_language() or "en").startswith("ja") else f"¥{whole}"
 
 
 def _localize(value: Any) -> Any:

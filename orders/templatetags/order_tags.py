@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils import translation
 
-from notifications.catalog import format_money
 from orders.models import OrderStatus
+from portal.formats import format_money
 from subscriptions.models import Plan
 
 register = template.Library()

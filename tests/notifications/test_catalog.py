@@ -9,6 +9,7 @@ from notifications import catalog
 from notifications.catalog import MissingPlaceholder, UnknownNotificationType
 from notifications.models import Notification
 from notifications.services import notify
+from portal.formats import format_money
 from tests.notifications.samples import SAMPLE_CONTEXTS
 
 DEDUPE_WINDOWS = {
@@ -72,7 +73,7 @@ def test_dates_and_amounts_are_written_the_way_the_language_writes_them():
 
 
 def test_other_currencies_keep_their_code():
-    assert catalog.format_money(Decimal("12.5"), "USD") == "12.50 USD"
+    assert format_money(Decimal("12.5"), "USD") == "12.50 USD"
 
 
 def test_an_announcement_with_a_percent_sign_renders_as_written():
