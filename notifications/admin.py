@@ -17,7 +17,7 @@ from portal.api_errors import ApplicationError
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["type", "user", "title", "source_id", "created_at", "read_at", "dismissed_at"]
+    list_display = ["type", "user", "title", "source_id", "created_at", "read_at", "archived_at"]
     list_filter = ["type", "source"]
     search_fields = ["user__email", "user__customer__name", "type", "source_id"]
     list_select_related = ["user"]
