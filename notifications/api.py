@@ -12,8 +12,10 @@ from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from notifications import selectors, services
+from notifications.changes import inbox_etag
 from notifications.models import Notification
 from portal.api_errors import ApplicationError
+from portal.etag import client_has, not_modified
 from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer
 
@@ -85,6 +87,9 @@ class NotificationListView(CustomerAPIView):
         limit = parse_limit(request.query_params.get("limit"))
         unread_only = _parse_bool(request.query_params.get("unreadOnly"), name="unreadOnly")
         now = timezone.now()
+        etag = inbox_etag(customer=self.customer, now=now)
+        if client_has(request, etag):
+            return not_modified(etag)
         page = selectors.list_notifications(
             user=self.customer.user,
             now=now,
@@ -97,7 +102,7 @@ class NotificationListView(CustomerAPIView):
             "nextCursor": page.next_cursor,
             "unreadCount": selectors.count_unread_notifications(user=self.customer.user, now=now),
         }
-        return Response(NotificationListOutput(body).data)
+        return Response(NotificationListOutput(body).data, headers={"ETag": etag})
 
 
 class UnreadCountView(CustomerAPIView):
@@ -106,8 +111,12 @@ class UnreadCountView(CustomerAPIView):
         summary="How many notifications are unread (the bell)",
     )
     def get(self, request: Request) -> Response:
-        count = selectors.count_unread_notifications(user=self.customer.user, now=timezone.now())
-        return Response({"count": count})
+        now = timezone.now()
+        etag = inbox_etag(customer=self.customer, now=now)
+        if client_has(request, etag):
+            return not_modified(etag)
+        count = selectors.count_unread_notifications(user=self.customer.user, now=now)
+        return Response({"count": count}, headers={"ETag": etag})
 
 
 class MarkReadView(CustomerAPIView):

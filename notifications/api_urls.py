@@ -2,10 +2,16 @@
 
 from django.urls import path
 
-from notifications import api
+from notifications import api, live_api
 
 urlpatterns = [
     path("notifications", api.NotificationListView.as_view(), name="api-notifications"),
+    path("notifications/changes", live_api.ChangesView.as_view(), name="api-notifications-changes"),
+    path(
+        "notifications/stream",
+        live_api.NotificationStreamView.as_view(),
+        name="api-notifications-stream",
+    ),
     path(
         "notifications/unread-count",
         api.UnreadCountView.as_view(),

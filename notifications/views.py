@@ -98,6 +98,8 @@ def _list_context(request: HtmxHttpRequest, *, cursor: str | None) -> dict[str, 
         "cursor": cursor,
         "unread_only": unread_only,
         "filter_query": "&filter=unread" if unread_only else "",
+        # The first page again, when the live stream says something changed.
+        "list_url": LIST_URL + ("?filter=unread" if unread_only else ""),
         # Where the no-JavaScript forms of each item send the customer back to.
         "return_to": request.get_full_path() if request.method == "GET" else LIST_URL,
     }

@@ -123,6 +123,18 @@ else:
 # cache (Redis): a per-process memory cache could not be cleared across processes.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 
+# --- The live notification stream --------------------------------------------------------
+
+# A comment line this often keeps an open stream alive through proxies; the login behind
+# each stream is checked again at the same pace.
+LIVE_KEEPALIVE_SECONDS = env.float("LIVE_KEEPALIVE_SECONDS", default=25)
+# On PostgreSQL each web process LISTENs for committed notification changes; it reads the
+# feed anyway this often, and every LIVE_POLL_SECONDS when it cannot listen (SQLite, or
+# LIVE_LISTEN=false behind a pooler in transaction mode, where LISTEN does not work).
+LIVE_LISTEN = env.bool("LIVE_LISTEN", default=True)
+LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=1)
+LIVE_SAFETY_POLL_SECONDS = env.float("LIVE_SAFETY_POLL_SECONDS", default=30)
+
 # --- Auth --------------------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -75,3 +75,58 @@ document.addEventListener("DOMContentLoaded", () => {
   const invalid = document.querySelector("main [aria-invalid=true]");
   if (invalid) invalid.focus();
 });
+
+// Live notifications: the bell, the dashboard card and the list refresh themselves when the
+// stream says something changed (they listen for `notifications-changed`). When the stream
+// cannot connect (an old proxy, the server restarting, a logout) they poll instead, and the
+// stream is tried again now and then.
+(() => {
+  const region = document.querySelector("[data-live-stream]");
+  if (!region) return;
+  const url = region.getAttribute("data-live-stream");
+  const POLL_MS = 30000;
+  const RETRY_MS = 60000;
+  let poller = null;
+  let pending = null;
+  let seenFirstCounts = false;
+
+  const changed = () => {
+    // A burst of events (several notifications, then the counts) refreshes once.
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      document.body.dispatchEvent(new CustomEvent("notifications-changed", { bubbles: true }));
+    }, 100);
+  };
+  const startPolling = () => {
+    if (!poller) poller = setInterval(changed, POLL_MS);
+  };
+  const stopPolling = () => {
+    if (poller) clearInterval(poller);
+    poller = null;
+  };
+
+  if (!("EventSource" in window)) {
+    startPolling();
+    return;
+  }
+
+  const connect = () => {
+    const source = new EventSource(url);
+    source.addEventListener("open", stopPolling);
+    source.addEventListener("notification", changed);
+    source.addEventListener("counts", () => {
+      // The counts sent on connecting describe the page as it was drawn.
+      if (seenFirstCounts) changed();
+      seenFirstCounts = true;
+    });
+    source.addEventListener("error", () => {
+      startPolling();
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused (logged out, no stream here): poll, and try the stream again later.
+        setTimeout(connect, RETRY_MS);
+      }
+    });
+  };
+  connect();
+})();

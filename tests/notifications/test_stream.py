@@ -1,0 +1,183 @@
+"""GET /api/notifications/stream against the web process as deployed (gunicorn, uvicorn workers).
+
+The notifications are written by this test process, a process other than the server's, so
+every event here crossed processes through PostgreSQL, as in production.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from notifications.models import Notification
+from notifications.services import mark_read, notify
+from tests.notifications.sse import SSEReader
+from tests.reliability.processes import asgi_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def announce(user, n: int):
+    return notify(
+        user=user,
+        type="SYSTEM_ANNOUNCEMENT",
+        source_id=f"live-{n}",
+        context={"title": f"Announcement {n}", "message": "Something to know."},
+    )
+
+
+def bearer(user, **lifetime) -> dict[str, str]:
+    token = RefreshToken.for_user(user).access_token
+    if lifetime:
+        token.set_exp(lifetime=timedelta(**lifetime))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, django_db_setup, django_db_blocker):
+    with (
+        django_db_blocker.unblock(),
+        asgi_server(tmp_path_factory.mktemp("live"), LIVE_KEEPALIVE_SECONDS="1") as base_url,
+    ):
+        yield base_url
+
+
+@pytest.fixture
+def open_stream(server):
+    readers: list[SSEReader] = []
+
+    def open_(headers=None, cookies=None) -> SSEReader:
+        reader = SSEReader(
+            f"{server}/api/notifications/stream", headers=headers or {}, cookies=cookies or {}
+        )
+        readers.append(reader)
+        return reader
+
+    yield open_
+    for reader in readers:
+        reader.close()
+
+
+def test_a_commit_in_another_process_reaches_the_stream_within_two_seconds(open_stream, customer):
+    stream = open_stream(bearer(customer.user))
+    assert stream.status == 200
+    assert stream.content_type.startswith("text/event-stream")
+    first = stream.next_of("counts")
+    assert first.data == {"count": 0, "unseenCount": 0}
+
+    committed = time.monotonic()
+    notification = announce(customer.user, 1)
+
+    event = stream.next_of("notification", timeout=5)
+    assert event.received_at - committed < 2
+    assert event.data["id"] == notification.pk
+    assert event.data["title"] == "Announcement 1"
+    counts = stream.next_of("counts", timeout=5)
+    assert counts.data == {"count": 1, "unseenCount": 1}
+    assert counts.received_at - committed < 2
+
+
+def test_a_change_of_state_is_an_event_too(open_stream, customer):
+    notification = announce(customer.user, 1)
+    stream = open_stream(bearer(customer.user))
+    assert stream.next_of("counts").data["count"] == 1
+
+    mark_read(user=customer.user, notification_id=notification.pk)
+
+    event = stream.next_of("notification", timeout=5)
+    assert event.data["id"] == notification.pk
+    assert event.data["read"] is True
+    assert stream.next_of("counts", timeout=5).data["count"] == 0
+
+
+def test_last_event_id_resumes_without_loss(open_stream, customer):
+    stream = open_stream(bearer(customer.user))
+    resume_from = stream.next_of("counts").id
+    stream.close()
+
+    missed = [announce(customer.user, n) for n in range(3)]
+    resumed = open_stream({**bearer(customer.user), "Last-Event-ID": resume_from})
+
+    received = [resumed.next_of("notification").data["id"] for _ in missed]
+    assert received == [notification.pk for notification in missed]
+    assert resumed.next_of("counts").data["count"] == 3
+
+    # And it goes on live after the replay.
+    later = announce(customer.user, 9)
+    assert resumed.next_of("notification", timeout=5).data["id"] == later.pk
+
+
+def test_a_comment_keeps_a_quiet_stream_open(open_stream, customer):
+    stream = open_stream(bearer(customer.user))
+    stream.next_of("counts")
+    comment = stream.next(timeout=5, skip_comments=False)
+    assert comment.event == "comment"
+    assert comment.data == "keep-alive"
+
+
+def test_another_customers_notifications_never_reach_the_stream(
+    open_stream, customer, other_customer
+):
+    stream = open_stream(bearer(customer.user))
+    stream.next_of("counts")
+    announce(other_customer.user, 1)
+    mine = announce(customer.user, 2)
+
+    event = stream.next_of("notification", timeout=5)
+    assert event.data["id"] == mine.pk
+
+
+def test_the_stream_ends_when_the_token_expires(open_stream, customer):
+    stream = open_stream(bearer(customer.user, seconds=2))
+    stream.next_of("counts")
+    assert stream.ended.wait(6)
+
+
+def test_the_stream_ends_on_logout(open_stream, server, client, customer):
+    client.force_login(customer.user)
+    session_key = client.cookies["sessionid"].value
+    stream = open_stream(cookies={"sessionid": session_key})
+    stream.next_of("counts")
+
+    # Logging out in another tab (the session is gone): the stream ends at its next check.
+    client.logout()
+
+    assert stream.ended.wait(5)
+
+
+def test_an_expired_token_is_refused(server, customer):
+    token = AccessToken.for_user(customer.user)
+    token.set_exp(lifetime=timedelta(seconds=-1))
+    response = requests.get(
+        f"{server}/api/notifications/stream",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_bulk_update_reaches_the_stream_for_every_row(open_stream, customer):
+    """The feed carries states, not a log: two changes read at once arrive as the newer one."""
+    stream = open_stream(bearer(customer.user))
+    stream.next_of("counts")
+    notifications = [announce(customer.user, n) for n in range(20)]
+    Notification.objects.filter(user=customer.user).update(read_at=notifications[0].created_at)
+
+    latest: dict[int, bool] = {}
+    first_seen: list[int] = []
+    while len(latest) < 20 or not all(latest.values()):
+        try:
+            event = stream.next_of("notification", timeout=10)
+        except AssertionError:
+            pytest.fail(f"stuck at {latest}")
+        if event.data["id"] not in latest:
+            first_seen.append(event.data["id"])
+        latest[event.data["id"]] = event.data["read"]
+
+    assert first_seen == [n.pk for n in notifications]
+    assert stream.next_of("counts", timeout=5).data["count"] == 0
