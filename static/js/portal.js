@@ -98,10 +98,13 @@ document.addEventListener("DOMContentLoaded", () => {
       document.body.dispatchEvent(new CustomEvent("notifications-changed", { bubbles: true }));
     }, 100);
   };
+  // `data-live` says which way the page is kept fresh ("stream" or "polling").
   const startPolling = () => {
+    region.setAttribute("data-live", "polling");
     if (!poller) poller = setInterval(changed, POLL_MS);
   };
   const stopPolling = () => {
+    region.setAttribute("data-live", "stream");
     if (poller) clearInterval(poller);
     poller = null;
   };
