@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
@@ -75,7 +75,7 @@ def changes_after(*, user: User, after: ChangeKey) -> QuerySet[Notification]:
         Notification.objects.filter(user=user)
         .filter(_after(after))
         .order_by("updated_at", "id")
-        .select_related("user__customer")
+        .annotate(reader_language=F("user__customer__language"))
     )
 
 
@@ -119,19 +119,29 @@ def changes_for_users(*, cursors: dict[int, ChangeKey]) -> Iterable[Notification
     rows = (
         Notification.objects.filter(user_id__in=list(cursors), updated_at__gte=oldest.updated_at)
         .order_by("updated_at", "id")
-        .select_related("user__customer")
+        .annotate(reader_language=F("user__customer__language"))
     )
     return [row for row in rows if ChangeKey.of(row) > cursors[row.user_id]]
 
 
-def count_badges(*, user_id: int, now: datetime) -> dict[str, int]:
-    """The stream's `counts`: unread and unseen, as the counts endpoint has them, in one query."""
-    visible = selectors.visible_notifications(user=User(pk=user_id), now=now)
-    counts = visible.aggregate(
-        count=Count("pk", filter=Q(read_at__isnull=True)),
-        unseenCount=Count("pk", filter=Q(seen_at__isnull=True)),
+def count_badges(*, user_ids: Iterable[int], now: datetime) -> dict[int, dict[str, int]]:
+    """The stream's `counts` for many customers in one query: unread and unseen among the
+    visible ones, as `selectors.visible_notifications` defines them (a test holds them equal)."""
+    user_ids = list(user_ids)
+    rows = (
+        Notification.objects.filter(selectors.not_snoozed(now=now), user_id__in=user_ids)
+        .filter(archived_at__isnull=True, expires_at__gt=now)
+        .order_by()
+        .values("user_id")
+        .annotate(
+            count=Count("pk", filter=Q(read_at__isnull=True)),
+            unseen=Count("pk", filter=Q(seen_at__isnull=True)),
+        )
     )
-    return {"count": counts["count"], "unseenCount": counts["unseenCount"]}
+    counts = {user_id: {"count": 0, "unseenCount": 0} for user_id in user_ids}
+    for row in rows:
+        counts[row["user_id"]] = {"count": row["count"], "unseenCount": row["unseen"]}
+    return counts
 
 
 @functools.cache

@@ -22,7 +22,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -30,7 +29,13 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 
-from notifications.changes import ChangeKey, changes_after, changes_for_users, latest_change
+from notifications.changes import (
+    ChangeKey,
+    changes_after,
+    changes_for_users,
+    count_badges,
+    latest_change,
+)
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -66,33 +71,40 @@ KEEPALIVE = b": keep-alive\n\n"
 CLOSE = b""  # queued to end a stream (logout, expiry, a client too slow to keep up)
 
 
-def serialize(notification: Notification) -> dict[str, Any]:
-    """The API's notification, in the language of its customer at this moment."""
+def _language(notification: Notification) -> str:
+    # Annotated by the changes feed: the customer's language now, not when it was created.
+    return getattr(notification, "reader_language", None) or settings.LANGUAGE_CODE
+
+
+def serialize(rows: list[Notification]) -> list[dict[str, Any]]:
+    """The API's notifications, each in the language of its customer at this moment."""
     from notifications.api import NotificationOutput
 
-    customer = getattr(notification.user, "customer", None)
-    language = customer.language if customer is not None else settings.LANGUAGE_CODE
-    with translation.override(language):
-        return dict(NotificationOutput(notification).data)
+    by_language: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        by_language.setdefault(_language(row), []).append(index)
+    result: list[dict[str, Any]] = [{} for _ in rows]
+    for language, indexes in by_language.items():
+        with translation.override(language):
+            data = NotificationOutput([rows[i] for i in indexes], many=True).data
+        for index, item in zip(indexes, data, strict=True):
+            result[index] = dict(item)
+    return result
 
 
-def counts_for(*, user_id: int, now: datetime) -> dict[str, int]:
-    from notifications.changes import count_badges
-
-    return count_badges(user_id=user_id, now=now)
-
-
-def events_for(rows: list[Notification], *, now: datetime) -> list[bytes]:
-    """A `notification` event per change, then one `counts` event with the last id."""
-    events = [
-        sse_event("notification", serialize(row), event_id=ChangeKey.of(row).encode())
-        for row in rows
-    ]
-    if rows:
-        last = ChangeKey.of(rows[-1]).encode()
-        counts = counts_for(user_id=rows[-1].user_id, now=now)
-        events.append(sse_event("counts", counts, event_id=last))
-    return events
+def events_for(
+    rows: list[Notification], *, counts: dict[int, dict[str, int]]
+) -> dict[int, list[tuple[ChangeKey, bytes]]]:
+    """Per customer: a `notification` event per change, then `counts` with the last key."""
+    by_user: dict[int, list[tuple[ChangeKey, bytes]]] = {}
+    for row, data in zip(rows, serialize(rows), strict=True):
+        key = ChangeKey.of(row)
+        event = sse_event("notification", data, event_id=key.encode())
+        by_user.setdefault(row.user_id, []).append((key, event))
+    for user_id, events in by_user.items():
+        last = events[-1][0]
+        events.append((last, sse_event("counts", counts[user_id], event_id=last.encode())))
+    return by_user
 
 
 # --- Who may keep a stream open -------------------------------------------------------------
@@ -314,29 +326,27 @@ def _catch_up(
         user = User(pk=user_id)
         rows = [row for row in changes_after(user=user, after=after) if ChangeKey.of(row) <= until]
         events = [
-            sse_event("notification", serialize(row), event_id=ChangeKey.of(row).encode())
-            for row in rows
+            sse_event("notification", data, event_id=ChangeKey.of(row).encode())
+            for row, data in zip(rows, serialize(rows), strict=True)
         ]
     last = max(after, until) if after is not None else until
-    events.append(sse_event("counts", counts_for(user_id=user_id, now=now), event_id=last.encode()))
+    counts = count_badges(user_ids=[user_id], now=now)[user_id]
+    events.append(sse_event("counts", counts, event_id=last.encode()))
     return events, until
 
 
 def _read_changes(
     *, cursors: dict[int, ChangeKey]
 ) -> dict[int, tuple[list[tuple[ChangeKey, bytes]], ChangeKey]]:
-    now = timezone.now()
-    by_user: dict[int, list[Notification]] = {}
-    for row in changes_for_users(cursors=cursors):
-        by_user.setdefault(row.user_id, []).append(row)
-    result = {}
-    for user_id, rows in by_user.items():
-        keys = [ChangeKey.of(row) for row in rows]
-        payloads = events_for(rows, now=now)
-        # The counts event rides with the last change's key.
-        keyed = list(zip([*keys, keys[-1]], payloads, strict=True))
-        result[user_id] = (keyed, keys[-1])
-    return result
+    """Every change for these customers after their keys: events per customer, new keys."""
+    rows = list(changes_for_users(cursors=cursors))
+    if not rows:
+        return {}
+    counts = count_badges(user_ids={row.user_id for row in rows}, now=timezone.now())
+    return {
+        user_id: (events, events[-1][0])
+        for user_id, events in events_for(rows, counts=counts).items()
+    }
 
 
 def _still_valid(credentials: list[Credentials]) -> list[bool]:

@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from importlib import import_module
 from typing import Any, cast
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -104,16 +102,9 @@ def _credentials(request: Request, user_id: int) -> live.Credentials:
     return live.Credentials(user_id=user_id, check=_session_check(session_key, user_id))
 
 
-def _close_connection() -> None:
-    connection.close()
-
-
 async def _asgi_events(
     credentials: live.Credentials, after: ChangeKey | None
 ) -> AsyncIterator[bytes]:
-    # The request's own thread keeps no database connection while the stream stays open:
-    # the hub reads for every stream of this process on its one connection.
-    await sync_to_async(_close_connection)()
     hub = live.get_hub()
     stream = await hub.subscribe(credentials, after=after)
     yield f"retry: {RETRY_MILLISECONDS}\n\n".encode()

@@ -2,7 +2,8 @@
 
 Under ASGI every request runs its synchronous code in a thread of its own, so a database
 connection kept open after the request would outlive its thread: connections close at the
-end of each request unless CONN_MAX_AGE says otherwise.
+end of each request unless CONN_MAX_AGE says otherwise. The notification stream is served
+beside Django's handler so that an open stream holds no thread (notifications/live_asgi.py).
 """
 
 import os
@@ -11,4 +12,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("CONN_MAX_AGE", "0")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from notifications.live_asgi import with_streams  # noqa: E402  (needs Django set up)
+
+application = with_streams(django_application)

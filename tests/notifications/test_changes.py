@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.changes import ChangeKey
@@ -155,7 +155,7 @@ def test_no_change_is_missed_under_concurrent_writes(api, customer):
         except BaseException as error:
             errors.append(error)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=writer, args=(offset,)) for offset in range(3)]
     copy: dict[int, dict] = {}
