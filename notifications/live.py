@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone, translation
 
 from notifications.changes import (
@@ -162,8 +162,13 @@ class Hub:
     # Database work, always in the hub's own thread.
     async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         def run() -> T:
-            close_old_connections()
-            return function(*args, **kwargs)
+            # The hub's connection stays open for the life of the process (whatever
+            # CONN_MAX_AGE says for requests); one that failed is replaced on the next call.
+            try:
+                return function(*args, **kwargs)
+            except Exception:
+                connection.close()
+                raise
 
         return await asyncio.get_running_loop().run_in_executor(self.executor, run)
 

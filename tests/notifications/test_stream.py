@@ -181,3 +181,18 @@ def test_a_bulk_update_reaches_the_stream_for_every_row(open_stream, customer):
 
     assert first_seen == [n.pk for n in notifications]
     assert stream.next_of("counts", timeout=5).data["count"] == 0
+
+
+def test_without_listen_the_stream_polls_and_still_delivers(tmp_path, customer):
+    """Behind a transaction pooler (LIVE_LISTEN=false) or on SQLite the hub reads every second."""
+    with asgi_server(tmp_path, application_name="live-poll", LIVE_LISTEN="false") as base_url:
+        stream = SSEReader(f"{base_url}/api/notifications/stream", headers=bearer(customer.user))
+        try:
+            stream.next_of("counts")
+            committed = time.monotonic()
+            notification = announce(customer.user, 1)
+            event = stream.next_of("notification", timeout=5)
+            assert event.data["id"] == notification.pk
+            assert event.received_at - committed < 2
+        finally:
+            stream.close()
