@@ -6,7 +6,8 @@
 // page. Put it back where the customer was instead.
 (() => {
   const FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]), select, textarea";
-  let pending = null;
+  // Per swap target: a live refresh of the bell may land between an item's swap and settle.
+  const pendingSwaps = new Map();
 
   const indexIn = (element) => (element && element.parentElement
     ? Array.prototype.indexOf.call(element.parentElement.children, element)
@@ -25,23 +26,24 @@
     const active = document.activeElement;
     const hadFocus = Boolean(target && active && active !== document.body && target.contains(active));
     if (!target || (!hadFocus && !target.id)) {
-      pending = null;
+      if (target) pendingSwaps.delete(target);
       return;
     }
     const item = hadFocus ? active.closest("li") : null;
-    pending = {
+    pendingSwaps.set(target, {
       hadFocus,
       id: target.id,
       parent: target.parentElement,
       index: indexIn(target),
       itemIndex: item && target.contains(item) && item !== target ? indexIn(item) : -1,
-    };
+    });
   });
 
-  document.addEventListener("htmx:afterSettle", () => {
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const pending = pendingSwaps.get(event.detail.target);
     if (!pending) return;
+    pendingSwaps.delete(event.detail.target);
     const { hadFocus, id, parent, index, itemIndex } = pending;
-    pending = null;
     const replaced = id ? document.getElementById(id) : null;
     // A partial can name what should be read next (a heading above its message).
     const named = replaced && replaced.querySelector("[data-focus-after-swap]");
@@ -77,9 +79,11 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // Live notifications: the bell, the dashboard card and the list refresh themselves when the
-// stream says something changed (they listen for `notifications-changed`). When the stream
-// cannot connect (an old proxy, the server restarting, a logout) they poll instead, and the
-// stream is tried again now and then.
+// stream says something changed. The bell and the card listen for `notifications-changed`;
+// the list for `notifications-live`, sent only when a change is not on the page yet (a new
+// notification, or one read elsewhere), so the customer's own actions on the list never
+// redraw it under their focus. When the stream cannot connect (an old proxy, the server
+// restarting, a logout) the bell and the card poll instead, and the stream is tried again.
 (() => {
   const region = document.querySelector("[data-live-stream]");
   if (!region) return;
@@ -87,17 +91,27 @@ document.addEventListener("DOMContentLoaded", () => {
   const POLL_MS = 30000;
   const RETRY_MS = 60000;
   let poller = null;
-  let pending = null;
+  const pending = {};
   let seenFirstCounts = false;
 
-  const changed = () => {
+  const fire = (name) => {
     // A burst of events (several notifications, then the counts) refreshes once.
-    if (pending) return;
-    pending = setTimeout(() => {
-      pending = null;
-      document.body.dispatchEvent(new CustomEvent("notifications-changed", { bubbles: true }));
+    if (pending[name]) return;
+    pending[name] = setTimeout(() => {
+      pending[name] = null;
+      document.body.dispatchEvent(new CustomEvent(name, { bubbles: true }));
     }, 100);
   };
+  const changed = () => fire("notifications-changed");
+
+  const listIsBehind = (notification) => {
+    if (!document.getElementById("notification-list")) return false;
+    const item = document.getElementById(`notification-${notification.id}`);
+    if (!item) return !notification.archived;
+    const unreadHere = item.classList.contains("notification--unread");
+    return Boolean(notification.archived) || unreadHere === Boolean(notification.read);
+  };
+
   // `data-live` says which way the page is kept fresh ("stream" or "polling").
   const startPolling = () => {
     region.setAttribute("data-live", "polling");
@@ -117,7 +131,16 @@ document.addEventListener("DOMContentLoaded", () => {
   const connect = () => {
     const source = new EventSource(url);
     source.addEventListener("open", stopPolling);
-    source.addEventListener("notification", changed);
+    source.addEventListener("notification", (event) => {
+      changed();
+      let notification = null;
+      try {
+        notification = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (notification && listIsBehind(notification)) fire("notifications-live");
+    });
     source.addEventListener("counts", () => {
       // The counts sent on connecting describe the page as it was drawn.
       if (seenFirstCounts) changed();

@@ -20,7 +20,9 @@ from types import ModuleType
 import pytest
 from django.core.management import call_command
 
+from accounts.models import User
 from dashboard.demo import DEMO_PASSWORD
+from notifications.services import notify
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "portal_generated_client"
@@ -170,10 +172,15 @@ def test_the_generated_client_syncs_and_acts_on_notifications(generated, live_se
         base_url=live_server.url, token=login.parsed.access, raise_on_unexpected_status=True
     )
 
+    notify(
+        user=User.objects.get(email="overdue@demo.example"),
+        type="SYSTEM_ANNOUNCEMENT",
+        source_id="generated-client",
+        context={"title": "Maintenance", "message": "Tonight."},
+    )
     first = ops["notifications_changes_retrieve"].sync_detailed(client=client)
     assert_parsed(first, "the first sync")
-    assert first.parsed.items, "the overdue customer has invoice reminders"
-    target = first.parsed.items[0]
+    target = next(item for item in first.parsed.items if item.source_id == "generated-client")
 
     read = ops["notifications_read_create"].sync_detailed(client=client, notification_id=target.id)
     assert_parsed(read, "mark read")
