@@ -49,10 +49,6 @@ def _access_lifetime_seconds() -> int:
     return int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
 
 
-def _client_address(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False)
@@ -85,7 +81,7 @@ class TokenObtainView(APIView):
         user = services.log_in(
             email=data.validated_data["email"],
             password=data.validated_data["password"],
-            client_address=_client_address(request),
+            request=request._request,
         )
         refresh = RefreshToken.for_user(user)
         return Response(

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
+from accounts import services, throttling
 from accounts.forms import InternetEligibilityForm, LanguageForm, LoginForm, ResidenceCardForm
 from accounts.models import EligibilityStatus, VerificationStatus
 from accounts.selectors import (
@@ -55,34 +55,38 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
     status = 200
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         try:
             user = services.log_in(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
-                client_address=request.META.get("REMOTE_ADDR"),
                 request=request,
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
             status = error.status_code if error.code == "throttled" else 200
+            retry_after = error.retry_after
         else:
             login(request, user)
-            response = redirect(_safe_next(request))
+            redirected = redirect(_safe_next(request))
             customer = getattr(user, "customer", None)
             if customer is not None:
                 # A language chosen on the login page, just before, is the customer's choice.
                 chosen = request.session.pop(CHOSEN_LANGUAGE_KEY, None)
                 if chosen:
                     services.set_language(customer=customer, language=chosen)
-                _remember_language(response, customer.language)
-            return response
-    return render(
+                _remember_language(redirected, customer.language)
+            return redirected
+    response = render(
         request,
         "accounts/login.html",
         {"form": form, "next": _safe_next(request, "")},
         status=status,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _remember_language(response: HttpResponse, language: str) -> None:
@@ -127,7 +131,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        allowed = services.allow_password_reset_mail(
+        allowed = throttling.allow_password_reset_mail(
             email=form.cleaned_data["email"], client_address=self.request.META.get("REMOTE_ADDR")
         )
         if not allowed:
@@ -141,7 +145,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
-        services.clear_login_failures(email=form.user.email)
+        throttling.clear_login_failures(email=form.user.email)
         return response
 
 

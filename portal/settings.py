@@ -20,13 +20,15 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` turns it on for development. Off, a SECRET_KEY is required.
+DEBUG = env.bool("DEBUG", default=False)
 # An empty variable (as in .env.example) counts as unset, here and below.
 SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a long random value when DEBUG is off "
-        "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        "(python -c 'import secrets; print(secrets.token_urlsafe(64))'). "
+        "For development set DEBUG=1 (make run does)."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -55,7 +57,14 @@ INSTALLED_APPS = [
     "outbox",
 ]
 
+# Behind N reverse proxies (a load balancer, nginx), each appending the address it received
+# from to X-Forwarded-For, the client is the N-th address from the right; everything else in
+# the header is the client's own word. 0: REMOTE_ADDR is the client (docs/operations.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+XFF_TRUSTED_PROXY_DEPTH = TRUSTED_PROXY_COUNT
+
 MIDDLEWARE = [
+    *(["xff.middleware.XForwardedForMiddleware"] if TRUSTED_PROXY_COUNT else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -68,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.PrivateCacheControlMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -96,7 +106,9 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Persistent connections in production; none in development, where runserver opens a
+# thread (and so a connection) per request and would keep them all.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so check-then-insert stays
@@ -113,6 +125,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+            # A Redis that hangs costs a request at most this long; callers fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -173,7 +187,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
         "BACKEND": "accounts.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        # Readable by the portal's own user only.
+        "OPTIONS": {
+            "location": str(PRIVATE_MEDIA_ROOT),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
     "staticfiles": {
         "BACKEND": (
@@ -183,7 +203,19 @@ STORAGES = {
         )
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Request bodies besides uploaded files (forms, and JSON, which the API refuses as a 413
+# before parsing it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+API_JSON_MAX_BODY_BYTES = 1024 * 1024
+# One uploaded file (a residence card side) is refused as soon as it passes 10 MB; a request
+# larger than two such files and its form is refused before a byte is read.
+FILE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+UPLOAD_REQUEST_MAX_BYTES = 2 * FILE_UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security ----------------------------------------------------------------------------
