@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accounts import services
+from accounts import services, tokens
 from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
 from accounts.models import (
     CrmEvent,
@@ -48,6 +49,17 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # A new password set by support: the user's API tokens stop working too.
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                tokens.revoke_all_tokens(user=user)
+        return response
 
 
 class InternetEligibilityInline(admin.StackedInline):

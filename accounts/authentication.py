@@ -10,7 +10,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts import throttling
+from accounts import throttling, tokens
 from accounts.models import User
 
 
@@ -51,4 +51,7 @@ class CustomerJWTAuthentication(JWTAuthentication):
         user = User.objects.select_related("customer").filter(pk=user_id).first()
         if user is None or not user.is_active:
             raise AuthenticationFailed("User not found or inactive.", code="user_not_found")
+        if not tokens.token_is_current(token=validated_token, user=user):
+            # Issued before the password last changed.
+            raise AuthenticationFailed("The token has been revoked.", code="token_not_valid")
         return user

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import partial
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts import throttling
+from accounts import throttling, tokens
 from accounts.models import (
     CrmEvent,
     CrmEventState,
@@ -78,6 +80,79 @@ def log_in(*, email: str, password: str, request: HttpRequest | None) -> User:
                 retry_after=throttling.login_retry_after_seconds(),
             )
         raise ApplicationError("not_authenticated", _("The email or password is not correct."))
+    return user
+
+
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
+
+
+def update_profile(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+) -> Customer:
+    """Change what the customer may change about themselves; None leaves a field as it is."""
+    fields: dict[str, list[str]] = {}
+    changes: dict[str, str] = {}
+    if name is not None:
+        name = " ".join(name.split())
+        max_length = Customer._meta.get_field("name").max_length or 200
+        if not name:
+            fields["name"] = [_("Enter your name.")]
+        elif len(name) > max_length:
+            fields["name"] = [
+                _("Keep your name to %(count)d characters or fewer.") % {"count": max_length}
+            ]
+        else:
+            changes["name"] = name
+    if phone is not None:
+        phone = phone.strip()
+        if phone and not PHONE_PATTERN.match(phone):
+            fields["phone"] = [_("Enter a phone number of digits, for example 090-1234-5678.")]
+        else:
+            changes["phone"] = phone
+    if language is not None:
+        if language not in Language.values:
+            fields["language"] = [_("Choose English or Japanese.")]
+        else:
+            changes["language"] = language
+    if fields:
+        raise ApplicationError("validation_error", _("Some fields need attention."), fields)
+    changed = [key for key, value in changes.items() if getattr(customer, key) != value]
+    for key in changed:
+        setattr(customer, key, changes[key])
+    if changed:
+        customer.save(update_fields=changed)
+    return customer
+
+
+def change_password(
+    *, user: User, current_password: str, new_password: str, request: HttpRequest | None
+) -> User:
+    """Set a new password once the current one is proved; every API token issued before
+    stops working. Wrong current passwords count like wrong logins (they are one)."""
+    if authenticate(request, email=user.email, password=current_password) is None:
+        address = request.META.get("REMOTE_ADDR") if request is not None else None
+        if throttling.login_throttled(email=user.email, client_address=address):
+            raise ApplicationError(
+                "throttled",
+                _("Too many failed attempts. Wait a few minutes and try again."),
+                retry_after=throttling.login_retry_after_seconds(),
+            )
+        message = _("The current password is not correct.")
+        raise ApplicationError("validation_error", message, {"currentPassword": [message]})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ApplicationError(
+            "validation_error", error.messages[0], {"newPassword": list(error.messages)}
+        ) from error
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        tokens.revoke_all_tokens(user=user)
     return user
 
 

@@ -24,9 +24,7 @@ def _token(client: Client, email: str, password: str, **extra: Any) -> Any:
 
 
 def _admin_login(client: Client, email: str, password: str) -> Any:
-    return client.post(
-        "/admin/login/?next=/admin/", {"username": email, "password": password}
-    )
+    return client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
 
 
 def test_the_admin_login_is_throttled_like_every_other_login(client, settings):
@@ -51,8 +49,10 @@ def test_a_throttled_answer_says_when_to_come_back(client, customer, settings):
     api = _token(client, customer.user.email, PASSWORD)
     page = client.post("/login", {"email": customer.user.email, "password": PASSWORD})
     assert api.status_code == page.status_code == 429
-    assert int(api["Retry-After"]) == int(page["Retry-After"]) == (
-        settings.LOGIN_FAILURE_WINDOW_SECONDS
+    assert (
+        int(api["Retry-After"])
+        == int(page["Retry-After"])
+        == (settings.LOGIN_FAILURE_WINDOW_SECONDS)
     )
 
 
@@ -152,7 +152,9 @@ def test_with_the_cache_down_the_login_page_and_the_admin_work(client, customer,
     assert response.status_code == 302
 
 
-def test_with_the_cache_down_a_reset_mail_is_still_sent_once(client, customer, settings, mailoutbox):
+def test_with_the_cache_down_a_reset_mail_is_still_sent_once(
+    client, customer, settings, mailoutbox
+):
     settings.CACHES = DEAD_REDIS
     for _ in range(2):
         client.post("/password-reset", {"email": customer.user.email})
