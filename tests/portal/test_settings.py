@@ -60,7 +60,7 @@ def test_debug_is_off_unless_asked_for_and_then_a_secret_key_is_required():
 def test_make_run_turns_debug_on():
     makefile = (ROOT / "Makefile").read_text()
     assert "DEV := DEBUG=$${DEBUG:-true}" in makefile
-    assert "$(DEV) $(PY) manage.py runserver" in makefile
+    assert "$(DEV) $(VENV)/bin/uvicorn portal.asgi:application" in makefile
 
 
 def test_development_keeps_no_database_connection_open_and_production_does():
