@@ -325,6 +325,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="portal")
 CELERY_TIMEZONE = TIME_ZONE
+# Rows one sweep enqueues again per run, at most (the run is every five minutes).
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
 CELERY_BEAT_SCHEDULE = {
     "invoice-due-reminders": {
         "task": "notifications.tasks.send_invoice_due_reminders",
@@ -341,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {
         "task": "outbox.tasks.dispatch_outbox",
         "schedule": 60.0,
+    },
+    # Work the database says is unfinished is enqueued again (outbox.sweeps).
+    "sweep-unfinished-work": {
+        "task": "outbox.tasks.sweep_unfinished_work",
+        "schedule": 5 * 60.0,
     },
     "purge-sent-outbox": {
         "task": "outbox.tasks.purge_sent_outbox",
