@@ -122,7 +122,11 @@ RETRIED: dict[str, Retried] = {
         billing.services, "detach_payment_method", _reference
     ),
 }
-LEFT_TO_THE_SCHEDULE = {"outbox.tasks.dispatch_outbox", "outbox.tasks.purge_sent_outbox"}
+LEFT_TO_THE_SCHEDULE = {
+    "outbox.tasks.dispatch_outbox",
+    "outbox.tasks.purge_sent_outbox",
+    "outbox.tasks.sweep_unfinished_work",
+}
 OUR_APPS = ("accounts.", "billing.", "dashboard.", "notifications.", "orders.", "outbox.")
 OUR_APPS += ("subscriptions.",)
 
