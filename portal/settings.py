@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "accounts",
+    "crm",
     "billing",
     "subscriptions",
     "orders",
@@ -339,6 +340,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-notifications": {
         "task": "notifications.tasks.purge_expired_notifications",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "queue-due-announcements": {
+        "task": "notifications.tasks.queue_due_announcements",
+        "schedule": 60.0,
     },
     "dispatch-outbox": {
         "task": "outbox.tasks.dispatch_outbox",

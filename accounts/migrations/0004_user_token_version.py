@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_crm_event'),
+        ('accounts', '0003_crm_event_moves_to_crm'),
     ]
 
     operations = [
