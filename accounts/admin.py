@@ -21,6 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services, tokens
 from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
@@ -34,6 +35,11 @@ from accounts.selectors import get_residence_card_file
 from portal.api_errors import ApplicationError
 from staff.adminkit import ServiceOwnedAdmin
 from staff.selectors import get_customer_overview, search_customers
+
+# API tokens are no one's to browse or edit: a device is logged out by its refresh token, and
+# every device by a new password (accounts.tokens).
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)
 
 
 @admin.register(User)
