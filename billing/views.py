@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Customer
 from accounts.selectors import get_customer_for_user
-from billing import selectors, services
+from billing import documents, selectors, services
+from billing.api import pdf_response
 from billing.forms import AddPaymentMethodForm, InvoiceFilterForm
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
 from billing.processor import get_payment_processor
@@ -204,3 +205,21 @@ def make_default_payment_method(request: HttpRequest, payment_method_id: int) ->
 @require_GET
 def billing_home(request: HttpRequest) -> HttpResponse:
     return redirect("billing-invoices")
+
+
+@login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    invoice = selectors.get_invoice_for_customer(customer=customer, invoice_id=invoice_id)
+    content = documents.render_invoice_pdf(invoice=invoice, language=customer.language)
+    return pdf_response(content, filename=f"{invoice.number}.pdf")
+
+
+@login_required
+@require_GET
+def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    payment = selectors.get_paid_payment_for_customer(customer=customer, payment_id=payment_id)
+    content = documents.render_receipt_pdf(payment=payment, language=customer.language)
+    return pdf_response(content, filename=f"{payment.receipt_number}.pdf")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notifications",
     "dashboard",
     "outbox",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,17 @@ PROVISIONING_FAILURE_MODE = env.str("PROVISIONING_FAILURE_MODE", default="")
 # The same per plan code, e.g. "sim-data-3gb=permanent,hikari-10g=temporary".
 PROVISIONING_FAILURE_PLANS: dict[str, str] = env.dict("PROVISIONING_FAILURE_PLANS", default={})
 PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="billing.processor.TestPaymentProcessor")
+# The issuer printed on qualified invoices (適格請求書) and receipts; the registration
+# number is the qualified invoice issuer number: "T" and 13 digits.
+INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Sakura Hikari Mobile K.K.")
+INVOICE_ISSUER_NAME_JA = env.str("INVOICE_ISSUER_NAME_JA", default="株式会社さくら光モバイル")
+INVOICE_ISSUER_ADDRESS = env.str(
+    "INVOICE_ISSUER_ADDRESS", default="1-2-3 Shibuya, Shibuya-ku, Tokyo 150-0002"
+)
+INVOICE_ISSUER_ADDRESS_JA = env.str(
+    "INVOICE_ISSUER_ADDRESS_JA", default="〒150-0002 東京都渋谷区渋谷1-2-3"
+)
+INVOICE_REGISTRATION_NUMBER = env.str("INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
 CRM_WEBHOOK_SECRET = env.str("CRM_WEBHOOK_SECRET", default="")
 CRM_WEBHOOK_MAX_BODY_BYTES = env.int("CRM_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 
