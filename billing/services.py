@@ -246,6 +246,8 @@ def pay_invoice(
     are then told the invoice is paid (`invoice_already_paid`): an invoice is charged once
     however many requests arrive at once. A declined charge is `payment_declined`.
     """
+    # Another customer's invoice is a 404 before anything else is looked at.
+    selectors.get_invoice_for_customer(customer=customer, invoice_id=invoice_id)
     key = (idempotency_key or "").strip()
     if not key:
         raise _key_error(_("Send an Idempotency-Key header, unique to this payment."))

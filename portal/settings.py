@@ -276,6 +276,9 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
         "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus.values",
+        "PaymentStatusEnum": "billing.models.PaymentStatus.values",
+        "SupportRequestStatusEnum": "support.models.SupportRequestStatus.values",
+        "SupportTopicEnum": "support.models.SupportTopic.values",
     },
 }
 

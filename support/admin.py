@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from staff.adminkit import ReadOnlyInline, ServiceOwnedAdmin
 from support.models import SupportReply, SupportRequest
 
 
-class SupportReplyInline(admin.TabularInline):
+class SupportReplyInline(ReadOnlyInline):
     model = SupportReply
     fields = ("created_at", "author", "language", "message")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(admin.ModelAdmin):
+class SupportRequestAdmin(ServiceOwnedAdmin):
     list_display = ["id", "customer", "topic", "status", "created_at", "updated_at"]
     list_filter = ["status", "topic"]
     search_fields = ["customer__name", "customer__user__email", "message"]
@@ -28,9 +23,3 @@ class SupportRequestAdmin(admin.ModelAdmin):
     readonly_fields = ("customer", "topic", "message", "status", "created_at", "updated_at")
     fields = readonly_fields
     inlines = [SupportReplyInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
