@@ -222,7 +222,11 @@ class PaymentMethodDefaultView(CustomerAPIView):
 
 class PaymentInput(serializers.Serializer):
     paymentMethodId = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The method to charge; the default when absent"
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The method to charge; the default when absent",
     )
 
 

@@ -9,14 +9,14 @@ from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from portal.pagination import MAX_LIMIT, parse_limit
-from portal.serializers import DateTimeField, ErrorSerializer
+from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 from support import selectors, services
 from support.models import SupportRequestStatus, SupportTopic
 
 
 class SupportRequestInput(serializers.Serializer):
     topic = serializers.ChoiceField(choices=SupportTopic.values)
-    message = serializers.CharField(max_length=services.MESSAGE_MAX_LENGTH)
+    message = StrictCharField(max_length=services.MESSAGE_MAX_LENGTH)
 
 
 class SupportReplyOutput(serializers.Serializer):

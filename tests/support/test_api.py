@@ -110,3 +110,9 @@ def test_staff_queue_holds_open_requests_oldest_first(customer, other_customer):
     ).support_request
     services.close_support_request(support_request_id=closed.pk)
     assert list(open_support_requests()) == [older, newer]
+
+
+def test_a_message_that_is_not_text_is_a_400(api):
+    response = api.post("/api/support/requests", {"topic": "billing", "message": 0}, format="json")
+    assert response.status_code == 400
+    assert "message" in response.json()["error"]["fields"]
