@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -38,6 +38,7 @@ from dashboard.cache import mark_stale
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from staff.models import StaffActionType
 from staff.services import record_staff_action
 
@@ -408,7 +409,7 @@ def review_residence_card(
     if status == VerificationStatus.REJECTED and not reason:
         message = _("Say why the card was rejected: the customer sees this reason.")
         raise ApplicationError("validation_error", message, fields={"rejectionReason": [message]})
-    expired = card_expires_on is not None and card_expires_on < timezone.localdate(now)
+    expired = card_expires_on is not None and card_expires_on < tokyo_today(now=now)
     if status == VerificationStatus.VERIFIED and expired:
         message = _("This card has expired, so it cannot be verified.")
         raise ApplicationError("validation_error", message, fields={"cardExpiresOn": [message]})
@@ -633,3 +634,69 @@ def replay_crm_events(*, crm_event_ids: Iterable[int]) -> int:
         for pk in ids:
             enqueue_on_commit(process_crm_event_task, pk)
     return len(ids)
+
+
+# --- Deactivation by support ----------------------------------------------------------------
+
+
+def _end_sessions(user: User, *, now: datetime) -> int:
+    """Delete the user's browser sessions (database sessions carry the user id only inside)."""
+    from django.contrib.sessions.models import Session
+
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=now).iterator(chunk_size=500)
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+    return len(mine)
+
+
+@transaction.atomic
+def deactivate_customer(*, customer: Customer, actor: User, reason: str, now: datetime) -> Customer:
+    """Support closes a customer's access: no login, their sessions end, their tokens stop
+    working (both check `is_active`). Nothing is deleted. Deactivating twice does nothing."""
+    reason = reason.strip()
+    if not reason:
+        message = _("Say why the customer is deactivated.")
+        raise ApplicationError("validation_error", message, fields={"reason": [message]})
+    user = User.objects.select_for_update().get(pk=customer.user_id)
+    if not user.is_active:
+        return customer
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    customer.user = user
+    sessions = _end_sessions(user, now=now)
+    record_staff_action(
+        actor=actor,
+        action=StaffActionType.CUSTOMER_DEACTIVATED,
+        customer=customer,
+        subject=customer,
+        subject_label=user.email,
+        reason=reason,
+        details={"sessionsEnded": sessions},
+        now=now,
+    )
+    mark_stale([user.pk])
+    return customer
+
+
+@transaction.atomic
+def reactivate_customer(*, customer: Customer, actor: User, reason: str, now: datetime) -> Customer:
+    """Undo a deactivation: the customer can log in again (with a new session)."""
+    user = User.objects.select_for_update().get(pk=customer.user_id)
+    if user.is_active:
+        return customer
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    customer.user = user
+    record_staff_action(
+        actor=actor,
+        action=StaffActionType.CUSTOMER_REACTIVATED,
+        customer=customer,
+        subject=customer,
+        subject_label=user.email,
+        reason=reason.strip(),
+        now=now,
+    )
+    return customer

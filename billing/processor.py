@@ -13,7 +13,6 @@ import hashlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Protocol
@@ -23,7 +22,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import PaymentMethodType, billing_today
+from billing.models import PaymentMethodType
+from portal.dates import add_months, tokyo_today
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,6 @@ TEST_CARDS: tuple[TestCard, ...] = (
 DECLINING_PREFIX = "pm_test_nofunds_"
 
 
-def _month_after(today: date, months: int) -> tuple[int, int]:
-    index = today.year * 12 + (today.month - 1) + months
-    return index // 12, index % 12 + 1
-
-
 class TestPaymentProcessor:
     """A local processor for development, demos and tests: no network, fixed test tokens.
 
@@ -194,7 +189,8 @@ class TestPaymentProcessor:
             raise TokenRefused(card.refusal)
         exp_year = exp_month = None
         if card.expires_in_months is not None:
-            exp_year, exp_month = _month_after(billing_today(), card.expires_in_months)
+            today = tokyo_today()
+            exp_year, exp_month = add_months(today.year, today.month, card.expires_in_months)
         digest = hashlib.sha256(f"{customer_reference}|{token}".encode()).hexdigest()
         # The test processor keeps no state: the reference itself says how charges go.
         prefix = DECLINING_PREFIX if card.declines_charges else "pm_test_"

@@ -18,12 +18,12 @@ from billing.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
-    billing_today,
 )
 from billing.processor import ChargeDeclined, TokenRefused, get_payment_processor
 from dashboard.cache import mark_stale
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
 from staff.models import StaffActionType
 from staff.services import record_staff_action
@@ -115,7 +115,7 @@ def remove_payment_method(*, customer: Customer, payment_method_id: int) -> Paym
 
 def _promote_default(*, customer: Customer) -> None:
     """Make the most recently added method that still works the default (else the newest)."""
-    today = billing_today()
+    today = tokyo_today()
     newest_first = PaymentMethod.objects.filter(customer=customer).order_by("-created_at", "-id")
     candidates = list(newest_first)
     working = [method for method in candidates if not method.is_expired(today=today)]
@@ -309,7 +309,7 @@ def _start_payment(
         if in_progress is not None:
             return None, in_progress
         method = _method_to_charge(customer=customer, payment_method_id=payment_method_id)
-        if method.is_expired(today=billing_today(now)):
+        if method.is_expired(today=tokyo_today(now=now)):
             raise ApplicationError(
                 "payment_declined",
                 _("This card has expired. Choose another payment method or add a new card."),

@@ -230,11 +230,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "portal.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON bodies only: the schema then documents one request body per operation, as a
+    # generated client expects. The one upload declares its multipart parser itself.
+    "DEFAULT_PARSER_CLASSES": ["portal.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -307,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-notifications": {
         "task": "notifications.tasks.purge_expired_notifications",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "queue-due-announcements": {
+        "task": "notifications.tasks.queue_due_announcements",
+        "schedule": 60.0,
     },
     "dispatch-outbox": {
         "task": "outbox.tasks.dispatch_outbox",
