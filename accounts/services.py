@@ -34,7 +34,6 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.validators import normalize_postal_code
-from dashboard.cache import mark_stale
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
@@ -176,8 +175,6 @@ def _locked_eligibility(customer: Customer) -> InternetEligibility:
         customer=customer
     )
     customer.internet_eligibility = eligibility
-    # Whoever locks it is about to change it: the dashboard shows this row.
-    mark_stale([customer.user_id])
     return eligibility
 
 
@@ -291,7 +288,6 @@ def _locked_verification(customer: Customer) -> ResidenceCardVerification:
         customer=customer
     )
     customer.residence_card_verification = verification
-    mark_stale([customer.user_id])
     return verification
 
 

@@ -13,7 +13,6 @@ from accounts.models import Customer
 from billing import selectors
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
 from billing.processor import TokenRefused, get_payment_processor
-from dashboard.cache import mark_stale
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.locks import advisory_xact_lock
@@ -51,7 +50,6 @@ def add_payment_method(*, customer: Customer, token: str) -> AddedPaymentMethod:
         ) from refused
     with transaction.atomic():
         _lock_payment_methods(customer)
-        mark_stale([customer.user_id])
         existing = PaymentMethod.objects.filter(processor_reference=details.reference).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
@@ -156,5 +154,4 @@ def mark_invoice_paid(*, invoice_id: int, paid_at: datetime | None = None) -> In
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = paid_at or timezone.now()
         invoice.save(update_fields=["status", "paid_at"])
-        mark_stale([invoice.customer.user_id])
     return invoice

@@ -1,21 +1,38 @@
-"""The reads behind the dashboard snapshot: a fixed set of queries, whatever the customer has.
+"""The one read behind the dashboard snapshot: every fact in a single SQL statement.
 
-Each function is one statement, so `GET /api/me/status` costs the same number of queries
-for a new customer and for one with years of history (DESIGN.md section 9).
+`read_facts` asks the database for the customer's eligibility and verification rows, the
+counts, the unpaid invoices (each with whether its reminder exists), the open orders and the
+newest events, all at once: lists come back as JSON arrays built by the database, so the
+number of statements is the same for a new customer and for one with years of history, and
+nothing is cached, so every committed write is in the next read (DESIGN.md section 11).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import CharField, Count, OuterRef, Q
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Customer, InternetEligibility, ResidenceCardVerification
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
 from billing.models import Invoice, InvoiceStatus
-from notifications.selectors import recent_notification_exists
+from notifications.selectors import recent_notification_exists, unread_notifications
 from orders.models import OPEN_ORDER_STATUSES, Order
 from subscriptions.models import CancellationRequest, Subscription, SubscriptionStatus
 
@@ -26,99 +43,303 @@ RUNNING_SUBSCRIPTION_STATUSES = (
 )
 
 
-def get_identity_gates(
-    *, customer: Customer
-) -> tuple[InternetEligibility, ResidenceCardVerification]:
-    """The eligibility and verification rows, loaded together in one query."""
-    loaded = Customer.objects.select_related(
-        "internet_eligibility", "residence_card_verification"
-    ).get(pk=customer.pk)
-    return (
-        get_internet_eligibility(customer=loaded),
-        get_residence_card_verification(customer=loaded),
-    )
-
-
-def list_unpaid_invoices(*, customer: Customer, now: datetime) -> list[Invoice]:
-    """Every unpaid invoice, earliest due first, each annotated `reminded`.
-
-    `reminded` says whether its INVOICE_DUE notification already exists inside the dedupe
-    window, so the snapshot can skip notify() without another statement.
-    """
-    return list(
-        Invoice.objects.filter(customer=customer, status=InvoiceStatus.UNPAID)
-        .annotate(
-            reminded=recent_notification_exists(
-                user_id=customer.user_id,
-                type="INVOICE_DUE",
-                source_id=Cast(OuterRef("pk"), output_field=CharField()),
-                now=now,
-            )
-        )
-        .only("id", "customer_id", "number", "due_date", "total", "currency", "status")
-        .order_by("due_date", "id")
-    )
-
-
-def list_open_orders(*, customer: Customer) -> list[Order]:
-    """Orders on their way (pending review, approved, provisioning), oldest first."""
-    return list(
-        Order.objects.filter(customer=customer, status__in=OPEN_ORDER_STATUSES)
-        .select_related("plan")
-        .order_by("placed_at", "id")
-    )
-
-
-def list_recently_changed_orders(*, customer: Customer, limit: int) -> list[Order]:
-    """The orders whose latest event (placed, activated or failed) is most recent.
-
-    An order activates or fails after it is placed, so its latest event is the first of
-    those times that is set. Any of the `limit` newest order events belongs to one of these
-    orders.
-    """
-    latest = Coalesce("activated_at", "failed_at", "placed_at")
-    return list(
-        Order.objects.filter(customer=customer)
-        .only("id", "number", "status", "placed_at", "activated_at", "failed_at")
-        .order_by(latest.desc(), "-id")[:limit]
-    )
-
-
-def list_recently_issued_invoices(*, customer: Customer, today: date, limit: int) -> list[Invoice]:
-    return list(
-        Invoice.objects.filter(customer=customer, issued_on__lte=today)
-        .only("id", "number", "issued_on")
-        .order_by("-issued_on", "-id")[:limit]
-    )
-
-
-def list_recently_paid_invoices(*, customer: Customer, limit: int) -> list[Invoice]:
-    return list(
-        Invoice.objects.filter(customer=customer, paid_at__isnull=False)
-        .only("id", "number", "paid_at")
-        .order_by("-paid_at", "-id")[:limit]
-    )
-
-
-def list_recent_cancellation_requests(
-    *, customer: Customer, limit: int
-) -> list[CancellationRequest]:
-    return list(
-        CancellationRequest.objects.filter(customer=customer)
-        .select_related("subscription__plan")
-        .order_by("-requested_at", "-id")[:limit]
-    )
+# --- The facts, as plain data --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SubscriptionCounts:
-    total: int
-    running: int
+class UnpaidInvoice:
+    id: int
+    number: str
+    due_date: date
+    total: Decimal
+    currency: str
+    # Its INVOICE_DUE notification exists inside the dedupe window.
+    reminded: bool
 
 
-def count_subscriptions(*, customer: Customer) -> SubscriptionCounts:
-    counts = Subscription.objects.filter(customer=customer).aggregate(
-        total=Count("id"),
-        running=Count("id", filter=Q(status__in=RUNNING_SUBSCRIPTION_STATUSES)),
+@dataclass(frozen=True)
+class OpenOrder:
+    id: int
+    number: str
+    status: str
+    placed_at: datetime
+    plan_name: str
+    plan_name_ja: str
+
+
+@dataclass(frozen=True)
+class IssuedInvoice:
+    id: int
+    number: str
+    issued_on: date
+
+
+@dataclass(frozen=True)
+class PaidInvoice:
+    id: int
+    number: str
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderEvents:
+    id: int
+    number: str
+    placed_at: datetime
+    activated_at: datetime | None
+    failed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RequestedCancellation:
+    id: int
+    subscription_id: int
+    requested_at: datetime
+    plan_name: str
+    plan_name_ja: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the snapshot is computed from, read in one statement."""
+
+    eligibility: InternetEligibility
+    verification: ResidenceCardVerification
+    running_subscriptions: int
+    subscription_total: int
+    has_ordered: bool
+    unread_notifications: int
+    # Earliest due first.
+    unpaid_invoices: tuple[UnpaidInvoice, ...]
+    # Oldest first.
+    open_orders: tuple[OpenOrder, ...]
+    # The newest of each kind of event (at most `limit` each), in no particular order.
+    issued_invoices: tuple[IssuedInvoice, ...]
+    paid_invoices: tuple[PaidInvoice, ...]
+    recent_orders: tuple[OrderEvents, ...]
+    cancellations: tuple[RequestedCancellation, ...]
+
+
+# --- SQL building blocks -------------------------------------------------------------------
+
+
+class _JSONArrayOf(Func):
+    """The JSON array of one expression over every row of the query it is selected in.
+
+    An aggregate written as a function, so the query gets no GROUP BY: selected alone in a
+    subquery it is that subquery's one value. NULL when there are no rows.
+    """
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+class _CountRows(Func):
+    function = "COUNT"
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    return Coalesce(Subquery(rows.order_by().annotate(n=_CountRows()).values("n")[:1]), 0)
+
+
+def _json_rows(rows: QuerySet[Any], **fields: Any) -> Subquery:
+    """The rows as a JSON array of objects with `fields` (names to expressions)."""
+    return Subquery(
+        rows.order_by().annotate(items=_JSONArrayOf(JSONObject(**fields))).values("items")[:1],
+        output_field=JSONField(),
     )
-    return SubscriptionCounts(total=counts["total"], running=counts["running"])
+
+
+def _newest(rows: QuerySet[Any], *order: str, limit: int) -> QuerySet[Any]:
+    """The `limit` newest of `rows` (by `order`), as a set to aggregate over."""
+    model = rows.model
+    return model._default_manager.filter(pk__in=rows.order_by(*order).values("pk")[:limit])
+
+
+# --- The statement -------------------------------------------------------------------------
+
+
+def read_facts(*, customer: Customer, now: datetime, today: date, limit: int) -> Facts:
+    """Every fact of the snapshot at `now` (`today` is the date in Tokyo), in one statement."""
+    customer_id = customer.pk
+    invoices = Invoice.objects.filter(customer_id=customer_id)
+    orders = Order.objects.filter(customer_id=customer_id)
+    subscriptions = Subscription.objects.filter(customer_id=customer_id)
+    row = (
+        Customer.objects.filter(pk=customer_id)
+        .select_related("internet_eligibility", "residence_card_verification")
+        .annotate(
+            running_subscriptions=_count(
+                subscriptions.filter(status__in=RUNNING_SUBSCRIPTION_STATUSES)
+            ),
+            subscription_total=_count(subscriptions),
+            has_ordered=Exists(orders),
+            unread_count=_count(unread_notifications(user=customer.user, now=now)),
+            unpaid_json=_json_rows(
+                invoices.filter(status=InvoiceStatus.UNPAID),
+                id="id",
+                number="number",
+                due_date="due_date",
+                total=Cast("total", CharField()),
+                currency="currency",
+                reminded=recent_notification_exists(
+                    user_id=customer.user_id,
+                    type="INVOICE_DUE",
+                    source_id=Cast(OuterRef("pk"), output_field=CharField()),
+                    now=now,
+                ),
+            ),
+            open_orders_json=_json_rows(
+                orders.filter(status__in=OPEN_ORDER_STATUSES),
+                id="id",
+                number="number",
+                status="status",
+                placed_at="placed_at",
+                plan_name=F("plan__name"),
+                plan_name_ja=F("plan__name_ja"),
+            ),
+            issued_json=_json_rows(
+                _newest(invoices.filter(issued_on__lte=today), "-issued_on", "-id", limit=limit),
+                id="id",
+                number="number",
+                issued_on="issued_on",
+            ),
+            paid_json=_json_rows(
+                _newest(invoices.filter(paid_at__isnull=False), "-paid_at", "-id", limit=limit),
+                id="id",
+                number="number",
+                paid_at="paid_at",
+            ),
+            # An order activates or fails after it is placed, so its latest event is the
+            # first of those times that is set: any of the newest order events belongs to
+            # one of these orders.
+            orders_json=_json_rows(
+                _newest(
+                    orders.alias(latest=Coalesce("activated_at", "failed_at", "placed_at")),
+                    "-latest",
+                    "-id",
+                    limit=limit,
+                ),
+                id="id",
+                number="number",
+                placed_at="placed_at",
+                activated_at="activated_at",
+                failed_at="failed_at",
+            ),
+            cancellations_json=_json_rows(
+                _newest(
+                    CancellationRequest.objects.filter(customer_id=customer_id),
+                    "-requested_at",
+                    "-id",
+                    limit=limit,
+                ),
+                id="id",
+                subscription_id="subscription_id",
+                requested_at="requested_at",
+                plan_name=F("subscription__plan__name"),
+                plan_name_ja=F("subscription__plan__name_ja"),
+            ),
+        )
+        .get()
+    )
+    return Facts(
+        eligibility=get_internet_eligibility(customer=row),
+        verification=get_residence_card_verification(customer=row),
+        running_subscriptions=row.running_subscriptions,
+        subscription_total=row.subscription_total,
+        has_ordered=bool(row.has_ordered),
+        unread_notifications=row.unread_count,
+        unpaid_invoices=tuple(
+            sorted(
+                (
+                    UnpaidInvoice(
+                        id=item["id"],
+                        number=item["number"],
+                        due_date=_date(item["due_date"]),
+                        total=Decimal(str(item["total"])),
+                        currency=item["currency"],
+                        reminded=bool(item["reminded"]),
+                    )
+                    for item in _items(row.unpaid_json)
+                ),
+                key=lambda invoice: (invoice.due_date, invoice.id),
+            )
+        ),
+        open_orders=tuple(
+            sorted(
+                (
+                    OpenOrder(
+                        id=item["id"],
+                        number=item["number"],
+                        status=item["status"],
+                        placed_at=_datetime(item["placed_at"]),
+                        plan_name=item["plan_name"],
+                        plan_name_ja=item["plan_name_ja"],
+                    )
+                    for item in _items(row.open_orders_json)
+                ),
+                key=lambda order: (order.placed_at, order.id),
+            )
+        ),
+        issued_invoices=tuple(
+            IssuedInvoice(id=item["id"], number=item["number"], issued_on=_date(item["issued_on"]))
+            for item in _items(row.issued_json)
+        ),
+        paid_invoices=tuple(
+            PaidInvoice(id=item["id"], number=item["number"], paid_at=_datetime(item["paid_at"]))
+            for item in _items(row.paid_json)
+        ),
+        recent_orders=tuple(
+            OrderEvents(
+                id=item["id"],
+                number=item["number"],
+                placed_at=_datetime(item["placed_at"]),
+                activated_at=_optional_datetime(item["activated_at"]),
+                failed_at=_optional_datetime(item["failed_at"]),
+            )
+            for item in _items(row.orders_json)
+        ),
+        cancellations=tuple(
+            RequestedCancellation(
+                id=item["id"],
+                subscription_id=item["subscription_id"],
+                requested_at=_datetime(item["requested_at"]),
+                plan_name=item["plan_name"],
+                plan_name_ja=item["plan_name_ja"],
+            )
+            for item in _items(row.cancellations_json)
+        ),
+    )
+
+
+# --- Reading the JSON back -----------------------------------------------------------------
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """A JSON array column: already decoded, or text, or NULL for no rows."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes):
+        return list(json.loads(value))
+    return list(value)
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value[:10])
+
+
+def _datetime(value: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"Not a time: {value!r}")
+    # SQLite keeps times as naive UTC text; PostgreSQL writes them with their offset.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _optional_datetime(value: str | None) -> datetime | None:
+    return None if value is None else _datetime(value)

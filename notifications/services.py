@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
-from dashboard.cache import mark_stale
 from notifications import catalog, selectors
 from notifications.models import (
     Announcement,
@@ -72,7 +71,6 @@ def notify(
         if recent.exists():
             return None
         rendered = template.render(context, language=_language_of(user))
-        mark_stale([user.pk])
         return Notification.objects.create(
             user=user,
             type=type,
@@ -136,7 +134,6 @@ def notify_many(
             if user_id not in already
         ]
         Notification.objects.bulk_create(rows)
-        mark_stale(row.user_id for row in rows)
     return len(rows)
 
 
@@ -145,20 +142,16 @@ def notify_many(
 
 def mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
     """Mark one of the user's notifications read; reading it again keeps the first time."""
-    if Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+    Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
         read_at=now or timezone.now()
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
 def mark_all_read(*, user: User, now: datetime | None = None) -> int:
     """Mark every unread visible notification read; returns how many changed."""
     now = now or timezone.now()
-    updated = selectors.unread_notifications(user=user, now=now).update(read_at=now)
-    if updated:
-        mark_stale([user.pk])
-    return updated
+    return selectors.unread_notifications(user=user, now=now).update(read_at=now)
 
 
 def dismiss(*, user: User, notification_id: int, now: datetime | None = None) -> None:
@@ -166,9 +159,7 @@ def dismiss(*, user: User, notification_id: int, now: datetime | None = None) ->
     updated = Notification.objects.filter(
         pk=notification_id, user=user, dismissed_at__isnull=True
     ).update(dismissed_at=now or timezone.now())
-    if updated:
-        mark_stale([user.pk])
-    else:
+    if not updated:
         # Raises Http404 unless it is the user's own, already dismissed notification.
         selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
