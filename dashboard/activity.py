@@ -3,6 +3,7 @@ orders (placed, activated, failed) and cancellations (requested), newest first."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.urls import reverse
@@ -26,60 +27,75 @@ _EVENT_RANK = {
 }
 
 
+@dataclass(frozen=True)
+class _Event:
+    type: str
+    id: int
+    occurred_at: datetime
+    # The invoice or order number, or the plan's name.
+    subject: str
+    # The invoice, order or subscription the event links to.
+    link_id: int
+
+
 def recent_activity(facts: Facts) -> tuple[Activity, ...]:
     """At most RECENT_ACTIVITY_LIMIT events, newest first, titles in the active language."""
-    events: list[tuple[Activity, int]] = []
-
-    def add(type: str, pk: int, title: str, occurred_at: datetime, href: str) -> None:
-        events.append((Activity(f"{type}:{pk}", type, title, occurred_at, href), pk))
-
-    for invoice in facts.issued_invoices:
-        add(
-            "invoice_issued",
-            invoice.id,
-            _("Invoice %(number)s issued") % {"number": invoice.number},
-            start_of_day(invoice.issued_on),
-            reverse("billing-invoice", args=[invoice.id]),
-        )
-    for paid in facts.paid_invoices:
-        add(
-            "invoice_paid",
-            paid.id,
-            _("Invoice %(number)s paid") % {"number": paid.number},
-            paid.paid_at,
-            reverse("billing-invoice", args=[paid.id]),
-        )
-    for order in facts.recent_orders:
-        number = {"number": order.number}
-        href = reverse("order-detail", args=[order.id])
-        add("order_placed", order.id, _("Order %(number)s placed") % number, order.placed_at, href)
-        if order.activated_at is not None:
-            add(
-                "order_activated",
-                order.id,
-                _("Order %(number)s activated") % number,
-                order.activated_at,
-                href,
+    events = [
+        *(
+            _Event("invoice_issued", row.id, start_of_day(row.issued_on), row.number, row.id)
+            for row in facts.issued_invoices
+        ),
+        *(
+            _Event("invoice_paid", row.id, row.paid_at, row.number, row.id)
+            for row in facts.paid_invoices
+        ),
+        *(
+            _Event(type, row.id, when, row.number, row.id)
+            for row in facts.recent_orders
+            for type, when in (
+                ("order_placed", row.placed_at),
+                ("order_activated", row.activated_at),
+                ("order_failed", row.failed_at),
             )
-        if order.failed_at is not None:
-            add(
-                "order_failed",
-                order.id,
-                _("Order %(number)s could not be completed") % number,
-                order.failed_at,
-                href,
+            if when is not None
+        ),
+        *(
+            _Event(
+                "cancellation_requested",
+                row.id,
+                row.requested_at,
+                Plan(name=row.plan_name, name_ja=row.plan_name_ja).display_name,
+                row.subscription_id,
             )
-    for request in facts.cancellations:
-        plan = Plan(name=request.plan_name, name_ja=request.plan_name_ja).display_name
-        add(
-            "cancellation_requested",
-            request.id,
-            _("Cancellation of %(plan)s requested") % {"plan": plan},
-            request.requested_at,
-            reverse("service", args=[request.subscription_id]),
-        )
+            for row in facts.cancellations
+        ),
+    ]
     events.sort(
-        key=lambda event: (event[0].occurred_at, _EVENT_RANK[event[0].type], event[1]),
-        reverse=True,
+        key=lambda event: (event.occurred_at, _EVENT_RANK[event.type], event.id), reverse=True
     )
-    return tuple(activity for activity, _pk in events[:RECENT_ACTIVITY_LIMIT])
+    return tuple(_activity(event) for event in events[:RECENT_ACTIVITY_LIMIT])
+
+
+def _activity(event: _Event) -> Activity:
+    """Title and link, made only for the events that are shown."""
+    number = {"number": event.subject}
+    if event.type == "invoice_issued":
+        title, href = _("Invoice %(number)s issued") % number, "billing-invoice"
+    elif event.type == "invoice_paid":
+        title, href = _("Invoice %(number)s paid") % number, "billing-invoice"
+    elif event.type == "order_placed":
+        title, href = _("Order %(number)s placed") % number, "order-detail"
+    elif event.type == "order_activated":
+        title, href = _("Order %(number)s activated") % number, "order-detail"
+    elif event.type == "order_failed":
+        title, href = _("Order %(number)s could not be completed") % number, "order-detail"
+    else:
+        title = _("Cancellation of %(plan)s requested") % {"plan": event.subject}
+        href = "service"
+    return Activity(
+        id=f"{event.type}:{event.id}",
+        type=event.type,
+        title=title,
+        occurred_at=event.occurred_at,
+        href=reverse(href, args=[event.link_id]),
+    )

@@ -89,17 +89,21 @@ def _invoice_values(invoice: UnpaidInvoice) -> dict[str, str]:
 
 def overdue_invoice(given: TaskFacts) -> list[Ranked]:
     """`invoice_due`, 10, critical: an unpaid invoice is overdue (one task each)."""
-    return [
-        _invoice_task(
-            invoice,
-            priority=10,
-            tone="critical",
-            title=_("Invoice %(number)s is overdue") % _invoice_values(invoice),
-            description=_("%(amount)s was due on %(date)s.") % _invoice_values(invoice),
+    ranked = []
+    for invoice in given.facts.unpaid_invoices:
+        if invoice.due_date >= given.today:
+            continue
+        values = _invoice_values(invoice)
+        ranked.append(
+            _invoice_task(
+                invoice,
+                priority=10,
+                tone="critical",
+                title=_("Invoice %(number)s is overdue") % values,
+                description=_("%(amount)s was due on %(date)s.") % values,
+            )
         )
-        for invoice in given.facts.unpaid_invoices
-        if invoice.due_date < given.today
-    ]
+    return ranked
 
 
 def idv_rejected(given: TaskFacts) -> list[Ranked]:

@@ -19,20 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
-from accounts.models import Customer, InternetEligibility, ResidenceCardVerification
+from accounts.models import Customer
 from billing.models import Invoice
 from billing.providers import count_payment_methods_or_none
 from dashboard import rules, selectors
 from dashboard.activity import RECENT_ACTIVITY_LIMIT, recent_activity
-from dashboard.snapshot import (
-    EligibilityState,
-    MeStatus,
-    NextInvoice,
-    PaymentMethods,
-    Stats,
-    Summary,
-    VerificationState,
-)
+from dashboard.snapshot import MeStatus, NextInvoice, PaymentMethods, Stats, Summary
 from notifications.selectors import count_unread_notifications
 from notifications.services import invoice_reminder_horizon, notify_invoice_due
 
@@ -54,8 +46,8 @@ def build_me_status(*, customer: Customer, now: datetime, remind: bool = True) -
         )
         return MeStatus(
             summary=_summary(facts, today=today),
-            internet_eligibility=_eligibility_state(facts.eligibility),
-            residence_card_verification=_verification_state(facts.verification),
+            internet_eligibility=facts.eligibility,
+            residence_card_verification=facts.verification,
             payment_methods=PaymentMethods(total_count=payment_method_count),
             tasks=rules.tasks(task_facts),
         )
@@ -137,28 +129,4 @@ def _next_invoice(facts: selectors.Facts, *, today: date) -> NextInvoice | None:
         status="unpaid",
         overdue=invoice.due_date < today,
         href=reverse("billing-invoice", args=[invoice.id]),
-    )
-
-
-def _blank_to_none(value: str) -> str | None:
-    return value or None
-
-
-def _eligibility_state(eligibility: InternetEligibility) -> EligibilityState:
-    return EligibilityState(
-        status=eligibility.status,
-        requested_at=eligibility.requested_at,
-        checked_at=eligibility.checked_at,
-        address=_blank_to_none(eligibility.address),
-        notes=_blank_to_none(eligibility.notes),
-    )
-
-
-def _verification_state(verification: ResidenceCardVerification) -> VerificationState:
-    return VerificationState(
-        status=verification.status,
-        submitted_at=verification.submitted_at,
-        reviewed_at=verification.reviewed_at,
-        rejection_reason=_blank_to_none(verification.rejection_reason),
-        card_expires_on=verification.card_expires_on,
     )
