@@ -25,6 +25,7 @@ from accounts.services import create_customer
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
+from staff.services import make_support_member
 from subscriptions.models import CancellationRequest, Plan, PlanKind, Subscription
 
 DEMO_PASSWORD = "portal-demo"
@@ -357,9 +358,10 @@ def _seed_support() -> User:
         user = User.objects.create_user(email=SUPPORT_EMAIL, password=DEMO_PASSWORD)
     user.set_password(DEMO_PASSWORD)
     user.first_name, user.last_name = "Support", "Desk"
-    user.is_staff = user.is_superuser = user.is_active = True
+    user.is_active = True
     user.save()
-    return user
+    # A member of the support group, not a superuser: it can do what support does, no more.
+    return make_support_member(user=user)
 
 
 @transaction.atomic

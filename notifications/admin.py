@@ -17,13 +17,24 @@ from portal.api_errors import ApplicationError
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["type", "user", "title", "source_id", "created_at", "read_at", "dismissed_at"]
+    list_display = ["type", "user", "title", "source_id", "created_at", "read_at", "archived_at"]
     list_filter = ["type", "source"]
     search_fields = ["user__email", "user__customer__name", "type", "source_id"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    # Notifications are written by notify() from the catalog, never by hand: a hand-made
+    # one could carry any type and any link as the customer's button.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 _CONTENT_FIELDS = ("title", "message", "title_ja", "message_ja", "audience", "customers")

@@ -370,7 +370,7 @@ def test_a_second_read_creates_nothing_and_costs_no_extra_query(started):
 def test_a_dismissed_reminder_does_not_come_back_within_24_hours(started):
     unpaid(started, 1)
     build_me_status(customer=started, now=NOW)
-    reminders(started).update(dismissed_at=NOW)
+    reminders(started).update(archived_at=NOW)
     build_me_status(customer=started, now=NOW + timedelta(hours=23, minutes=59))
     assert reminders(started).count() == 1
 
