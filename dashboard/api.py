@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.api import CustomerAPIView
 from dashboard import services
 from dashboard.snapshot import MeStatus, Summary
+from portal.etag import json_with_etag
 from portal.serializers import DateTimeField, ErrorSerializer, MoneyField, iso_datetime, money
 
 
@@ -207,7 +208,7 @@ class MeSummaryView(CustomerAPIView):
     )
     def get(self, request: Request) -> Response:
         summary = services.build_summary(customer=self.customer, now=timezone.now())
-        return Response(_summary_json(summary))
+        return json_with_etag(request, _summary_json(summary))
 
 
 class MeStatusView(CustomerAPIView):
@@ -221,4 +222,4 @@ class MeStatusView(CustomerAPIView):
     )
     def get(self, request: Request) -> Response:
         status = services.build_me_status(customer=self.customer, now=timezone.now())
-        return Response(_me_status_json(status))
+        return json_with_etag(request, _me_status_json(status))
