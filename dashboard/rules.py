@@ -91,7 +91,7 @@ def overdue_invoice(given: TaskFacts) -> list[Ranked]:
     """`invoice_due`, 10, critical: an unpaid invoice is overdue (one task each)."""
     ranked = []
     for invoice in given.facts.unpaid_invoices:
-        if invoice.due_date >= given.today:
+        if not invoice.overdue:
             continue
         values = _invoice_values(invoice)
         ranked.append(
@@ -129,7 +129,7 @@ def invoice_due_soon(given: TaskFacts) -> list[Ranked]:
     """`invoice_due`, 30, warning: an unpaid invoice is due today or within the next 7 days."""
     ranked = []
     for invoice in given.facts.unpaid_invoices:
-        if not given.today <= invoice.due_date <= given.due_soon_until:
+        if invoice.overdue or invoice.due_date > given.due_soon_until:
             continue
         values = _invoice_values(invoice)
         days = (invoice.due_date - given.today).days

@@ -19,8 +19,10 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import (
+    BooleanField,
     CharField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -40,7 +42,7 @@ from accounts.models import (
     User,
     VerificationStatus,
 )
-from billing.models import Invoice, InvoiceStatus
+from billing.models import Invoice, InvoiceStatus, overdue_condition
 from dashboard.snapshot import EligibilityState, VerificationState
 from notifications import catalog
 from notifications.selectors import recent_notification_exists, unread_notifications
@@ -66,6 +68,8 @@ class UnpaidInvoice:
     due_date: date
     total: Decimal
     currency: str
+    # `Invoice.is_overdue`, from its query twin.
+    overdue: bool
     # Its INVOICE_DUE notification exists inside the dedupe window.
     reminded: bool
 
@@ -238,6 +242,9 @@ def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
             due_date="due_date",
             total=Cast("total", CharField()),
             currency="currency",
+            overdue=ExpressionWrapper(
+                overdue_condition(today=inputs.today), output_field=BooleanField()
+            ),
             reminded=recent_notification_exists(
                 user_id=inputs.user_id,
                 type="INVOICE_DUE",
@@ -417,6 +424,7 @@ def _facts(row: dict[str, Any]) -> Facts:
                         due_date=_date(item["due_date"]),
                         total=Decimal(str(item["total"])),
                         currency=item["currency"],
+                        overdue=bool(item["overdue"]),
                         reminded=bool(item["reminded"]),
                     )
                     for item in _items(row["unpaid_invoices"])

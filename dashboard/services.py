@@ -16,7 +16,6 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import override
 
 from accounts.models import Customer
@@ -27,6 +26,7 @@ from dashboard.activity import RECENT_ACTIVITY_LIMIT, recent_activity
 from dashboard.snapshot import MeStatus, NextInvoice, PaymentMethods, Stats, Summary
 from notifications.selectors import count_unread_notifications
 from notifications.services import invoice_reminder_horizon, notify_invoice_due
+from portal.dates import tokyo_today
 
 
 def build_me_status(*, customer: Customer, now: datetime, remind: bool = True) -> MeStatus:
@@ -35,7 +35,7 @@ def build_me_status(*, customer: Customer, now: datetime, remind: bool = True) -
     `remind=False` reads without creating the customer's invoice reminder (support's view).
     """
     with override(customer.language):
-        today = timezone.localdate(now)
+        today = tokyo_today(now=now)
         facts = _read_facts(customer=customer, now=now, today=today, remind=remind)
         payment_method_count = count_payment_methods_or_none(customer=customer)
         task_facts = rules.TaskFacts(
@@ -56,7 +56,7 @@ def build_me_status(*, customer: Customer, now: datetime, remind: bool = True) -
 def build_summary(*, customer: Customer, now: datetime, remind: bool = True) -> Summary:
     """The object of `GET /api/me/summary`: without the provider's count and the tasks."""
     with override(customer.language):
-        today = timezone.localdate(now)
+        today = tokyo_today(now=now)
         facts = _read_facts(customer=customer, now=now, today=today, remind=remind)
         return _summary(facts, today=today)
 
@@ -104,7 +104,7 @@ def _summary(facts: selectors.Facts, *, today: date) -> Summary:
     stats = Stats(
         active_subscriptions=facts.running_subscriptions,
         unpaid_invoices=len(unpaid),
-        overdue_invoices=sum(1 for invoice in unpaid if invoice.due_date < today),
+        overdue_invoices=sum(1 for invoice in unpaid if invoice.overdue),
         orders_in_progress=len(facts.open_orders),
         unread_notifications=facts.unread_notifications,
     )
@@ -127,6 +127,6 @@ def _next_invoice(facts: selectors.Facts, *, today: date) -> NextInvoice | None:
         total=invoice.total,
         currency=invoice.currency,
         status="unpaid",
-        overdue=invoice.due_date < today,
+        overdue=invoice.overdue,
         href=reverse("billing-invoice", args=[invoice.id]),
     )

@@ -15,19 +15,6 @@ from django.utils.functional import Promise
 from accounts.models import EligibilityStatus, VerificationStatus
 from portal.formats import format_money
 
-_TONE_BY_ELIGIBILITY = {
-    EligibilityStatus.NOT_REQUESTED: "neutral",
-    EligibilityStatus.PENDING: "info",
-    EligibilityStatus.ELIGIBLE: "success",
-    EligibilityStatus.INELIGIBLE: "critical",
-}
-_TONE_BY_VERIFICATION = {
-    VerificationStatus.NOT_SUBMITTED: "neutral",
-    VerificationStatus.PENDING: "info",
-    VerificationStatus.VERIFIED: "success",
-    VerificationStatus.REJECTED: "critical",
-}
-
 
 @dataclass(frozen=True)
 class Stats:
@@ -85,7 +72,7 @@ class EligibilityState:
 
     @property
     def tone(self) -> str:
-        return _TONE_BY_ELIGIBILITY[EligibilityStatus(self.status)]
+        return EligibilityStatus(self.status).tone
 
 
 @dataclass(frozen=True)
@@ -102,7 +89,7 @@ class VerificationState:
 
     @property
     def tone(self) -> str:
-        return _TONE_BY_VERIFICATION[VerificationStatus(self.status)]
+        return VerificationStatus(self.status).tone
 
 
 @dataclass(frozen=True)
