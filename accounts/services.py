@@ -630,3 +630,69 @@ def replay_crm_events(*, crm_event_ids: Iterable[int]) -> int:
         for pk in ids:
             enqueue_on_commit(process_crm_event_task, pk)
     return len(ids)
+
+
+# --- Deactivation by support ----------------------------------------------------------------
+
+
+def _end_sessions(user: User, *, now: datetime) -> int:
+    """Delete the user's browser sessions (database sessions carry the user id only inside)."""
+    from django.contrib.sessions.models import Session
+
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=now).iterator(chunk_size=500)
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+    return len(mine)
+
+
+@transaction.atomic
+def deactivate_customer(*, customer: Customer, actor: User, reason: str, now: datetime) -> Customer:
+    """Support closes a customer's access: no login, their sessions end, their tokens stop
+    working (both check `is_active`). Nothing is deleted. Deactivating twice does nothing."""
+    reason = reason.strip()
+    if not reason:
+        message = _("Say why the customer is deactivated.")
+        raise ApplicationError("validation_error", message, fields={"reason": [message]})
+    user = User.objects.select_for_update().get(pk=customer.user_id)
+    if not user.is_active:
+        return customer
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    customer.user = user
+    sessions = _end_sessions(user, now=now)
+    record_staff_action(
+        actor=actor,
+        action=StaffActionType.CUSTOMER_DEACTIVATED,
+        customer=customer,
+        subject=customer,
+        subject_label=user.email,
+        reason=reason,
+        details={"sessionsEnded": sessions},
+        now=now,
+    )
+    mark_stale([user.pk])
+    return customer
+
+
+@transaction.atomic
+def reactivate_customer(*, customer: Customer, actor: User, reason: str, now: datetime) -> Customer:
+    """Undo a deactivation: the customer can log in again (with a new session)."""
+    user = User.objects.select_for_update().get(pk=customer.user_id)
+    if user.is_active:
+        return customer
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    customer.user = user
+    record_staff_action(
+        actor=actor,
+        action=StaffActionType.CUSTOMER_REACTIVATED,
+        customer=customer,
+        subject=customer,
+        subject_label=user.email,
+        reason=reason.strip(),
+        now=now,
+    )
+    return customer

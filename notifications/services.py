@@ -26,6 +26,7 @@ from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
+from staff.services import record_staff_action
 
 # An unpaid invoice gets a reminder (and a dashboard task) from this many days before its
 # due date, and every day after it while it stays unpaid.
@@ -369,43 +370,120 @@ def purge_expired_notifications(
 # --- Announcements --------------------------------------------------------------------------
 
 
-def queue_announcement(*, announcement_id: int, now: datetime | None = None) -> Announcement:
-    """Freeze a draft announcement and hand it to the sending task."""
+ANNOUNCEMENT_SCHEDULE_HORIZON = timedelta(days=90)
+
+
+def _lock_unsent_announcement(announcement_id: int) -> Announcement:
+    """The announcement, locked, if it is still a draft or scheduled; else `already sent`."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+    if announcement.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
+        raise ApplicationError(
+            "announcement_already_sent",
+            _("“%(title)s” was already sent.") % {"title": announcement.title},
+        )
+    if (
+        announcement.audience == AnnouncementAudience.SELECTED
+        and not announcement.customers.exists()
+    ):
+        raise ApplicationError(
+            "validation_error",
+            _("Choose at least one customer, or send it to every customer."),
+            fields={"customers": [_("Choose at least one customer.")]},
+        )
+    return announcement
+
+
+def _record_announcement(
+    announcement: Announcement, actor: User | None, action: str, *, now: datetime, **details: Any
+) -> None:
+    if actor is not None:
+        record_staff_action(
+            actor=actor,
+            action=action,
+            customer=None,
+            subject=announcement,
+            subject_label=announcement.title,
+            details=details,
+            now=now,
+        )
+
+
+def queue_announcement(
+    *, announcement_id: int, actor: User | None = None, now: datetime | None = None
+) -> Announcement:
+    """Freeze a draft (or a scheduled announcement whose time came) and hand it to the
+    sending task. A staff member's confirmation (`actor`) is logged with the count."""
     from notifications import tasks
 
+    now = now or timezone.now()
     with transaction.atomic():
-        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
-        if announcement.status != AnnouncementStatus.DRAFT:
-            raise ApplicationError(
-                "announcement_already_sent",
-                _("“%(title)s” was already sent.") % {"title": announcement.title},
-            )
+        announcement = _lock_unsent_announcement(announcement_id)
         recipients = selectors.announcement_recipients(announcement=announcement)
-        if (
-            announcement.audience == AnnouncementAudience.SELECTED
-            and not announcement.customers.exists()
-        ):
-            raise ApplicationError(
-                "validation_error",
-                _("Choose at least one customer, or send it to every customer."),
-                fields={"customers": [_("Choose at least one customer.")]},
-            )
         announcement.status = AnnouncementStatus.QUEUED
-        announcement.queued_at = now or timezone.now()
+        announcement.queued_at = now
         announcement.recipient_count = recipients.count()
         announcement.save(update_fields=["status", "queued_at", "recipient_count"])
+        _record_announcement(
+            announcement,
+            actor,
+            "announcement_queued",
+            now=now,
+            recipients=announcement.recipient_count,
+        )
         enqueue_on_commit(tasks.send_announcement, announcement.pk)
     return announcement
 
 
+def schedule_announcement(
+    *, announcement_id: int, send_at: datetime, actor: User, now: datetime
+) -> Announcement:
+    """Send a draft later (or move a scheduled one): a periodic task queues it when due."""
+    if not now < send_at <= now + ANNOUNCEMENT_SCHEDULE_HORIZON:
+        message = _("Choose a time in the future, at most 90 days ahead.")
+        raise ApplicationError("validation_error", message, fields={"sendAt": [message]})
+    with transaction.atomic():
+        announcement = _lock_unsent_announcement(announcement_id)
+        announcement.status = AnnouncementStatus.SCHEDULED
+        announcement.scheduled_for = send_at
+        announcement.save(update_fields=["status", "scheduled_for"])
+        _record_announcement(
+            announcement, actor, "announcement_scheduled", now=now, sendAt=send_at.isoformat()
+        )
+    return announcement
+
+
+def unschedule_announcement(*, announcement_id: int, actor: User, now: datetime) -> Announcement:
+    """Take a scheduled announcement back to a draft; a draft stays a draft."""
+    with transaction.atomic():
+        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+        if announcement.status != AnnouncementStatus.SCHEDULED:
+            return announcement
+        announcement.status = AnnouncementStatus.DRAFT
+        announcement.scheduled_for = None
+        announcement.save(update_fields=["status", "scheduled_for"])
+        _record_announcement(announcement, actor, "announcement_unscheduled", now=now)
+    return announcement
+
+
+def queue_due_announcements(*, now: datetime | None = None) -> int:
+    """Queue every scheduled announcement whose time has come (run every minute)."""
+    now = now or timezone.now()
+    due = Announcement.objects.filter(
+        status=AnnouncementStatus.SCHEDULED, scheduled_for__lte=now
+    ).order_by("scheduled_for", "pk")
+    queued = 0
+    for announcement_id in due.values_list("pk", flat=True):
+        try:
+            queue_announcement(announcement_id=announcement_id, now=now)
+        except ApplicationError:
+            continue  # sent meanwhile, or its customers were removed: it stays for staff
+        queued += 1
+    return queued
+
+
 def _announcement_context(announcement: Announcement) -> Callable[[str], dict[str, Any]]:
     def context(language: str) -> dict[str, Any]:
-        if language == "ja" and announcement.title_ja:
-            return {
-                "title": announcement.title_ja,
-                "message": announcement.message_ja or announcement.message,
-            }
-        return {"title": announcement.title, "message": announcement.message}
+        return selectors.announcement_text(announcement=announcement, language=language)
 
     return context
 
@@ -426,7 +504,11 @@ def send_announcement(
     while True:
         with transaction.atomic():
             announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
-            if announcement.status in (AnnouncementStatus.DRAFT, AnnouncementStatus.SENT):
+            if announcement.status in (
+                AnnouncementStatus.DRAFT,
+                AnnouncementStatus.SCHEDULED,
+                AnnouncementStatus.SENT,
+            ):
                 return announcement
             if announcement.status == AnnouncementStatus.QUEUED:
                 announcement.status = AnnouncementStatus.SENDING

@@ -299,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.purge_expired_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
+    "queue-due-announcements": {
+        "task": "notifications.tasks.queue_due_announcements",
+        "schedule": 60.0,
+    },
     "dispatch-outbox": {
         "task": "outbox.tasks.dispatch_outbox",
         "schedule": 60.0,
