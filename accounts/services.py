@@ -673,7 +673,6 @@ def deactivate_customer(*, customer: Customer, actor: User, reason: str, now: da
         details={"sessionsEnded": sessions},
         now=now,
     )
-    mark_stale([user.pk])
     return customer
 
 

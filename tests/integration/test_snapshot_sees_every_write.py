@@ -44,6 +44,7 @@ from orders import services as order_services
 from orders.models import Order
 from subscriptions import services as subscription_services
 from subscriptions.models import CancellationRequest, Plan, Subscription
+from tests.conftest import bearer_client
 from tests.factories import (
     CancellationRequestFactory,
     CustomerFactory,
@@ -81,6 +82,8 @@ class World:
     staff: Client
     # What `arrange` made (an invoice, an order, ...), for `write`.
     subject: Any = None
+    # Read with the customer's access token, as the apps do (for rows about the login).
+    bearer: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,10 @@ class Write:
 
 
 # --- What the snapshot shows ---------------------------------------------------------------
+
+
+def http_status(body: dict[str, Any]) -> int:
+    return body.get("httpStatus", 200)
 
 
 def stats(name: str) -> Callable[[dict[str, Any]], Any]:
@@ -221,6 +228,18 @@ def a_payment_method(world: World) -> PaymentMethod:
     return PaymentMethodFactory(customer=world.customer)
 
 
+def with_token(world: World) -> Customer:
+    world.bearer = True
+    world.api = bearer_client(world.customer.user)
+    return world.customer
+
+
+def with_token_deactivated(world: World) -> Customer:
+    with_token(world)
+    User.objects.filter(pk=world.customer.user_id).update(is_active=False)
+    return world.customer
+
+
 def started(world: World) -> None:
     pending_eligibility(world)
 
@@ -278,6 +297,21 @@ WRITES: list[Write] = [
         nothing,
         lambda world: account_services.set_language(customer=world.customer, language="ja"),
         tasks_of("onboarding"),
+    ),
+    # The customer's login: closed and opened again by support.
+    Write(
+        Customer,
+        "admin:accounts_customer_deactivate",
+        with_token,
+        admin_post("admin:accounts_customer_deactivate", {"reason": "Asked to close."}),
+        http_status,
+    ),
+    Write(
+        Customer,
+        "admin:accounts_customer_reactivate",
+        with_token_deactivated,
+        admin_post("admin:accounts_customer_reactivate", {"reason": "Came back."}),
+        http_status,
     ),
     # Internet eligibility.
     Write(InternetEligibility, "api", nothing, pending_eligibility, eligibility),
@@ -630,10 +664,12 @@ def world(staff_user: User) -> World:
 
 
 def _status(world: World) -> dict[str, Any]:
-    # The login as a request loads it: the customer row as it is now.
-    world.api.force_authenticate(User.objects.get(pk=world.customer.user_id))
+    if not world.bearer:
+        # The login as a request loads it: the customer row as it is now.
+        world.api.force_authenticate(User.objects.get(pk=world.customer.user_id))
     response = world.api.get("/api/me/status")
-    assert response.status_code == 200
+    if response.status_code != 200:
+        return {"httpStatus": response.status_code}
     return response.json()
 
 
