@@ -20,7 +20,6 @@ from billing.models import (
     PaymentStatus,
 )
 from billing.processor import ChargeDeclined, TokenRefused, get_payment_processor
-from dashboard.cache import mark_stale
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
@@ -63,7 +62,6 @@ def add_payment_method(*, customer: Customer, token: str) -> AddedPaymentMethod:
         ) from refused
     with transaction.atomic():
         _lock_payment_methods(customer)
-        mark_stale([customer.user_id])
         existing = PaymentMethod.objects.filter(processor_reference=details.reference).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
@@ -180,7 +178,6 @@ def mark_invoice_paid(
                 subject_label=invoice.number,
                 now=timezone.now(),
             )
-        mark_stale([invoice.customer.user_id])
     return invoice
 
 
@@ -218,7 +215,6 @@ def cancel_invoice(*, invoice_id: int, reason: str, actor: User, now: datetime) 
             reason=reason,
             now=now,
         )
-        mark_stale([invoice.customer.user_id])
     return invoice
 
 

@@ -121,10 +121,6 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# How long a customer's dashboard snapshot may be served from the cache. Only with a shared
-# cache (Redis): a per-process memory cache could not be cleared across processes.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300 if REDIS_URL else 0)
-
 # --- Auth --------------------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
