@@ -30,7 +30,6 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.validators import normalize_postal_code
-from dashboard.cache import mark_stale
 from notifications.services import notify
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
@@ -186,8 +185,6 @@ def _locked_eligibility(customer: Customer) -> InternetEligibility:
         customer=customer
     )
     customer.internet_eligibility = eligibility
-    # Whoever locks it is about to change it: the dashboard shows this row.
-    mark_stale([customer.user_id])
     return eligibility
 
 
@@ -323,7 +320,6 @@ def _locked_verification(customer: Customer) -> ResidenceCardVerification:
         customer=customer
     )
     customer.residence_card_verification = verification
-    mark_stale([customer.user_id])
     return verification
 
 
@@ -519,7 +515,6 @@ def deactivate_customer(*, customer: Customer, actor: User, reason: str, now: da
         details={"sessionsEnded": sessions},
         now=now,
     )
-    mark_stale([user.pk])
     return customer
 
 

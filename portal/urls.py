@@ -22,6 +22,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("orders.api_urls")),
     path("", include("subscriptions.api_urls")),
     path("", include("billing.api_urls")),
+    path("", include("support.api_urls")),
     path("", include("crm.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP refuses inline scripts.
@@ -38,6 +39,7 @@ account_patterns: list[URLPattern | URLResolver] = [
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
     path("", include("accounts.account_urls")),
+    path("", include("support.urls")),
 ]
 
 urlpatterns = [
