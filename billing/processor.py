@@ -10,9 +10,10 @@ runs in-process and accepts the test tokens documented in docs/decisions.md.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Protocol
 
@@ -21,7 +22,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import PaymentMethodType, billing_today
+from billing.models import PaymentMethodType
+from portal.dates import add_months, tokyo_today
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,22 @@ class TokenRefused(Exception):
         self.message = str(message)
 
 
+@dataclass(frozen=True)
+class ProcessorCharge:
+    reference: str
+    amount: Decimal
+    currency: str
+
+
+class ChargeDeclined(Exception):
+    """The processor refused the charge; the message is meant for the customer."""
+
+    def __init__(self, code: str, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = str(message)
+
+
 class PaymentProcessor(Protocol):
     # Tokens the adapter accepts without a client library (token -> description), shown on
     # the add form. Empty for a real processor, whose own widget produces the token.
@@ -62,6 +80,17 @@ class PaymentProcessor(Protocol):
         """Forget a payment method at the processor; an unknown reference is not an error."""
         ...
 
+    def charge(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> ProcessorCharge:
+        """Charge a stored payment method. Raises ChargeDeclined.
+
+        The same idempotency key always gives the same charge: a charge retried after a
+        crash or a lost answer is never made twice. Any other exception means "unknown":
+        the payment stays pending and is finished later with the same key.
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class TestCard:
@@ -76,6 +105,8 @@ class TestCard:
     expires_in_months: int | None = 36
     # Set for tokens the test processor refuses, as a real one would.
     refusal: str | Promise = ""
+    # Set for cards that are stored fine but whose charges the issuer declines.
+    declines_charges: bool = False
 
 
 TEST_CARDS: tuple[TestCard, ...] = (
@@ -101,6 +132,13 @@ TEST_CARDS: tuple[TestCard, ...] = (
         expires_in_months=None,
     ),
     TestCard(
+        "tok_visa_insufficient_funds",
+        _("Visa ending in 9995: stored, but every charge is declined (insufficient funds)"),
+        brand="Visa",
+        last4="9995",
+        declines_charges=True,
+    ),
+    TestCard(
         "tok_visa_expired",
         _("Visa that expired last month (refused)"),
         brand="Visa",
@@ -118,9 +156,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
 )
 
 
-def _month_after(today: date, months: int) -> tuple[int, int]:
-    index = today.year * 12 + (today.month - 1) + months
-    return index // 12, index % 12 + 1
+DECLINING_PREFIX = "pm_test_nofunds_"
 
 
 class TestPaymentProcessor:
@@ -153,10 +189,13 @@ class TestPaymentProcessor:
             raise TokenRefused(card.refusal)
         exp_year = exp_month = None
         if card.expires_in_months is not None:
-            exp_year, exp_month = _month_after(billing_today(), card.expires_in_months)
+            today = tokyo_today()
+            exp_year, exp_month = add_months(today.year, today.month, card.expires_in_months)
         digest = hashlib.sha256(f"{customer_reference}|{token}".encode()).hexdigest()
+        # The test processor keeps no state: the reference itself says how charges go.
+        prefix = DECLINING_PREFIX if card.declines_charges else "pm_test_"
         return ProcessorPaymentMethod(
-            reference=f"pm_test_{digest[:24]}",
+            reference=f"{prefix}{digest[:24]}",
             type=card.type,
             brand=card.brand,
             last4=card.last4,
@@ -166,6 +205,30 @@ class TestPaymentProcessor:
 
     def detach(self, *, reference: str) -> None:
         """Nothing is stored on the test processor's side, so there is nothing to forget."""
+
+    # The charges made, by idempotency key: the processor's own ledger, shared by every
+    # instance in this process, so tests can count what was charged.
+    ledger: dict[str, ProcessorCharge] = {}
+    _ledger_lock = threading.Lock()
+
+    def charge(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> ProcessorCharge:
+        with self._ledger_lock:
+            existing = self.ledger.get(idempotency_key)
+            if existing is not None:
+                return existing
+            if reference.startswith(DECLINING_PREFIX):
+                raise ChargeDeclined(
+                    "insufficient_funds",
+                    _("The card was declined (insufficient funds). Try another card."),
+                )
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+            made = ProcessorCharge(
+                reference=f"ch_test_{digest[:24]}", amount=amount, currency=currency
+            )
+            self.ledger[idempotency_key] = made
+            return made
 
 
 @cache

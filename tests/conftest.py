@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
+from redis.exceptions import RedisError
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Customer, User
+from portal import counters
 from portal.celery import app as celery_app
 from tests.factories import CustomerFactory, StaffUserFactory
 
@@ -56,14 +60,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Every test starts with an empty cache and runs Celery tasks in-process."""
+    """Every test starts with an empty cache, in English, and runs Celery tasks in-process."""
     # Factories set a password for every user; the production hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    counters.reset_fallback()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
-    cache.clear()
+    with contextlib.suppress(RedisError):  # a test that took the cache down
+        cache.clear()
+    counters.reset_fallback()
+    # A service that renders in the customer's language must not leave it on for the next test.
+    translation.deactivate()
 
 
 @pytest.fixture
