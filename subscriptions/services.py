@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
@@ -183,19 +183,20 @@ def notify_cancellation_scheduled(*, cancellation_request_id: int) -> Notificati
     if cancellation is None or cancellation.status != CancellationStatus.SCHEDULED:
         # Withdrawn (or gone) before the task ran: there is nothing left to announce.
         return None
-    customer = cancellation.customer
-    with translation.override(customer.language):
-        effective_on = formats.date_format(cancellation.effective_on, "DATE_FORMAT")
     return notify(
-        user=customer.user,
+        user=cancellation.customer.user,
         type="CANCELLATION_SCHEDULED",
         source_id=cancellation.pk,
-        context={
-            "plan_name": cancellation.subscription.plan.name_in(customer.language),
-            "effective_on": effective_on,
-            "subscription_id": cancellation.subscription_id,
-        },
+        context=_cancellation_context(cancellation),
     )
+
+
+def _cancellation_context(cancellation: CancellationRequest) -> dict[str, object]:
+    return {
+        "plan_name": cancellation.subscription.plan.names,
+        "effective_on": cancellation.effective_on,
+        "subscription_id": cancellation.subscription_id,
+    }
 
 
 def _lock_cancellation(cancellation_request_id: int) -> CancellationRequest | None:

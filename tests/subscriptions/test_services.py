@@ -163,12 +163,10 @@ def test_with_a_broker_the_notification_is_stored_in_the_outbox_with_the_request
     assert message.args == [cancellation.pk]
 
 
-def test_notification_speaks_the_customers_language(sim, django_capture_on_commit_callbacks):
-    sim.customer.language = "ja"
-    sim.customer.save()
+def test_notification_speaks_the_readers_language(sim, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _request(sim)
-    message = Notification.objects.get().message
+    message = Notification.objects.get().rendered("ja").message
     assert "SIM データ 20GB" in message
     assert "2026年11月30日" in message
 
