@@ -386,7 +386,7 @@ def _sample_notifications(
             source_id=f"bench-{index}",
             created_at=created_at,
             read_at=None if unread else created_at + timedelta(hours=1),
-            dismissed_at=created_at + timedelta(hours=2) if dismissed else None,
+            archived_at=created_at + timedelta(hours=2) if dismissed else None,
             expires_at=created_at + template.expiry,
             updated_at=created_at,
         )

@@ -27,7 +27,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "created_at",
         "read_at",
         "retired_at",
-        "dismissed_at",
+        "archived_at",
     ]
     list_filter = ["category", "severity", "type", "source"]
     search_fields = ["user__email", "user__customer__name", "type", "source_id"]
@@ -35,6 +35,17 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    # Notifications are written by notify() from the catalog, never by hand: a hand-made
+    # one could carry any type and any link as the customer's button.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 _CONTENT_FIELDS = ("title", "message", "title_ja", "message_ja", "audience", "customers")

@@ -65,7 +65,12 @@ class Notification(models.Model):
     # on PostgreSQL a trigger also moves it for writes that bypass the ORM.
     updated_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    dismissed_at = models.DateTimeField(null=True, blank=True)
+    # Seen: shown in the opened bell or the inbox (the badge counts unseen ones); read:
+    # acted on. Archived replaces the old final "dismissed": it can be undone.
+    seen_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Hidden from lists and counts until then; it comes back unread and unseen.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     # Its subject is settled (the invoice paid, the order activated...): read, out of the count.
     retired_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
@@ -79,19 +84,31 @@ class Notification(models.Model):
             models.Index(
                 fields=["user", "-created_at", "-id"],
                 name="notification_list_idx",
-                condition=Q(dismissed_at__isnull=True),
+                condition=Q(archived_at__isnull=True),
             ),
             # The list filtered by category.
             models.Index(
                 fields=["user", "category", "-created_at", "-id"],
                 name="notification_category_idx",
-                condition=Q(dismissed_at__isnull=True),
+                condition=Q(archived_at__isnull=True),
             ),
-            # The unread count (the bell): one index range scan.
+            # The archived view, newest first.
             models.Index(
-                fields=["user", "expires_at"],
+                fields=["user", "-created_at", "-id"],
+                name="notification_archived_idx",
+                condition=Q(archived_at__isnull=False),
+            ),
+            # The unread count: one index range scan (the snooze is checked in the index).
+            models.Index(
+                fields=["user", "expires_at", "snoozed_until"],
                 name="notification_unread_idx",
-                condition=Q(read_at__isnull=True, dismissed_at__isnull=True),
+                condition=Q(read_at__isnull=True, archived_at__isnull=True),
+            ),
+            # The badge (unseen count): the same, over the unseen rows.
+            models.Index(
+                fields=["user", "expires_at", "snoozed_until"],
+                name="notification_unseen_idx",
+                condition=Q(seen_at__isnull=True, archived_at__isnull=True),
             ),
             # Dedupe and retirement look-ups, whatever the notification's state.
             models.Index(
@@ -117,6 +134,14 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def is_seen(self) -> bool:
+        return self.seen_at is not None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def is_retired(self) -> bool:
@@ -149,6 +174,63 @@ class Notification(models.Model):
     @property
     def action_label(self) -> str:
         return self.rendered().action_label
+
+
+class NotificationPreference(models.Model):
+    """One customer's choice for one category; a category without a row has the defaults.
+
+    The defaults live in `catalog.DEFAULT_PREFERENCES`, so changing a default needs no data
+    migration and the table only holds what customers changed.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    category = models.CharField(max_length=20)
+    in_app = models.BooleanField()
+    email = models.BooleanField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category"], name="notification_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} for {self.user_id}"
+
+
+class NotificationEmail(models.Model):
+    """One email that a notification sends, claimed and marked sent by the sending task.
+
+    `key` is unique: the notification for most types, the subject and severity for a
+    reminder (one mail per invoice and severity however many daily reminders follow). It
+    outlives the notification, so a purged reminder is still not mailed again.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="notification_email_unsent_idx",
+                condition=Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class AnnouncementAudience(models.TextChoices):

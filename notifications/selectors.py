@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, Expression, F, QuerySet
+from django.db.models import Exists, Expression, F, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -13,21 +13,39 @@ from notifications.models import Announcement, AnnouncementAudience, Notificatio
 from portal.pagination import Page, paginate
 
 
+def not_snoozed(*, now: datetime) -> Q:
+    return Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
+
+
 def visible_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
-    """What the customer sees: neither dismissed nor expired (the `notification_list_idx` rows)."""
-    return Notification.objects.filter(user=user, dismissed_at__isnull=True, expires_at__gt=now)
+    """What the customer sees: not archived, not snoozed, not expired.
 
-
-def unread_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
-    """Visible and unread: exactly the rows of the partial index `notification_unread_idx`."""
+    This is the one definition of "visible"; every list and count starts from it (or from
+    `unread_notifications` / `unseen_notifications` below, which narrow it).
+    """
     return Notification.objects.filter(
-        user=user, read_at__isnull=True, dismissed_at__isnull=True, expires_at__gt=now
+        not_snoozed(now=now), user=user, archived_at__isnull=True, expires_at__gt=now
     )
 
 
+def unread_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
+    """Visible and unread: the rows of the partial index `notification_unread_idx`."""
+    return visible_notifications(user=user, now=now).filter(read_at__isnull=True)
+
+
+def unseen_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
+    """Visible and unseen (the badge): the rows of the partial index `notification_unseen_idx`."""
+    return visible_notifications(user=user, now=now).filter(seen_at__isnull=True)
+
+
 def count_unread_notifications(*, user: User, now: datetime) -> int:
-    """The bell: one COUNT over the partial unread index."""
+    """The unread count: one COUNT over the partial unread index."""
     return unread_notifications(user=user, now=now).count()
+
+
+def count_unseen_notifications(*, user: User, now: datetime) -> int:
+    """The badge: one COUNT over the partial unseen index."""
+    return unseen_notifications(user=user, now=now).count()
 
 
 def list_notifications(

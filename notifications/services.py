@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,13 +88,22 @@ def notify(
                 subject = source_id
             else:
                 subject = str(context[rule.source_from])
-            _retire(user_id=user.pk, type=rule.type, source_id=subject, now=now).exclude(
+            _retire(user_id=user.pk, type=rule.type, source_id=subject).exclude(
                 pk=notification.pk
-            ).update(retired_at=now, read_at=Coalesce("read_at", Value(now)))
+            ).update(**_retired(now))
         return notification
 
 
-def _retire(*, user_id: int, type: str, source_id: str | None, now: datetime) -> Any:
+def _retired(now: datetime) -> dict[str, Any]:
+    """A retired notification is read and seen (the first times kept) and out of the counts."""
+    return {
+        "retired_at": now,
+        "read_at": Coalesce(F("read_at"), Value(now)),
+        "seen_at": Coalesce(F("seen_at"), Value(now)),
+    }
+
+
+def _retire(*, user_id: int, type: str, source_id: str | None) -> Any:
     notifications = Notification.objects.filter(user_id=user_id, type=type, retired_at__isnull=True)
     if source_id is not None:
         notifications = notifications.filter(source_id=source_id)
@@ -108,9 +117,8 @@ def retire_notifications(
     type when `source_id` is None): marked read, out of the unread count, still listed.
     Safe to repeat; returns how many changed."""
     now = now or timezone.now()
-    updated = _retire(
-        user_id=user_id, type=type, source_id=None if source_id is None else str(source_id), now=now
-    ).update(retired_at=now, read_at=Coalesce("read_at", Value(now)))
+    subject = None if source_id is None else str(source_id)
+    updated = _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
     if updated:
         mark_stale([user_id])
     return updated
@@ -172,10 +180,18 @@ def notify_many(
 # --- The customer's actions -----------------------------------------------------------------
 
 
+# The snooze choices the API accepts: at least an hour, at most 30 days ahead.
+SNOOZE_MIN = timedelta(hours=1)
+SNOOZE_MAX = timedelta(days=30)
+BULK_MAX = 100
+BULK_ACTIONS = ("read", "archive")
+
+
 def mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
-    """Mark one of the user's notifications read; reading it again keeps the first time."""
+    """Mark one of the user's notifications read (and seen); reading again keeps the first time."""
+    now = now or timezone.now()
     if Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
-        read_at=now or timezone.now()
+        read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
     ):
         mark_stale([user.pk])
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
@@ -184,22 +200,97 @@ def mark_read(*, user: User, notification_id: int, now: datetime | None = None) 
 def mark_all_read(*, user: User, now: datetime | None = None) -> int:
     """Mark every unread visible notification read; returns how many changed."""
     now = now or timezone.now()
-    updated = selectors.unread_notifications(user=user, now=now).update(read_at=now)
+    updated = selectors.unread_notifications(user=user, now=now).update(
+        read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
+    )
     if updated:
         mark_stale([user.pk])
     return updated
 
 
+def mark_all_seen(*, user: User, now: datetime | None = None) -> int:
+    """Opening the bell or the inbox: everything visible is seen; returns how many changed."""
+    now = now or timezone.now()
+    return selectors.unseen_notifications(user=user, now=now).update(seen_at=now)
+
+
+def archive(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
+    """Move a notification out of the inbox and the counts; archiving twice keeps the first time.
+
+    `dismiss` of the first API is this, so shipped apps keep working.
+    """
+    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=True).update(
+        archived_at=now or timezone.now()
+    ):
+        mark_stale([user.pk])
+    return selectors.get_notification_for_user(user=user, notification_id=notification_id)
+
+
+def unarchive(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
+    """Bring an archived notification back to the inbox, as it was (read or not)."""
+    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=False).update(
+        archived_at=None
+    ):
+        mark_stale([user.pk])
+    return selectors.get_notification_for_user(user=user, notification_id=notification_id)
+
+
 def dismiss(*, user: User, notification_id: int, now: datetime | None = None) -> None:
-    """Hide a notification from lists and counts; dismissing twice is fine."""
-    updated = Notification.objects.filter(
-        pk=notification_id, user=user, dismissed_at__isnull=True
-    ).update(dismissed_at=now or timezone.now())
+    """The first API's final dismiss, kept for shipped apps: it archives."""
+    archive(user=user, notification_id=notification_id, now=now)
+
+
+def snooze(
+    *, user: User, notification_id: int, until: datetime, now: datetime | None = None
+) -> Notification:
+    """Hide a notification until `until`; then it is back in the inbox, unread and unseen.
+
+    Snoozing an archived notification brings it back to the inbox at that time.
+    """
+    now = now or timezone.now()
+    if until < now + SNOOZE_MIN or until > now + SNOOZE_MAX:
+        raise ApplicationError(
+            "validation_error",
+            _("Choose a time between an hour and 30 days from now."),
+            fields={"until": [_("Choose a time between an hour and 30 days from now.")]},
+        )
+    notification = selectors.get_notification_for_user(user=user, notification_id=notification_id)
+    Notification.objects.filter(pk=notification.pk).update(
+        snoozed_until=until, read_at=None, seen_at=None, archived_at=None
+    )
+    mark_stale([user.pk])
+    notification.refresh_from_db()
+    return notification
+
+
+def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | None = None) -> int:
+    """Read or archive up to 100 of the user's notifications at once; returns how many changed.
+
+    Ids that are not the user's (or do not exist) change nothing, and say nothing either.
+    """
+    if action not in BULK_ACTIONS:
+        raise ApplicationError(
+            "validation_error",
+            _("Choose what to do: read or archive."),
+            fields={"action": [_("Choose read or archive.")]},
+        )
+    if len(ids) > BULK_MAX:
+        raise ApplicationError(
+            "validation_error",
+            _("Choose at most %(count)d notifications at once.") % {"count": BULK_MAX},
+            fields={"ids": [_("At most %(count)d.") % {"count": BULK_MAX}]},
+        )
+    now = now or timezone.now()
+    rows = Notification.objects.filter(user=user, pk__in=list(ids))
+    if action == "read":
+        updated = rows.filter(read_at__isnull=True).update(
+            read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
+        )
+    else:
+        updated = rows.filter(archived_at__isnull=True).update(archived_at=now)
     if updated:
         mark_stale([user.pk])
-    else:
-        # Raises Http404 unless it is the user's own, already dismissed notification.
-        selectors.get_notification_for_user(user=user, notification_id=notification_id)
+    return updated
 
 
 # --- Reminders ------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer
+from accounts.models import Customer, User
 from dashboard.cache import mark_stale
 from notifications.models import Notification
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from staff.models import StaffActionType
+from staff.services import record_staff_action
 from subscriptions import tasks
 from subscriptions.models import (
     CancellationReason,
@@ -225,8 +227,29 @@ def service_end(*, effective_on: date) -> datetime:
     return datetime.combine(effective_on + timedelta(days=1), time.min, tzinfo=SERVICE_TIMEZONE)
 
 
-def complete_cancellation(*, cancellation_request_id: int, now: datetime | None = None) -> bool:
-    """End the service of a scheduled request whose last day has passed; False if nothing to do."""
+def _record(
+    cancellation: CancellationRequest, actor: User | None, action: str, *, now: datetime
+) -> None:
+    if actor is not None:
+        subscription = cancellation.subscription
+        record_staff_action(
+            actor=actor,
+            action=action,
+            customer=subscription.customer,
+            subject=cancellation,
+            subject_label=f"Cancellation #{cancellation.pk} ({subscription.plan.name})",
+            details={"effectiveOn": cancellation.effective_on.isoformat()},
+            now=now,
+        )
+
+
+def complete_cancellation(
+    *, cancellation_request_id: int, actor: User | None = None, now: datetime | None = None
+) -> bool:
+    """End the service of a scheduled request whose last day has passed; False if nothing to do.
+
+    Support (`actor`, logged) uses it when the daily run missed one.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         cancellation = _lock_cancellation(cancellation_request_id)
@@ -243,7 +266,20 @@ def complete_cancellation(*, cancellation_request_id: int, now: datetime | None 
         subscription.status = SubscriptionStatus.CANCELLED
         subscription.cancelled_at = service_end(effective_on=cancellation.effective_on)
         subscription.save(update_fields=["status", "cancelled_at"])
+        _record(cancellation, actor, StaffActionType.CANCELLATION_COMPLETED, now=now)
+        _notify_cancellation(cancellation, "CANCELLATION_COMPLETED", now=now)
     return True
+
+
+def _notify_cancellation(cancellation: CancellationRequest, type: str, *, now: datetime) -> None:
+    """Tell the customer how their cancellation ended; it retires CANCELLATION_SCHEDULED."""
+    notify(
+        user=cancellation.subscription.customer.user,
+        type=type,
+        source_id=cancellation.pk,
+        context=_cancellation_context(cancellation),
+        now=now,
+    )
 
 
 def complete_due_cancellations(*, now: datetime | None = None) -> int:
@@ -269,7 +305,7 @@ def complete_due_cancellations(*, now: datetime | None = None) -> int:
 
 
 def withdraw_cancellation(
-    *, cancellation_request_id: int, now: datetime | None = None
+    *, cancellation_request_id: int, actor: User | None = None, now: datetime | None = None
 ) -> CancellationRequest:
     """Support staff take back a scheduled cancellation: the service stays active.
 
@@ -287,11 +323,55 @@ def withdraw_cancellation(
                 "cancellation_already_completed",
                 _("The service has already ended, so its cancellation cannot be withdrawn."),
             )
-        cancellation.status = CancellationStatus.WITHDRAWN
-        cancellation.withdrawn_at = now
-        cancellation.save(update_fields=["status", "withdrawn_at"])
-        subscription = cancellation.subscription
-        if subscription.status == SubscriptionStatus.CANCELLATION_SCHEDULED:
-            subscription.status = SubscriptionStatus.ACTIVE
-            subscription.save(update_fields=["status"])
+        _withdraw(cancellation, now=now)
+        _record(cancellation, actor, StaffActionType.CANCELLATION_WITHDRAWN, now=now)
     return cancellation
+
+
+def _withdraw(cancellation: CancellationRequest, *, now: datetime) -> None:
+    cancellation.status = CancellationStatus.WITHDRAWN
+    cancellation.withdrawn_at = now
+    cancellation.save(update_fields=["status", "withdrawn_at"])
+    subscription = cancellation.subscription
+    if subscription.status == SubscriptionStatus.CANCELLATION_SCHEDULED:
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.save(update_fields=["status"])
+    _notify_cancellation(cancellation, "CANCELLATION_WITHDRAWN", now=now)
+
+
+def withdraw_scheduled_cancellation(
+    *, customer: Customer, subscription_id: int, now: datetime | None = None
+) -> CancellationRequest:
+    """The customer takes back the scheduled cancellation of one of their services.
+
+    Another customer's service is a 404; a service without a scheduled cancellation (never
+    requested, already withdrawn or completed) is `409 cancellation_not_withdrawable`.
+    """
+    now = now or timezone.now()
+    scheduled_id = (
+        CancellationRequest.objects.filter(
+            subscription__customer=customer,
+            subscription_id=subscription_id,
+            status=CancellationStatus.SCHEDULED,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if scheduled_id is None:
+        if not Subscription.objects.filter(customer=customer, pk=subscription_id).exists():
+            raise Http404("No such subscription for this customer.")
+        raise _not_withdrawable()
+    with transaction.atomic():
+        cancellation = _lock_cancellation(scheduled_id)
+        # Completed (or withdrawn by support) between the look-up and the lock.
+        if cancellation is None or cancellation.status != CancellationStatus.SCHEDULED:
+            raise _not_withdrawable()
+        _withdraw(cancellation, now=now)
+    return cancellation
+
+
+def _not_withdrawable() -> ApplicationError:
+    return ApplicationError(
+        "cancellation_not_withdrawable",
+        _("This service has no scheduled cancellation to withdraw."),
+    )

@@ -67,7 +67,7 @@ def test_an_endpoint_that_is_not_built_yet_is_not_available(customer, other_cust
 def _unread_count_sql(user: User) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         Notification.objects.filter(
-            user=user, read_at__isnull=True, dismissed_at__isnull=True
+            user=user, read_at__isnull=True, archived_at__isnull=True
         ).count()
     return [query["sql"] for query in captured.captured_queries]
 

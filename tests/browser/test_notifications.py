@@ -53,7 +53,7 @@ def test_reading_on_the_dashboard_updates_the_bell_and_the_card_in_place(page):
     expect(page.locator("#unread-notifications-stat")).to_have_text("0")
     # All of it happened in place: the page was never reloaded.
     assert page.evaluate("window.notReloaded") is True
-    unread = Notification.objects.filter(user__email=EMAIL, read_at=None, dismissed_at=None)
+    unread = Notification.objects.filter(user__email=EMAIL, read_at=None, archived_at=None)
     assert not unread.exists()
 
 

@@ -372,7 +372,7 @@ def test_a_second_read_creates_nothing_and_costs_no_extra_query(started):
 def test_a_dismissed_reminder_does_not_come_back_the_same_tokyo_day(started):
     unpaid(started, 1)
     build_me_status(customer=started, now=NOW)
-    reminders(started).update(dismissed_at=NOW)
+    reminders(started).update(archived_at=NOW)
     build_me_status(customer=started, now=NOW.replace(hour=23, minute=59))
     assert reminders(started).count() == 1
 

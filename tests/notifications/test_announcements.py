@@ -64,7 +64,10 @@ def test_japanese_customers_read_the_japanese_text(django_capture_on_commit_call
         announcement(title_ja="メンテナンスのお知らせ", message_ja="日曜日1時から3時まで"),
         django_capture_on_commit_callbacks,
     )
-    assert Notification.objects.get(user=japanese.user).rendered("ja").title == "メンテナンスのお知らせ"
+    assert (
+        Notification.objects.get(user=japanese.user).rendered("ja").title
+        == "メンテナンスのお知らせ"
+    )
     assert Notification.objects.get(user=english.user).rendered("en").title == "Planned maintenance"
     assert item.sent_count == 2
 

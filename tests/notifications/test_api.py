@@ -98,7 +98,7 @@ def test_bad_parameters_are_a_400_naming_the_parameter(api, query, field):
 
 def test_the_unread_count(api, customer, notification):
     NotificationFactory(user=customer.user, read_at=timezone.now())
-    NotificationFactory(user=customer.user, dismissed_at=timezone.now())
+    NotificationFactory(user=customer.user, archived_at=timezone.now())
     assert api.get("/api/notifications/unread-count").json() == {"count": 1}
 
 
@@ -135,7 +135,7 @@ def test_another_customers_notification_is_404(other_api, notification, action):
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     notification.refresh_from_db()
-    assert notification.read_at is None and notification.dismissed_at is None
+    assert notification.read_at is None and notification.archived_at is None
 
 
 def test_other_customers_never_see_my_notifications(other_api, notification):

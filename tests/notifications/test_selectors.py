@@ -37,7 +37,7 @@ def make(user, count, *, start=NOW, step=timedelta(minutes=1), **fields):
 def test_the_list_is_newest_first_without_dismissed_or_expired(customer, other_customer):
     old = NotificationFactory(user=customer.user, created_at=NOW - timedelta(days=2))
     new = NotificationFactory(user=customer.user, created_at=NOW - timedelta(hours=1))
-    NotificationFactory(user=customer.user, created_at=NOW, dismissed_at=NOW)
+    NotificationFactory(user=customer.user, created_at=NOW, archived_at=NOW)
     NotificationFactory(user=customer.user, created_at=NOW - timedelta(days=30, seconds=1))
     NotificationFactory(user=other_customer.user, created_at=NOW)
     page = selectors.list_notifications(user=customer.user, now=NOW, limit=20)

@@ -100,7 +100,7 @@ def test_the_dedupe_window_holds_to_its_edge(customer, type, inside, outside):
     assert Notification.objects.filter(user=customer.user, type=type).count() == 2
 
 
-@pytest.mark.parametrize("state", ["read_at", "dismissed_at"])
+@pytest.mark.parametrize("state", ["read_at", "archived_at"])
 def test_read_or_dismissed_notifications_still_count_for_the_window(customer, state):
     first = activated(customer.user)
     Notification.objects.filter(pk=first.pk).update(**{state: NOW})
@@ -191,13 +191,13 @@ def test_another_users_notification_cannot_be_read_or_dismissed(customer, other_
     with pytest.raises(Http404):
         services.dismiss(user=customer.user, notification_id=theirs.pk, now=NOW)
     theirs.refresh_from_db()
-    assert theirs.read_at is None and theirs.dismissed_at is None
+    assert theirs.read_at is None and theirs.archived_at is None
 
 
 def test_mark_all_read_changes_only_visible_unread_ones(customer, other_customer):
     unread = [NotificationFactory(user=customer.user, created_at=NOW) for _ in range(3)]
     NotificationFactory(user=customer.user, created_at=NOW, read_at=NOW)
-    NotificationFactory(user=customer.user, created_at=NOW, dismissed_at=NOW)
+    NotificationFactory(user=customer.user, created_at=NOW, archived_at=NOW)
     NotificationFactory(user=customer.user, created_at=NOW - timedelta(days=31))
     NotificationFactory(user=other_customer.user, created_at=NOW)
     assert services.mark_all_read(user=customer.user, now=NOW) == 3
@@ -211,4 +211,4 @@ def test_dismissing_twice_is_fine(customer):
     services.dismiss(user=customer.user, notification_id=notification.pk, now=NOW)
     services.dismiss(user=customer.user, notification_id=notification.pk, now=NOW + timedelta(1))
     notification.refresh_from_db()
-    assert notification.dismissed_at == NOW
+    assert notification.archived_at == NOW

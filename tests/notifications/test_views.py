@@ -160,7 +160,7 @@ def test_another_customers_notification_is_404(client, other_customer, notificat
     response = client.post(f"/account/notifications/{notification.pk}/{action}")
     assert response.status_code == 404
     notification.refresh_from_db()
-    assert notification.read_at is None and notification.dismissed_at is None
+    assert notification.read_at is None and notification.archived_at is None
 
 
 @pytest.mark.parametrize(

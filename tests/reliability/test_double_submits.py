@@ -160,7 +160,7 @@ def _read_once(owner: Customer) -> None:
 
 def _dismissed_once(owner: Customer) -> None:
     [notification] = Notification.objects.filter(user=owner.user)
-    assert notification.dismissed_at is not None
+    assert notification.archived_at is not None
 
 
 def _unread(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:

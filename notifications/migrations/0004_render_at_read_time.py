@@ -157,7 +157,9 @@ def rebuild_contexts(apps, schema_editor):
             if row.type == "INVOICE_DUE" and "due_date" in context:
                 overdue = context["due_date"]["$date"] < row.created_at.date().isoformat()
                 row.severity = "critical" if overdue else "warning"
-            row.updated_at = row.read_at or row.dismissed_at or row.created_at
+            row.updated_at = max(
+                t for t in (row.created_at, row.read_at, row.seen_at, row.archived_at) if t
+            )
         Notification.objects.bulk_update(rows, ["context", "category", "severity", "updated_at"])
         last = rows[-1].pk
 
@@ -199,7 +201,7 @@ class Migration(migrations.Migration):
         ("billing", "0001_initial"),
         ("orders", "0001_initial"),
         ("subscriptions", "0002_cancellation_reason_choices"),
-        ("notifications", "0002_announcement"),
+        ("notifications", "0003_inbox_states"),
     ]
 
     operations = [
@@ -252,7 +254,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="notification",
             index=models.Index(
-                condition=models.Q(("dismissed_at__isnull", True)),
+                condition=models.Q(("archived_at__isnull", True)),
                 fields=["user", "category", "-created_at", "-id"],
                 name="notification_category_idx",
             ),
