@@ -153,9 +153,7 @@ def withdraw_cancellation(request: HttpRequest, subscription_id: int) -> HttpRes
     """The Withdraw button of the service page: the service continues."""
     customer = get_customer_for_user(user=request.user)
     try:
-        services.withdraw_scheduled_cancellation(
-            customer=customer, subscription_id=subscription_id
-        )
+        services.withdraw_scheduled_cancellation(customer=customer, subscription_id=subscription_id)
     except ApplicationError as error:
         messages.info(request, error.message)
     else:

@@ -138,9 +138,7 @@ def test_the_service_page_offers_the_withdraw_button(browser_client, customer, s
 
 def test_the_withdraw_button_withdraws_and_says_so(browser_client, customer, sim):
     _schedule(customer, sim)
-    response = browser_client.post(
-        f"/account/services/{sim.pk}/withdraw-cancellation", follow=True
-    )
+    response = browser_client.post(f"/account/services/{sim.pk}/withdraw-cancellation", follow=True)
     assert response.redirect_chain[-1][0] == f"/account/services/{sim.pk}"
     assert "Your cancellation is withdrawn" in response.content.decode()
     sim.refresh_from_db()
