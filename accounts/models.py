@@ -79,6 +79,20 @@ class EligibilityStatus(models.TextChoices):
     ELIGIBLE = "eligible", _("Available")
     INELIGIBLE = "ineligible", _("Not available")
 
+    @property
+    def tone(self) -> str:
+        """The badge colour wherever this status is shown (pages and dashboard alike)."""
+        return _ELIGIBILITY_TONES[self]
+
+
+_ELIGIBILITY_TONES: dict[EligibilityStatus, str] = {
+    EligibilityStatus.NOT_REQUESTED: "neutral",
+    EligibilityStatus.PENDING: "info",
+    EligibilityStatus.ELIGIBLE: "success",
+    # Not the customer's doing and nothing is late: a warning, not an alarm.
+    EligibilityStatus.INELIGIBLE: "warning",
+}
+
 
 class InternetEligibility(models.Model):
     """Whether our internet service can reach the customer's address."""
@@ -112,6 +126,19 @@ class VerificationStatus(models.TextChoices):
     PENDING = "pending", _("Under review")
     VERIFIED = "verified", _("Verified")
     REJECTED = "rejected", _("Rejected")
+
+    @property
+    def tone(self) -> str:
+        """The badge colour wherever this status is shown (pages and dashboard alike)."""
+        return _VERIFICATION_TONES[self]
+
+
+_VERIFICATION_TONES: dict[VerificationStatus, str] = {
+    VerificationStatus.NOT_SUBMITTED: "neutral",
+    VerificationStatus.PENDING: "info",
+    VerificationStatus.VERIFIED: "success",
+    VerificationStatus.REJECTED: "critical",
+}
 
 
 def _private_storage() -> Any:
@@ -157,44 +184,3 @@ class ResidenceCardVerification(models.Model):
     def accepts_upload(self) -> bool:
         """The customer can send their card: never sent, or rejected and to be sent again."""
         return self.status in (VerificationStatus.NOT_SUBMITTED, VerificationStatus.REJECTED)
-
-
-class CrmEventState(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    PROCESSED = "processed", _("Processed")
-    UNMATCHED = "unmatched", _("Unmatched")
-    FAILED = "failed", _("Failed")
-
-
-class CrmEvent(models.Model):
-    """One event from the CRM (Salesforce), stored once by its id before anything acts on it.
-
-    The inbox makes deliveries idempotent (a replay finds the row and stops) and keeps
-    what happened to each event visible to support: processed, unmatched or failed.
-    """
-
-    event_id = models.CharField(_("event id"), max_length=100, unique=True)
-    type = models.CharField(max_length=60)
-    account_id = models.CharField(_("Salesforce Account Id"), max_length=18, db_index=True)
-    occurred_at = models.DateTimeField()
-    payload = models.JSONField(help_text=_("The event as parsed from the request body."))
-    raw_body = models.TextField(help_text=_("The request body exactly as signed."))
-    received_at = models.DateTimeField()
-    state = models.CharField(
-        max_length=16, choices=CrmEventState.choices, default=CrmEventState.RECEIVED
-    )
-    customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="crm_events"
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    outcome = models.TextField(blank=True, help_text=_("What processing changed."))
-    error = models.TextField(blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "CRM event"
-        ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["state", "-received_at"], name="crm_event_state_idx")]
-
-    def __str__(self) -> str:
-        return self.event_id

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
 from billing import selectors
-from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
+from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from billing.processor import TokenRefused, get_payment_processor
-from dashboard.cache import mark_stale
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
 from staff.models import StaffActionType
 from staff.services import record_staff_action
@@ -53,7 +53,6 @@ def add_payment_method(*, customer: Customer, token: str) -> AddedPaymentMethod:
         ) from refused
     with transaction.atomic():
         _lock_payment_methods(customer)
-        mark_stale([customer.user_id])
         existing = PaymentMethod.objects.filter(processor_reference=details.reference).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
@@ -105,7 +104,7 @@ def remove_payment_method(*, customer: Customer, payment_method_id: int) -> Paym
 
 def _promote_default(*, customer: Customer) -> None:
     """Make the most recently added method that still works the default (else the newest)."""
-    today = billing_today()
+    today = tokyo_today()
     newest_first = PaymentMethod.objects.filter(customer=customer).order_by("-created_at", "-id")
     candidates = list(newest_first)
     working = [method for method in candidates if not method.is_expired(today=today)]
@@ -170,7 +169,6 @@ def mark_invoice_paid(
                 subject_label=invoice.number,
                 now=timezone.now(),
             )
-        mark_stale([invoice.customer.user_id])
     return invoice
 
 
@@ -208,5 +206,4 @@ def cancel_invoice(*, invoice_id: int, reason: str, actor: User, now: datetime) 
             reason=reason,
             now=now,
         )
-        mark_stale([invoice.customer.user_id])
     return invoice

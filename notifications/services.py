@@ -7,14 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
-from dashboard.cache import mark_stale
 from notifications import catalog, selectors
 from notifications.models import (
     Announcement,
@@ -24,7 +23,9 @@ from notifications.models import (
 )
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
+from staff.services import record_staff_action
 
 # An unpaid invoice gets a reminder (and a dashboard task) from this many days before its
 # due date, and every day after it while it stays unpaid.
@@ -68,7 +69,6 @@ def notify(
         advisory_xact_lock("notify", f"{user.pk}:{type}:{source_id}")
         if recent.exists():
             return None
-        mark_stale([user.pk])
         notification = Notification.objects.create(
             user=user,
             type=type,
@@ -119,8 +119,6 @@ def retire_notifications(
     now = now or timezone.now()
     subject = None if source_id is None else str(source_id)
     updated = _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
-    if updated:
-        mark_stale([user_id])
     return updated
 
 
@@ -173,7 +171,6 @@ def notify_many(
             if user_id not in already
         ]
         Notification.objects.bulk_create(rows)
-        mark_stale(row.user_id for row in rows)
     return len(rows)
 
 
@@ -190,10 +187,9 @@ BULK_ACTIONS = ("read", "archive")
 def mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
     """Mark one of the user's notifications read (and seen); reading again keeps the first time."""
     now = now or timezone.now()
-    if Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+    Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
         read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
@@ -203,8 +199,6 @@ def mark_all_read(*, user: User, now: datetime | None = None) -> int:
     updated = selectors.unread_notifications(user=user, now=now).update(
         read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
     )
-    if updated:
-        mark_stale([user.pk])
     return updated
 
 
@@ -219,19 +213,17 @@ def archive(*, user: User, notification_id: int, now: datetime | None = None) ->
 
     `dismiss` of the first API is this, so shipped apps keep working.
     """
-    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=True).update(
+    Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=True).update(
         archived_at=now or timezone.now()
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
 def unarchive(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
     """Bring an archived notification back to the inbox, as it was (read or not)."""
-    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=False).update(
+    Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=False).update(
         archived_at=None
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
@@ -258,7 +250,6 @@ def snooze(
     Notification.objects.filter(pk=notification.pk).update(
         snoozed_until=until, read_at=None, seen_at=None, archived_at=None
     )
-    mark_stale([user.pk])
     notification.refresh_from_db()
     return notification
 
@@ -288,8 +279,6 @@ def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | 
         )
     else:
         updated = rows.filter(archived_at__isnull=True).update(archived_at=now)
-    if updated:
-        mark_stale([user.pk])
     return updated
 
 
@@ -298,7 +287,7 @@ def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | 
 
 def invoice_reminder_horizon(*, now: datetime) -> date:
     """The last due date (Asia/Tokyo) that already counts as "due soon"."""
-    return timezone.localdate(now) + timedelta(days=INVOICE_DUE_SOON_DAYS)
+    return tokyo_today(now=now) + timedelta(days=INVOICE_DUE_SOON_DAYS)
 
 
 def notify_invoice_due(
@@ -351,10 +340,6 @@ def send_invoice_due_reminders(*, now: datetime | None = None) -> int:
     return created
 
 
-def _month_after(year: int, month: int) -> tuple[int, int]:
-    return (year + 1, 1) if month == 12 else (year, month + 1)
-
-
 def send_payment_method_expiring_reminders(*, now: datetime | None = None) -> int:
     """PAYMENT_METHOD_EXPIRING for cards that expire at the end of this month or next.
 
@@ -362,21 +347,13 @@ def send_payment_method_expiring_reminders(*, now: datetime | None = None) -> in
     or a bank account) is not reminded: there is nothing for them to do.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    this_month = (today.year, today.month)
-    next_month = _month_after(*this_month)
-    expiring = Q(exp_year=this_month[0], exp_month=this_month[1]) | Q(
-        exp_year=next_month[0], exp_month=next_month[1]
-    )
-    after_next = _month_after(*next_month)
-    lasting_alternative = PaymentMethod.objects.filter(customer=OuterRef("customer")).filter(
-        Q(type=PaymentMethodType.BANK_ACCOUNT)
-        | Q(exp_year__gt=after_next[0])
-        | Q(exp_year=after_next[0], exp_month__gte=after_next[1])
+    today = tokyo_today(now=now)
+    lasting_alternative = PaymentMethod.objects.filter(customer=OuterRef("customer")).lasting(
+        today=today
     )
     cards = (
-        PaymentMethod.objects.filter(expiring, type=PaymentMethodType.CARD)
-        .filter(customer__user__is_active=True)
+        PaymentMethod.objects.expiring_soon(today=today)
+        .filter(type=PaymentMethodType.CARD, customer__user__is_active=True)
         .exclude(Exists(lasting_alternative))
         .exclude(
             _already_notified("PAYMENT_METHOD_EXPIRING", user_ref="customer__user_id", now=now)
@@ -428,31 +405,66 @@ def purge_expired_notifications(
 # --- Announcements --------------------------------------------------------------------------
 
 
-def queue_announcement(*, announcement_id: int, now: datetime | None = None) -> Announcement:
-    """Freeze a draft announcement and hand it to the sending task."""
+ANNOUNCEMENT_SCHEDULE_HORIZON = timedelta(days=90)
+
+
+def _lock_unsent_announcement(announcement_id: int) -> Announcement:
+    """The announcement, locked, if it is still a draft or scheduled; else `already sent`."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+    if announcement.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
+        raise ApplicationError(
+            "announcement_already_sent",
+            _("“%(title)s” was already sent.") % {"title": announcement.title},
+        )
+    if (
+        announcement.audience == AnnouncementAudience.SELECTED
+        and not announcement.customers.exists()
+    ):
+        raise ApplicationError(
+            "validation_error",
+            _("Choose at least one customer, or send it to every customer."),
+            fields={"customers": [_("Choose at least one customer.")]},
+        )
+    return announcement
+
+
+def _record_announcement(
+    announcement: Announcement, actor: User | None, action: str, *, now: datetime, **details: Any
+) -> None:
+    if actor is not None:
+        record_staff_action(
+            actor=actor,
+            action=action,
+            customer=None,
+            subject=announcement,
+            subject_label=announcement.title,
+            details=details,
+            now=now,
+        )
+
+
+def queue_announcement(
+    *, announcement_id: int, actor: User | None = None, now: datetime | None = None
+) -> Announcement:
+    """Freeze a draft (or a scheduled announcement whose time came) and hand it to the
+    sending task. A staff member's confirmation (`actor`) is logged with the count."""
     from notifications import tasks
 
+    now = now or timezone.now()
     with transaction.atomic():
-        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
-        if announcement.status != AnnouncementStatus.DRAFT:
-            raise ApplicationError(
-                "announcement_already_sent",
-                _("“%(title)s” was already sent.") % {"title": announcement.title},
-            )
+        announcement = _lock_unsent_announcement(announcement_id)
         recipients = selectors.announcement_recipients(announcement=announcement)
-        if (
-            announcement.audience == AnnouncementAudience.SELECTED
-            and not announcement.customers.exists()
-        ):
-            raise ApplicationError(
-                "validation_error",
-                _("Choose at least one customer, or send it to every customer."),
-                fields={"customers": [_("Choose at least one customer.")]},
-            )
         announcement.status = AnnouncementStatus.QUEUED
-        announcement.queued_at = now or timezone.now()
+        announcement.queued_at = now
         announcement.recipient_count = recipients.count()
         announcement.save(update_fields=["status", "queued_at", "recipient_count"])
+        _record_announcement(
+            announcement,
+            actor,
+            "announcement_queued",
+            now=now,
+            recipients=announcement.recipient_count,
+        )
         enqueue_on_commit(tasks.send_announcement, announcement.pk)
     return announcement
 
@@ -464,6 +476,53 @@ def announcement_context(announcement: Announcement) -> dict[str, Any]:
         "message": catalog.Text(en=announcement.message, ja=announcement.message_ja),
         "announcement_id": announcement.pk,
     }
+
+
+def schedule_announcement(
+    *, announcement_id: int, send_at: datetime, actor: User, now: datetime
+) -> Announcement:
+    """Send a draft later (or move a scheduled one): a periodic task queues it when due."""
+    if not now < send_at <= now + ANNOUNCEMENT_SCHEDULE_HORIZON:
+        message = _("Choose a time in the future, at most 90 days ahead.")
+        raise ApplicationError("validation_error", message, fields={"sendAt": [message]})
+    with transaction.atomic():
+        announcement = _lock_unsent_announcement(announcement_id)
+        announcement.status = AnnouncementStatus.SCHEDULED
+        announcement.scheduled_for = send_at
+        announcement.save(update_fields=["status", "scheduled_for"])
+        _record_announcement(
+            announcement, actor, "announcement_scheduled", now=now, sendAt=send_at.isoformat()
+        )
+    return announcement
+
+
+def unschedule_announcement(*, announcement_id: int, actor: User, now: datetime) -> Announcement:
+    """Take a scheduled announcement back to a draft; a draft stays a draft."""
+    with transaction.atomic():
+        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+        if announcement.status != AnnouncementStatus.SCHEDULED:
+            return announcement
+        announcement.status = AnnouncementStatus.DRAFT
+        announcement.scheduled_for = None
+        announcement.save(update_fields=["status", "scheduled_for"])
+        _record_announcement(announcement, actor, "announcement_unscheduled", now=now)
+    return announcement
+
+
+def queue_due_announcements(*, now: datetime | None = None) -> int:
+    """Queue every scheduled announcement whose time has come (run every minute)."""
+    now = now or timezone.now()
+    due = Announcement.objects.filter(
+        status=AnnouncementStatus.SCHEDULED, scheduled_for__lte=now
+    ).order_by("scheduled_for", "pk")
+    queued = 0
+    for announcement_id in due.values_list("pk", flat=True):
+        try:
+            queue_announcement(announcement_id=announcement_id, now=now)
+        except ApplicationError:
+            continue  # sent meanwhile, or its customers were removed: it stays for staff
+        queued += 1
+    return queued
 
 
 def send_announcement(
@@ -482,7 +541,11 @@ def send_announcement(
     while True:
         with transaction.atomic():
             announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
-            if announcement.status in (AnnouncementStatus.DRAFT, AnnouncementStatus.SENT):
+            if announcement.status in (
+                AnnouncementStatus.DRAFT,
+                AnnouncementStatus.SCHEDULED,
+                AnnouncementStatus.SENT,
+            ):
                 return announcement
             if announcement.status == AnnouncementStatus.QUEUED:
                 announcement.status = AnnouncementStatus.SENDING

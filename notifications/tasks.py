@@ -38,3 +38,8 @@ def purge_expired_notifications() -> int:
 @shared_task(name="notifications.tasks.send_announcement", **RETRY_POLICY)
 def send_announcement(announcement_id: int) -> None:
     services.send_announcement(announcement_id=announcement_id)
+
+
+@shared_task(name="notifications.tasks.queue_due_announcements", **RETRY_POLICY)
+def queue_due_announcements() -> int:
+    return services.queue_due_announcements()

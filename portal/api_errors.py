@@ -23,6 +23,7 @@ _STATUS_BY_CODE = {
     "not_authenticated": status.HTTP_401_UNAUTHORIZED,
     "permission_denied": status.HTTP_403_FORBIDDEN,
     "not_found": status.HTTP_404_NOT_FOUND,
+    "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "accounts",
+    "crm",
     "billing",
     "subscriptions",
     "orders",
@@ -118,10 +119,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# How long a customer's dashboard snapshot may be served from the cache. Only with a shared
-# cache (Redis): a per-process memory cache could not be cleared across processes.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 
 # --- Auth --------------------------------------------------------------------------------
 
@@ -302,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-notifications": {
         "task": "notifications.tasks.purge_expired_notifications",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "queue-due-announcements": {
+        "task": "notifications.tasks.queue_due_announcements",
+        "schedule": 60.0,
     },
     "dispatch-outbox": {
         "task": "outbox.tasks.dispatch_outbox",
