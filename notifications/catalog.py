@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from portal.formats import format_money
+from portal.links import PageLink
 
 DEFAULT_EXPIRY = timedelta(days=30)
 ONE_HOUR = timedelta(hours=1)
@@ -64,7 +65,7 @@ class NotificationTemplate:
     type: str
     title: str | Promise
     message: str | Promise
-    action_url: str
+    action_url: str | PageLink
     action_label: str | Promise
     source: str
     dedupe_window: timedelta = ONE_HOUR
@@ -97,7 +98,7 @@ _TEMPLATES = [
         message=_(
             "Good news: our internet service is available at %(address)s. You can now order an internet plan."
         ),
-        action_url="/account/orders/new",
+        action_url=PageLink("order-new"),
         action_label=_("Order internet"),
         source="eligibility",
     ),
@@ -105,7 +106,7 @@ _TEMPLATES = [
         type="ELIGIBILITY_INELIGIBLE",
         title=_("Internet is not available at your address"),
         message=_("We checked %(address)s: our internet service cannot reach it yet."),
-        action_url="/account/eligibility",
+        action_url=PageLink("account-eligibility"),
         action_label=_("See details"),
         source="eligibility",
     ),
@@ -113,7 +114,7 @@ _TEMPLATES = [
         type="VERIFICATION_VERIFIED",
         title=_("Your residence card is verified"),
         message=_("Thank you. Your identity is verified, so you can now order a SIM."),
-        action_url="/account/orders/new",
+        action_url=PageLink("order-new"),
         action_label=_("Order a SIM"),
         source="verification",
     ),
@@ -121,7 +122,7 @@ _TEMPLATES = [
         type="VERIFICATION_REJECTED",
         title=_("We could not verify your residence card"),
         message=_("%(reason)s Please upload your residence card again."),
-        action_url="/account/verification",
+        action_url=PageLink("account-verification"),
         action_label=_("Upload again"),
         source="verification",
     ),
@@ -129,7 +130,7 @@ _TEMPLATES = [
         type="ORDER_APPROVED",
         title=_("Your order was approved"),
         message=_("Order %(order_number)s (%(plan_name)s) was approved and is being set up."),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
     ),
@@ -137,7 +138,7 @@ _TEMPLATES = [
         type="ORDER_ACTIVATED",
         title=_("Your order is active"),
         message=_("Order %(order_number)s (%(plan_name)s) is now active."),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
     ),
@@ -145,7 +146,7 @@ _TEMPLATES = [
         type="ORDER_FAILED",
         title=_("Your order could not be completed"),
         message=_("Order %(order_number)s (%(plan_name)s) could not be completed: %(reason)s"),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
     ),
@@ -153,7 +154,7 @@ _TEMPLATES = [
         type="CANCELLATION_SCHEDULED",
         title=_("Cancellation scheduled"),
         message=_("%(plan_name)s will end on %(effective_on)s. We will confirm when it is done."),
-        action_url="/account/services/%(subscription_id)s",
+        action_url=PageLink("service", ("subscription_id",)),
         action_label=_("View service"),
         source="cancellation",
     ),
@@ -161,7 +162,7 @@ _TEMPLATES = [
         type="INVOICE_DUE",
         title=_("Invoice %(invoice_number)s is due"),
         message=_("%(amount)s, due on %(due_date)s."),
-        action_url="/account/billing/invoices/%(invoice_id)s",
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
         action_label=_("View invoice"),
         source="invoice",
         dedupe_window=ONE_DAY,
@@ -172,7 +173,7 @@ _TEMPLATES = [
         message=_(
             "Your %(brand)s card ending in %(last4)s expires at the end of %(expiry)s. Add a new card to avoid interruptions."
         ),
-        action_url="/account/billing/payment-methods",
+        action_url=PageLink("billing-payment-methods"),
         action_label=_("Update payment method"),
         source="payment_method",
         dedupe_window=ONE_DAY,
@@ -181,7 +182,7 @@ _TEMPLATES = [
         type="SYSTEM_ANNOUNCEMENT",
         title="%(title)s",
         message="%(message)s",
-        action_url="/account/notifications",
+        action_url=PageLink("notifications"),
         action_label=_("Read more"),
         source="announcement",
         dedupe_window=ONE_DAY,

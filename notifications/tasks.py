@@ -9,18 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from notifications import services
+from portal.retries import retry_policy
 
-RETRY_POLICY = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 15 * 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
 
 
 def _scheduled_hour() -> datetime:

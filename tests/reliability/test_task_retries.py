@@ -116,6 +116,9 @@ RETRIED: dict[str, Retried] = {
     "notifications.tasks.send_payment_method_expiring_reminders": Retried(
         notifications.services, "send_payment_method_expiring_reminders", _nothing
     ),
+    "notifications.tasks.queue_due_announcements": Retried(
+        notifications.services, "queue_due_announcements", _nothing
+    ),
     "notifications.tasks.purge_expired_notifications": Retried(
         notifications.services, "purge_expired_notifications", _nothing
     ),
