@@ -39,9 +39,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# How long any wait may take: actions (the page's default timeout) and expect() alike.
+# expect() has its own 5 s default, too short when CI's two cores are busy.
+TIMEOUT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -64,7 +71,7 @@ def viewport(request: pytest.FixtureRequest) -> str:
 def _open_page(chromium, base_url: str, viewport: str, **options):  # type: ignore[no-untyped-def]
     context = chromium.new_context(base_url=base_url, viewport=VIEWPORTS[viewport], **options)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.viewport_name = viewport
     return context, page
 
