@@ -1,12 +1,11 @@
-"""Support staff screens for logins, customers, identity checks and the CRM event inbox.
+"""Support staff screens for logins, customers and identity checks.
 
-Decisions (an eligibility result, a residence card review, re-playing CRM events) go
-through `accounts.services`, the same functions the CRM events use.
+Decisions (an eligibility result, a residence card review) go through `accounts.services`,
+the same functions the CRM events use (the CRM event inbox is `crm.admin`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -25,7 +24,6 @@ from django.utils.safestring import SafeString
 from accounts import services
 from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
 from accounts.models import (
-    CrmEvent,
     Customer,
     InternetEligibility,
     ResidenceCardVerification,
@@ -406,53 +404,3 @@ class ResidenceCardVerificationAdmin(DecisionAdmin):
             "form": form,
         }
         return TemplateResponse(request, "accounts/admin/residence_card_review.html", context)
-
-
-@admin.register(CrmEvent)
-class CrmEventAdmin(DecisionAdmin):
-    list_display = [
-        "event_id",
-        "type",
-        "account_id",
-        "customer",
-        "state",
-        "attempts",
-        "received_at",
-        "processed_at",
-    ]
-    list_filter = ["state", "type"]
-    search_fields = ["event_id", "account_id", "customer__name", "customer__user__email"]
-    list_select_related = ["customer__user"]
-    date_hierarchy = "received_at"
-    actions = ["replay"]
-    fields = readonly_fields = (
-        "event_id",
-        "type",
-        "account_id",
-        "customer",
-        "occurred_at",
-        "received_at",
-        "state",
-        "attempts",
-        "processed_at",
-        "outcome",
-        "error",
-        "pretty_payload",
-        "raw_body",
-    )
-
-    @admin.display(description="Payload")
-    def pretty_payload(self, event: CrmEvent) -> SafeString:
-        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, ensure_ascii=False))
-
-    @admin.action(description="Re-play the selected events", permissions=["change"])
-    def replay(self, request: HttpRequest, queryset: QuerySet[CrmEvent]) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        count = services.replay_crm_events(crm_event_ids=ids)
-        skipped = len(ids) - count
-        self.message_user(
-            request,
-            f"{count} event(s) queued again"
-            + (f"; {skipped} already processed left alone." if skipped else "."),
-            messages.SUCCESS if count else messages.WARNING,
-        )

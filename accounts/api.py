@@ -1,14 +1,12 @@
-"""Auth and profile, the two identity gates, the CRM webhook, and the base customer view."""
+"""Auth and profile, the two identity gates, and the base customer view."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -21,14 +19,13 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
 from accounts.models import (
-    CrmEventState,
     Customer,
     EligibilityStatus,
     User,
     VerificationStatus,
 )
 from accounts.selectors import get_customer_for_user
-from portal.api_errors import ApplicationError, error_body
+from portal.api_errors import ApplicationError
 from portal.serializers import DateTimeField, ErrorSerializer
 
 
@@ -247,152 +244,3 @@ class ResidenceCardUploadView(CustomerAPIView):
             customer=self.customer, now=timezone.now(), **data.validated_data
         )
         return Response(ResidenceCardUploadOutput(verification).data, status=202)
-
-
-# --- The CRM (Salesforce) webhook ----------------------------------------------------------
-
-
-class SalesforceChangesInput(serializers.Serializer):
-    # null means "not changed", as Salesforce sends empty fields.
-    internetEligibilityStatus = serializers.ChoiceField(
-        choices=services.ELIGIBILITY_RESULTS, required=False, allow_null=True
-    )
-    internetEligibilityNotes = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=2000
-    )
-    residenceCardStatus = serializers.ChoiceField(
-        choices=services.VERIFICATION_RESULTS, required=False, allow_null=True
-    )
-    residenceCardRejectionReason = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=2000
-    )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Part of the event's shape: a rejection the customer cannot read is incomplete.
-        rejected = attrs.get("residenceCardStatus") == VerificationStatus.REJECTED
-        if rejected and not (attrs.get("residenceCardRejectionReason") or "").strip():
-            raise serializers.ValidationError(
-                {"residenceCardRejectionReason": [_("A rejection needs its reason.")]}
-            )
-        return attrs
-
-
-class SalesforceEventInput(serializers.Serializer):
-    eventId = serializers.CharField(source="event_id", max_length=100)
-    type = serializers.ChoiceField(choices=services.CRM_EVENT_TYPES)
-    accountId = serializers.RegexField(r"^[A-Za-z0-9]{1,18}$", source="account_id")
-    occurredAt = serializers.DateTimeField(source="occurred_at")
-    changes = SalesforceChangesInput()
-
-
-class SalesforceEventAck(serializers.Serializer):
-    eventId = serializers.CharField(source="event_id")
-    state = serializers.ChoiceField(choices=CrmEventState.values)
-
-
-# An event is two levels deep; anything much deeper is not an event, and could be too deep
-# to store (JSON encoding recurses).
-CRM_PAYLOAD_MAX_DEPTH = 16
-
-
-def _unstorable_payload(payload: Any) -> str | None:
-    """Why a parsed event cannot be kept as received, or None. JSON may escape NUL (\\u0000)
-    and unpaired surrogates (\\ud800), which no PostgreSQL text or jsonb value holds."""
-    pending = [(payload, 1)]  # a loop, not recursion: the nesting is the sender's to choose
-    while pending:
-        value, depth = pending.pop()
-        if depth > CRM_PAYLOAD_MAX_DEPTH:
-            return _("The body is nested too deeply.")
-        if isinstance(value, dict):
-            pending.extend((key, depth) for key in value)
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str) and ("\x00" in value or not _encodes(value)):
-            return _("The body contains NUL characters or unpaired surrogates.")
-    return None
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _payload_too_large() -> Response:
-    message = _("The event is larger than %(limit)d bytes.") % {
-        "limit": settings.CRM_WEBHOOK_MAX_BODY_BYTES
-    }
-    return Response(error_body("payload_too_large", message), status=413)
-
-
-class SalesforceEventView(APIView):
-    """Account change events from Salesforce. The signature is the authentication."""
-
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        # The body is read raw (the signature covers its bytes) and parsed as JSON only.
-        request={"application/json": SalesforceEventInput},
-        parameters=[
-            OpenApiParameter(
-                "X-Signature",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="sha256=<hex HMAC-SHA256 of the raw body with the shared secret>",
-            )
-        ],
-        responses={
-            202: OpenApiResponse(SalesforceEventAck, description="Accepted and queued"),
-            200: OpenApiResponse(SalesforceEventAck, description="Already received: ignored"),
-            400: ErrorSerializer,
-            401: OpenApiResponse(ErrorSerializer, description="Missing or wrong signature"),
-            413: OpenApiResponse(ErrorSerializer, description="`payload_too_large`"),
-        },
-        auth=[],
-        summary="Receive a Salesforce Account change event",
-    )
-    def post(self, request: Request) -> Response:
-        # Size, then signature, then parsing: nothing unauthenticated is parsed.
-        limit = settings.CRM_WEBHOOK_MAX_BODY_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = limit + 1
-        if declared > limit:
-            return _payload_too_large()
-        body: bytes = request.body
-        if len(body) > limit:
-            return _payload_too_large()
-        services.verify_crm_signature(body=body, signature=request.headers.get("X-Signature"))
-
-        try:
-            text = body.decode("utf-8")
-            payload = json.loads(text)
-        # UnicodeDecodeError and JSONDecodeError are ValueErrors; very deep nesting
-        # exhausts the recursion limit.
-        except (ValueError, RecursionError) as error:
-            raise ApplicationError(
-                "validation_error", _("The body is not valid UTF-8 JSON.")
-            ) from error
-        if not isinstance(payload, dict):
-            raise ApplicationError("validation_error", _("The body must be a JSON object."))
-        problem = _unstorable_payload(payload)
-        if problem:
-            raise ApplicationError("validation_error", problem)
-        data = SalesforceEventInput(data=payload)
-        data.is_valid(raise_exception=True)
-        event, created = services.receive_crm_event(
-            event_id=data.validated_data["event_id"],
-            type=data.validated_data["type"],
-            account_id=data.validated_data["account_id"],
-            occurred_at=data.validated_data["occurred_at"],
-            payload=payload,
-            raw_body=text,
-            now=timezone.now(),
-        )
-        return Response(SalesforceEventAck(event).data, status=202 if created else 200)

@@ -12,9 +12,4 @@ urlpatterns = [
         name="api-internet-eligibility",
     ),
     path("me/residence-card", api.ResidenceCardUploadView.as_view(), name="api-residence-card"),
-    path(
-        "integrations/salesforce/events",
-        api.SalesforceEventView.as_view(),
-        name="api-salesforce-events",
-    ),
 ]

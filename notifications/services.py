@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
-from dashboard.cache import mark_stale
 from notifications import catalog, selectors
 from notifications.models import (
     Announcement,
@@ -74,7 +73,6 @@ def notify(
         if recent.exists():
             return None
         rendered = template.render(context, language=_language_of(user))
-        mark_stale([user.pk])
         return Notification.objects.create(
             user=user,
             type=type,
@@ -138,7 +136,6 @@ def notify_many(
             if user_id not in already
         ]
         Notification.objects.bulk_create(rows)
-        mark_stale(row.user_id for row in rows)
     return len(rows)
 
 
@@ -155,10 +152,9 @@ BULK_ACTIONS = ("read", "archive")
 def mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
     """Mark one of the user's notifications read (and seen); reading again keeps the first time."""
     now = now or timezone.now()
-    if Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+    Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
         read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
@@ -168,8 +164,6 @@ def mark_all_read(*, user: User, now: datetime | None = None) -> int:
     updated = selectors.unread_notifications(user=user, now=now).update(
         read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
     )
-    if updated:
-        mark_stale([user.pk])
     return updated
 
 
@@ -184,19 +178,17 @@ def archive(*, user: User, notification_id: int, now: datetime | None = None) ->
 
     `dismiss` of the first API is this, so shipped apps keep working.
     """
-    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=True).update(
+    Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=True).update(
         archived_at=now or timezone.now()
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
 def unarchive(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
     """Bring an archived notification back to the inbox, as it was (read or not)."""
-    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=False).update(
+    Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=False).update(
         archived_at=None
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
@@ -223,7 +215,6 @@ def snooze(
     Notification.objects.filter(pk=notification.pk).update(
         snoozed_until=until, read_at=None, seen_at=None, archived_at=None
     )
-    mark_stale([user.pk])
     notification.refresh_from_db()
     return notification
 
@@ -253,8 +244,6 @@ def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | 
         )
     else:
         updated = rows.filter(archived_at__isnull=True).update(archived_at=now)
-    if updated:
-        mark_stale([user.pk])
     return updated
 
 

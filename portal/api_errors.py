@@ -23,7 +23,10 @@ _STATUS_BY_CODE = {
     "not_authenticated": status.HTTP_401_UNAUTHORIZED,
     "permission_denied": status.HTTP_403_FORBIDDEN,
     "not_found": status.HTTP_404_NOT_FOUND,
+    "payment_declined": status.HTTP_402_PAYMENT_REQUIRED,
+    "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+    "billing_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "accounts",
+    "crm",
     "billing",
     "subscriptions",
     "orders",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "dashboard",
     "outbox",
     "staff",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -118,10 +120,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# How long a customer's dashboard snapshot may be served from the cache. Only with a shared
-# cache (Redis): a per-process memory cache could not be cleared across processes.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 
 # --- Auth --------------------------------------------------------------------------------
 
@@ -274,6 +272,9 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
         "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus.values",
+        "PaymentStatusEnum": "billing.models.PaymentStatus.values",
+        "SupportRequestStatusEnum": "support.models.SupportRequestStatus.values",
+        "SupportTopicEnum": "support.models.SupportTopic.values",
     },
 }
 
@@ -333,6 +334,17 @@ PROVISIONING_FAILURE_MODE = env.str("PROVISIONING_FAILURE_MODE", default="")
 # The same per plan code, e.g. "sim-data-3gb=permanent,hikari-10g=temporary".
 PROVISIONING_FAILURE_PLANS: dict[str, str] = env.dict("PROVISIONING_FAILURE_PLANS", default={})
 PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="billing.processor.TestPaymentProcessor")
+# The issuer printed on qualified invoices (適格請求書) and receipts; the registration
+# number is the qualified invoice issuer number: "T" and 13 digits.
+INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Sakura Hikari Mobile K.K.")
+INVOICE_ISSUER_NAME_JA = env.str("INVOICE_ISSUER_NAME_JA", default="株式会社さくら光モバイル")
+INVOICE_ISSUER_ADDRESS = env.str(
+    "INVOICE_ISSUER_ADDRESS", default="1-2-3 Shibuya, Shibuya-ku, Tokyo 150-0002"
+)
+INVOICE_ISSUER_ADDRESS_JA = env.str(
+    "INVOICE_ISSUER_ADDRESS_JA", default="〒150-0002 東京都渋谷区渋谷1-2-3"
+)
+INVOICE_REGISTRATION_NUMBER = env.str("INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
 CRM_WEBHOOK_SECRET = env.str("CRM_WEBHOOK_SECRET", default="")
 CRM_WEBHOOK_MAX_BODY_BYTES = env.int("CRM_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 

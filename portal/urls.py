@@ -17,6 +17,8 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("orders.api_urls")),
     path("", include("subscriptions.api_urls")),
     path("", include("billing.api_urls")),
+    path("", include("support.api_urls")),
+    path("", include("crm.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -29,6 +31,7 @@ account_patterns: list[URLPattern | URLResolver] = [
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
     path("", include("accounts.account_urls")),
+    path("", include("support.urls")),
 ]
 
 urlpatterns = [

@@ -31,6 +31,7 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.models import Customer, User
+from billing.models import Payment
 from subscriptions.services import offered_effective_dates
 from tests.accounts.support import JPEG, PNG, upload
 from tests.conftest import bearer_client
@@ -170,6 +171,24 @@ def payment_method(owner: Customer) -> dict[str, Any]:
     # Two methods and no service: the owner may remove this one.
     PaymentMethodFactory(customer=owner, is_default=True)
     return {"payment_method_id": PaymentMethodFactory(customer=owner).pk}
+
+
+def paid_payment(owner: Customer) -> dict[str, Any]:
+    invoice = InvoiceFactory(customer=owner, status="paid", paid_at=timezone.now())
+    payment = Payment.objects.create(
+        customer=owner,
+        invoice=invoice,
+        idempotency_key="matrix",
+        amount=invoice.total,
+        status="succeeded",
+        created_at=timezone.now(),
+        paid_at=timezone.now(),
+    )
+    return {"payment_id": payment.pk}
+
+
+def support_request(owner: Customer) -> dict[str, Any]:
+    return {"topic": "other", "message": "Hello"}
 
 
 def card_token(owner: Customer) -> dict[str, Any]:
@@ -321,6 +340,13 @@ MATRIX: dict[str, Route] = {
         Probe("DELETE", API_401, NO_CONTENT, API_404, API_404), objects=payment_method
     ),
     "api-payment-method-default": api(customer_api_post(OK, other=API_404), objects=payment_method),
+    # Without its Idempotency-Key header the owner's payment is a 400; nothing is charged.
+    "api-invoice-payments": api(
+        customer_api_post(ApiError(400, "validation_error"), other=API_404), objects=invoice
+    ),
+    "api-invoice-pdf": api(customer_api_get(OK, API_404), objects=invoice),
+    "api-payment-receipt": api(customer_api_get(OK, API_404), objects=paid_payment),
+    "api-support-requests": api(customer_api_get(), customer_api_post(CREATED, support_request)),
     # --- Pages of a customer ---
     "dashboard": page(_get(LOGIN, OK, RedirectTo("/admin/"))),
     "notifications": page(_get(LOGIN, OK, OK)),
@@ -348,6 +374,12 @@ MATRIX: dict[str, Route] = {
     "billing": page(_get(LOGIN, INVOICES, INVOICES)),
     "billing-invoices": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-invoice": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "billing-invoice-pay": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "billing-invoice-pdf": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "billing-payment-receipt": page(
+        _get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=paid_payment
+    ),
+    "support": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-payment-methods": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-payment-method-add": page(
         _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, data=card_token)
