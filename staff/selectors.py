@@ -26,6 +26,8 @@ from notifications.models import Notification
 from orders.models import Order, OrderStatus
 from staff.models import StaffAction
 from subscriptions.models import Subscription
+from support.models import SupportRequest
+from support.selectors import open_support_requests
 
 QUEUE_PREVIEW = 10
 
@@ -103,6 +105,17 @@ def list_work_queues() -> list[WorkQueue]:
             + "?status__exact=pending",
         ),
         _queue(
+            key="support_requests",
+            title="Support requests open",
+            queryset=open_support_requests(),
+            since="created_at",
+            label=lambda support_request: (
+                f"#{support_request.pk} {support_request.get_topic_display()}"
+            ),
+            url_name="admin:support_supportrequest_change",
+            list_url=reverse("admin:support_supportrequest_changelist") + "?status__exact=open",
+        ),
+        _queue(
             key="eligibility",
             title="Eligibility checks to answer",
             queryset=InternetEligibility.objects.filter(
@@ -157,8 +170,8 @@ class CustomerOverview:
     invoices: list[Invoice]
     payment_methods: list[PaymentMethod]
     notifications: list[Notification]
+    support_requests: list[SupportRequest]
     staff_actions: list[StaffAction]
-    extra: dict[str, list[Any]]
 
 
 def get_customer_overview(*, customer_id: int, now: datetime) -> CustomerOverview:
@@ -190,10 +203,12 @@ def get_customer_overview(*, customer_id: int, now: datetime) -> CustomerOvervie
                 :OVERVIEW_ROWS
             ]
         ),
+        support_requests=list(
+            customer.support_requests.order_by("-created_at", "-pk")[:OVERVIEW_ROWS]
+        ),
         staff_actions=list(
             customer.staff_actions.select_related("actor").order_by("-created_at", "-pk")[
                 :OVERVIEW_ROWS
             ]
         ),
-        extra={},
     )

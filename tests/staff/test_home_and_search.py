@@ -108,3 +108,17 @@ def test_the_search_is_for_staff_only(client: Client, customer) -> None:
     client.force_login(customer.user)
     response = client.get("/admin/accounts/customer/", {"q": "a"})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_open_support_requests_are_queued_oldest_first() -> None:
+    from support.services import create_support_request
+
+    now = timezone.now()
+    early, late = CustomerFactory(name="Early"), CustomerFactory(name="Late")
+    create_support_request(customer=late, topic="orders", message="Where?", now=now)
+    create_support_request(
+        customer=early, topic="billing", message="Why?", now=now - timedelta(days=1)
+    )
+    queue = _queue("support_requests")
+    assert queue.count == 2
+    assert [item.customer for item in queue.items] == ["Early", "Late"]
