@@ -24,6 +24,7 @@ from billing.models import Invoice, PaymentMethod
 from dashboard.services import MeStatus, build_me_status
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
+from outbox.selectors import count_stuck_workflows, stuck_workflows
 from staff.models import StaffAction
 from subscriptions.models import Subscription
 from support.models import SupportRequest
@@ -78,6 +79,28 @@ def _queue(
     return WorkQueue(key=key, title=title, count=count, items=items, list_url=list_url)
 
 
+def _stuck_queue() -> WorkQueue:
+    """Work the sweep enqueued again more than once and that is still unfinished."""
+    stuck = stuck_workflows(limit=QUEUE_PREVIEW)
+    count = len(stuck) if len(stuck) < QUEUE_PREVIEW else count_stuck_workflows()
+    return WorkQueue(
+        key="stuck",
+        title="Workflows the sweep found stuck",
+        count=count,
+        items=tuple(
+            QueueItem(
+                label=f"{workflow.label} #{workflow.object_id} "
+                f"(enqueued again {workflow.attempts} times)",
+                customer="",
+                since=workflow.first_found_at,
+                url=workflow.admin_url or "",
+            )
+            for workflow in stuck
+        ),
+        list_url="",
+    )
+
+
 def list_work_queues() -> list[WorkQueue]:
     """What support has to do, each queue oldest first with its count (two statements each)."""
     return [
@@ -115,6 +138,7 @@ def list_work_queues() -> list[WorkQueue]:
             url_name="admin:support_supportrequest_change",
             list_url=reverse("admin:support_supportrequest_changelist") + "?status__exact=open",
         ),
+        _stuck_queue(),
         _queue(
             key="eligibility",
             title="Eligibility checks to answer",
