@@ -20,7 +20,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("admin:index")
     customer = get_customer_for_user(user=request.user)
     now = timezone.now()
-    snapshot = services.get_me_status(customer=customer, now=now)
+    snapshot = services.build_me_status(customer=customer, now=now)
     unread_count = snapshot.summary.stats.unread_notifications
     latest = get_latest_notifications(user=customer.user, now=now, unread_count=unread_count)
     return render(

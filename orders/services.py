@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
-from dashboard.cache import mark_stale
 from notifications.services import notify
 from orders.models import Order, OrderStatus
 from orders.provisioning import (
@@ -226,7 +225,6 @@ def place_order(
             )
             order.number = f"ORD-{order.pk:06d}"
             order.save(update_fields=["number"])
-            mark_stale([customer.user_id])
     except IntegrityError:
         open_order = get_open_order(customer=customer, kind=plan.kind)
         if open_order is None:
@@ -250,7 +248,6 @@ def _lock_order(order_id: int) -> Order:
         .select_related("plan", "customer__user")
         .get(pk=order_id)
     )
-    mark_stale([order.customer.user_id])
     return order
 
 
@@ -262,7 +259,7 @@ def _notify(order: Order, type: str, *, now: datetime, **extra: Any) -> None:
         source_id=order.external_id,
         context={
             "order_number": order.number,
-            "plan_name": order.plan.name_in(order.customer.language),
+            "plan_name": order.plan.names,
             "order_id": order.pk,
             **extra,
         },

@@ -3,9 +3,9 @@
 For each task the database fails its first statement with the error a restarting
 PostgreSQL gives (`OperationalError`); the task must schedule a retry (never drop the work),
 and the retry completes it. The billing task's outside world is the payment processor, so
-there it is the processor that does not answer once. `RETRIED` lists every task of the project; the outbox's beat tasks are left
-to their schedule instead (the next run, a minute or a day later, does the same work), and
-a task in neither list fails the test. The real thing, a connection killed under a worker
+there it is the processor that does not answer once. `RETRIED` lists every task of the
+project; the outbox's beat tasks are left to their schedule instead (the next run, a minute
+or a day later, does the same work), and a task in neither list fails the test. The real thing, a connection killed under a worker
 process, is tests/reliability/test_database_outage.py.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,12 +24,19 @@ from django.utils import timezone
 import crm.services
 import notifications.services
 import orders.services
+from billing.models import Payment
 from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
 from notifications.models import Announcement, Notification
 from orders.models import OrderStatus
 from portal.celery import app as celery_app
-from tests.factories import CancellationRequestFactory, CustomerFactory, OrderFactory
+from tests.factories import (
+    CancellationRequestFactory,
+    CustomerFactory,
+    InvoiceFactory,
+    OrderFactory,
+    PaymentMethodFactory,
+)
 from tests.orders.support import ready_to_order, sim_plan
 from tests.reliability.support import ProcessorDownOnce, database_fails_on
 
@@ -94,6 +102,31 @@ def _announcement() -> tuple[list[Any], Callable[[], bool]]:
     return [draft.pk], Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").exists
 
 
+def _scheduled_announcement() -> tuple[list[Any], Callable[[], bool]]:
+    CustomerFactory()
+    Announcement.objects.create(
+        title="Maintenance",
+        message="Tonight.",
+        status="scheduled",
+        scheduled_for=timezone.now() - timedelta(minutes=1),
+    )
+    return [], lambda: not Announcement.objects.filter(status="scheduled").exists()
+
+
+def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
+    invoice = InvoiceFactory()
+    method = PaymentMethodFactory(customer=invoice.customer, is_default=True)
+    payment = Payment.objects.create(
+        customer=invoice.customer,
+        invoice=invoice,
+        payment_method=method,
+        idempotency_key="left-pending",
+        amount=invoice.total,
+        created_at=timezone.now(),
+    )
+    return [payment.pk], Payment.objects.filter(pk=payment.pk, status="succeeded").exists
+
+
 def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
@@ -117,13 +150,19 @@ RETRIED: dict[str, Retried] = {
     "notifications.tasks.send_announcement": Retried(_announcement),
     "notifications.tasks.send_invoice_due_reminders": Retried(_nothing),
     "notifications.tasks.send_payment_method_expiring_reminders": Retried(_nothing),
-    "notifications.tasks.queue_due_announcements": Retried(_nothing),
+    "notifications.tasks.queue_due_announcements": Retried(_scheduled_announcement),
     "notifications.tasks.purge_expired_notifications": Retried(_nothing),
     "billing.tasks.detach_payment_method_task": Retried(
         _reference, outage=_processor_goes_away_once
     ),
+    "billing.tasks.complete_payment_task": Retried(_pending_payment),
 }
-LEFT_TO_THE_SCHEDULE = {"outbox.tasks.dispatch_outbox", "outbox.tasks.purge_sent_outbox"}
+LEFT_TO_THE_SCHEDULE = {
+    "outbox.tasks.dispatch_outbox",
+    "outbox.tasks.purge_sent_outbox",
+    "outbox.tasks.sweep_unfinished_work",
+    "notifications.tasks.queue_due_announcements",
+}
 OUR_APPS = ("accounts.", "billing.", "crm.", "dashboard.", "notifications.", "orders.", "outbox.")
 OUR_APPS += ("subscriptions.",)
 
