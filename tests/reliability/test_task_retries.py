@@ -147,7 +147,12 @@ RETRIED: dict[str, Retried] = {
         billing.services, "complete_payment", _pending_payment
     ),
 }
-LEFT_TO_THE_SCHEDULE = {"outbox.tasks.dispatch_outbox", "outbox.tasks.purge_sent_outbox"}
+LEFT_TO_THE_SCHEDULE = {
+    "outbox.tasks.dispatch_outbox",
+    "outbox.tasks.purge_sent_outbox",
+    "outbox.tasks.sweep_unfinished_work",
+    "notifications.tasks.queue_due_announcements",
+}
 OUR_APPS = ("accounts.", "billing.", "crm.", "dashboard.", "notifications.", "orders.", "outbox.")
 OUR_APPS += ("subscriptions.",)
 

@@ -217,6 +217,19 @@ def refresh_token(owner: Customer) -> dict[str, Any]:
     return {"refresh": token.json()["refresh"]}
 
 
+def password_change(owner: Customer) -> dict[str, Any]:
+    return {"currentPassword": PASSWORD, "newPassword": "a-long-new-passphrase-42"}
+
+
+def password_change_form(owner: Customer) -> dict[str, Any]:
+    new = "a-long-new-passphrase-42"
+    return {"current_password": PASSWORD, "new_password": new, "new_password_again": new}
+
+
+def profile(owner: Customer) -> dict[str, Any]:
+    return {"name": "Owner Renamed", "phone": "090-1234-5678", "language": "ja"}
+
+
 def sim_order(owner: Customer) -> dict[str, Any]:
     ready_to_order(owner)
     return {"planCode": sim_plan().code}
@@ -307,10 +320,16 @@ MATRIX: dict[str, Route] = {
     # --- Authentication and the CRM webhook (not a customer's credentials) ---
     "api-token": api(_post(OK, OK, OK, data=credentials)),
     "api-token-refresh": api(_post(OK, OK, OK, data=refresh_token)),
+    # The refresh token is the credential: whoever holds it may end it.
+    "api-logout": api(_post(NO_CONTENT, NO_CONTENT, NO_CONTENT, data=refresh_token)),
+    # Any other path under /api/: the error shape, whoever asks.
+    "api-not-found": api(_get(API_404, API_404, API_404)),
     # The signature is the only credential: a customer's or staff token is not enough.
     "api-salesforce-events": api(_post(API_401, API_401, API_401)),
     # --- The API of a customer ---
     "api-me": api(_get(API_401, OK, OK)),
+    # A password of one's own: staff have one too.
+    "api-me-password": api(_post(API_401, NO_CONTENT, NO_CONTENT, data=password_change)),
     "api-me-summary": api(customer_api_get()),
     "api-me-status": api(customer_api_get()),
     "api-internet-eligibility": api(customer_api_post(ACCEPTED, eligibility)),
@@ -391,6 +410,13 @@ MATRIX: dict[str, Route] = {
     ),
     "billing-payment-method-default": page(
         _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=payment_method
+    ),
+    "account-settings": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "account-settings-profile": page(
+        _post(LOGIN, RedirectTo("/account/settings"), PAGE_NOT_FOUND, data=profile)
+    ),
+    "account-settings-password": page(
+        _post(LOGIN, RedirectTo("/account/settings"), PAGE_NOT_FOUND, data=password_change_form)
     ),
     "account-eligibility": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "account-verification": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
