@@ -81,10 +81,10 @@ def recent_notification_exists(
     It applies the catalog's dedupe window exactly as `services.notify` does, so callers can
     skip calling notify() for rows that already have their notification.
     """
-    window = catalog.get_template(type).dedupe_window
+    since = catalog.get_template(type).dedupe_since(now)
     # Keyword dict: the values may be expressions (OuterRef), which the type stubs reject.
     lookups = {"user_id": user_id, "type": type, "source_id": source_id}
-    return Exists(Notification.objects.filter(**lookups, created_at__gt=now - window))
+    return Exists(Notification.objects.filter(**lookups, created_at__gte=since))
 
 
 def announcement_recipients(*, announcement: Announcement) -> QuerySet[User]:
