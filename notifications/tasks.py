@@ -7,17 +7,11 @@ briefly unreachable is retried with exponential backoff, a bounded number of tim
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from notifications import services
+from portal.retries import retry_policy
 
-RETRY_POLICY = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 15 * 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
 
 
 @shared_task(name="notifications.tasks.send_invoice_due_reminders", **RETRY_POLICY)
