@@ -25,6 +25,7 @@ _STATUS_BY_CODE = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+    "billing_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
