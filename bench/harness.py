@@ -288,6 +288,9 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
 
     say("Migrating the database.")
     call_command("migrate", interactive=False, verbosity=0)
+    # The pages link their stylesheets through the manifest that collectstatic writes.
+    say("Collecting static files for the pages.")
+    call_command("collectstatic", interactive=False, verbosity=0)
     say(f"Loading the benchmark data ({args.customers:,} customers).")
     scale = Scale(customers=args.customers)
     call_command("seed_bench", customers=scale.customers, force=True)
