@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -20,8 +21,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import services
+from accounts import services, tokens
 from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
 from accounts.models import (
     Customer,
@@ -33,6 +35,11 @@ from accounts.selectors import get_residence_card_file
 from portal.api_errors import ApplicationError
 from staff.adminkit import ServiceOwnedAdmin
 from staff.selectors import get_customer_overview, search_customers
+
+# API tokens are no one's to browse or edit: a device is logged out by its refresh token, and
+# every device by a new password (accounts.tokens).
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)
 
 
 @admin.register(User)
@@ -49,6 +56,17 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # A new password set by support: the user's API tokens stop working too.
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                tokens.revoke_all_tokens(user=user)
+        return response
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a login is deactivated, never deleted: its history stays

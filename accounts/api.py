@@ -13,11 +13,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import services
+from accounts import services, tokens
 from accounts.models import (
     Customer,
     EligibilityStatus,
@@ -25,7 +24,6 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.selectors import get_customer_for_user
-from portal.api_errors import ApplicationError
 from portal.serializers import DateTimeField, ErrorSerializer
 
 
@@ -46,10 +44,6 @@ def _access_lifetime_seconds() -> int:
     return int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
 
 
-def _client_address(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False)
@@ -59,6 +53,16 @@ class TokenOutput(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
     accessExpiresIn = serializers.IntegerField(help_text="Seconds until the access token expires")
+
+
+def _token_answer(refresh: RefreshToken) -> Response:
+    return Response(
+        {
+            "access": str(refresh.access_token),
+            "refresh": str(refresh),
+            "accessExpiresIn": _access_lifetime_seconds(),
+        }
+    )
 
 
 class TokenObtainView(APIView):
@@ -82,25 +86,13 @@ class TokenObtainView(APIView):
         user = services.log_in(
             email=data.validated_data["email"],
             password=data.validated_data["password"],
-            client_address=_client_address(request),
+            request=request._request,
         )
-        refresh = RefreshToken.for_user(user)
-        return Response(
-            {
-                "access": str(refresh.access_token),
-                "refresh": str(refresh),
-                "accessExpiresIn": _access_lifetime_seconds(),
-            }
-        )
+        return _token_answer(tokens.issue_tokens(user=user))
 
 
 class RefreshInput(serializers.Serializer):
     refresh = serializers.CharField()
-
-
-class RefreshOutput(serializers.Serializer):
-    access = serializers.CharField()
-    accessExpiresIn = serializers.IntegerField()
 
 
 class TokenRefreshView(APIView):
@@ -109,45 +101,96 @@ class TokenRefreshView(APIView):
 
     @extend_schema(
         request=RefreshInput,
-        responses={200: RefreshOutput, 400: ErrorSerializer, 401: ErrorSerializer},
+        responses={200: TokenOutput, 400: ErrorSerializer, 401: ErrorSerializer},
         auth=[],
-        summary="Exchange a refresh token for a new access token",
+        summary="Exchange a refresh token for new tokens (the refresh token works once)",
     )
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            refresh = RefreshToken(data.validated_data["refresh"])
-        except TokenError as error:
-            raise ApplicationError(
-                "not_authenticated", "The refresh token is invalid or expired."
-            ) from error
-        return Response(
-            {"access": str(refresh.access_token), "accessExpiresIn": _access_lifetime_seconds()}
-        )
+        return _token_answer(tokens.rotate_refresh_token(token=data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=RefreshInput,
+        responses={204: None, 400: ErrorSerializer, 401: ErrorSerializer},
+        auth=[],
+        summary="Log a device out: its refresh token stops working",
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tokens.revoke_refresh_token(token=data.validated_data["refresh"])
+        return Response(status=204)
 
 
 class MeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     name = serializers.CharField()
+    phone = serializers.CharField()
     language = serializers.ChoiceField(choices=["en", "ja"])
+
+
+class MeInput(serializers.Serializer):
+    # Lengths and formats are the service's to check, so the page and the API say the same.
+    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    language = serializers.CharField(required=False)
+
+
+def _me(user: User) -> dict[str, Any]:
+    customer = getattr(user, "customer", None)
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": customer.name if customer else user.get_full_name() or user.email,
+        "phone": customer.phone if customer else "",
+        "language": customer.language if customer else settings.LANGUAGE_CODE,
+    }
 
 
 class MeView(APIView):
     @extend_schema(responses={200: MeOutput, 401: ErrorSerializer}, summary="The logged-in user")
     def get(self, request: Request) -> Response:
-        user = request.user
-        assert isinstance(user, User)
-        customer = getattr(user, "customer", None)
-        return Response(
-            {
-                "id": user.pk,
-                "email": user.email,
-                "name": customer.name if customer else user.get_full_name() or user.email,
-                "language": customer.language if customer else settings.LANGUAGE_CODE,
-            }
-        )
+        assert isinstance(request.user, User)
+        return Response(_me(request.user))
+
+    @extend_schema(
+        request=MeInput,
+        responses={200: MeOutput, 400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="Change the name, phone or language",
+    )
+    def patch(self, request: Request) -> Response:
+        data = MeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = get_customer_for_user(user=request.user)
+        services.update_profile(customer=customer, **data.validated_data)
+        assert isinstance(request.user, User)
+        return Response(_me(request.user))
+
+
+class PasswordInput(serializers.Serializer):
+    currentPassword = serializers.CharField(source="current_password", trim_whitespace=False)
+    newPassword = serializers.CharField(source="new_password", trim_whitespace=False)
+
+
+class PasswordView(APIView):
+    @extend_schema(
+        request=PasswordInput,
+        responses={204: None, 400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer},
+        summary="Change the password; every token issued before stops working",
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assert isinstance(request.user, User)
+        services.change_password(user=request.user, request=request._request, **data.validated_data)
+        return Response(status=204)
 
 
 # --- The identity gates --------------------------------------------------------------------

@@ -38,6 +38,10 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
 
+    # Every API token carries the version it was issued under; raising it (a password change
+    # or reset) makes every token issued before refused.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 

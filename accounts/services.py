@@ -1,18 +1,17 @@
-"""Account use cases: customers, logging in (with throttling), preferences and the two identity
+"""Account use cases: customers, logging in, the profile and the password, and the two identity
 gates (internet eligibility and residence card verification)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts import throttling, tokens
 from accounts.models import (
     Customer,
     EligibilityStatus,
@@ -58,85 +58,97 @@ def create_customer(
     return customer
 
 
-def _failure_keys(email: str, address: str | None) -> list[tuple[str, int]]:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    keys = [(f"login-failures:account:{digest}", settings.LOGIN_FAILURE_LIMIT)]
-    if address:
-        keys.append((f"login-failures:address:{address}", settings.LOGIN_ADDRESS_FAILURE_LIMIT))
-    return keys
-
-
-def _throttled(email: str, address: str | None) -> bool:
-    return any((cache.get(key) or 0) >= limit for key, limit in _failure_keys(email, address))
-
-
-def _record_failure(email: str, address: str | None) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, _limit in _failure_keys(email, address):
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=window)
-
-
-def log_in(
-    *, email: str, password: str, client_address: str | None, request: HttpRequest | None = None
-) -> User:
-    """Check credentials, refusing an account or address after repeated wrong passwords.
+def log_in(*, email: str, password: str, request: HttpRequest | None) -> User:
+    """Check credentials; the authentication backend refuses an account or address after
+    repeated wrong passwords (accounts.throttling).
 
     The message never says whether the email exists, so accounts cannot be enumerated.
     """
-    if _throttled(email, client_address):
-        raise ApplicationError(
-            "throttled", _("Too many failed attempts. Wait a few minutes and try again.")
-        )
-    user = authenticate(request, email=email.strip().lower(), password=password)
+    email = email.strip().lower()
+    user = authenticate(request, email=email, password=password)
     if user is None:
-        _record_failure(email, client_address)
+        address = request.META.get("REMOTE_ADDR") if request is not None else None
+        if throttling.login_throttled(email=email, client_address=address):
+            raise ApplicationError(
+                "throttled",
+                _("Too many failed attempts. Wait a few minutes and try again."),
+                retry_after=throttling.login_retry_after_seconds(),
+            )
         raise ApplicationError("not_authenticated", _("The email or password is not correct."))
     return user
 
 
-def clear_login_failures(*, email: str) -> None:
-    """Forget an account's wrong passwords: its owner just proved who they are."""
-    account_key, _limit = _failure_keys(email, None)[0]
-    cache.delete(account_key)
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
 
 
-# --- Password reset -----------------------------------------------------------------------
-
-# One reset mail per email address every five minutes (a double click sends one), and at
-# most 20 requests an hour from one client address: the form cannot flood an inbox.
-PASSWORD_RESET_EMAIL_INTERVAL_SECONDS = 5 * 60
-PASSWORD_RESET_ADDRESS_LIMIT = 20
-PASSWORD_RESET_ADDRESS_WINDOW_SECONDS = 60 * 60
-
-
-def allow_password_reset_mail(*, email: str, client_address: str | None) -> bool:
-    """Whether a reset mail may go out for this request, counting it if so.
-
-    Callers answer the same either way, so nobody learns whether an email has an account
-    or has been asked for already.
-    """
-    if client_address:
-        key = f"password-reset:address:{client_address}"
-        window = PASSWORD_RESET_ADDRESS_WINDOW_SECONDS
-        if cache.add(key, 1, timeout=window):
-            count = 1
+def update_profile(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+) -> Customer:
+    """Change what the customer may change about themselves; None leaves a field as it is."""
+    fields: dict[str, list[str]] = {}
+    changes: dict[str, str] = {}
+    if name is not None:
+        name = " ".join(name.split())
+        max_length = Customer._meta.get_field("name").max_length or 200
+        if not name:
+            fields["name"] = [_("Enter your name.")]
+        elif len(name) > max_length:
+            fields["name"] = [
+                _("Keep your name to %(count)d characters or fewer.") % {"count": max_length}
+            ]
         else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=window)
-                count = 1
-        if count > PASSWORD_RESET_ADDRESS_LIMIT:
-            return False
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    # add() is atomic in every cache backend: of two requests at once, one gets to send.
-    return cache.add(
-        f"password-reset:email:{digest}", 1, timeout=PASSWORD_RESET_EMAIL_INTERVAL_SECONDS
-    )
+            changes["name"] = name
+    if phone is not None:
+        phone = phone.strip()
+        if phone and not PHONE_PATTERN.match(phone):
+            fields["phone"] = [_("Enter a phone number of digits, for example 090-1234-5678.")]
+        else:
+            changes["phone"] = phone
+    if language is not None:
+        if language not in Language.values:
+            fields["language"] = [_("Choose English or Japanese.")]
+        else:
+            changes["language"] = language
+    if fields:
+        raise ApplicationError("validation_error", _("Some fields need attention."), fields)
+    changed = [key for key, value in changes.items() if getattr(customer, key) != value]
+    for key in changed:
+        setattr(customer, key, changes[key])
+    if changed:
+        customer.save(update_fields=changed)
+    return customer
+
+
+def change_password(
+    *, user: User, current_password: str, new_password: str, request: HttpRequest | None
+) -> User:
+    """Set a new password once the current one is proved; every API token issued before
+    stops working. Wrong current passwords count like wrong logins (they are one)."""
+    if authenticate(request, email=user.email, password=current_password) is None:
+        address = request.META.get("REMOTE_ADDR") if request is not None else None
+        if throttling.login_throttled(email=user.email, client_address=address):
+            raise ApplicationError(
+                "throttled",
+                _("Too many failed attempts. Wait a few minutes and try again."),
+                retry_after=throttling.login_retry_after_seconds(),
+            )
+        message = _("The current password is not correct.")
+        raise ApplicationError("validation_error", message, {"currentPassword": [message]})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ApplicationError(
+            "validation_error", error.messages[0], {"newPassword": list(error.messages)}
+        ) from error
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        tokens.revoke_all_tokens(user=user)
+    return user
 
 
 def set_language(*, customer: Customer, language: str) -> Customer:

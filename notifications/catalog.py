@@ -186,6 +186,15 @@ _TEMPLATES = [
         source="announcement",
         dedupe_window=ONE_DAY,
     ),
+    NotificationTemplate(
+        type="PAYMENT_RECEIVED",
+        title=_("Payment received for invoice %(invoice_number)s"),
+        message=_("We received %(amount)s. Thank you. Your receipt is ready to download."),
+        action_url="/account/billing/invoices/%(invoice_id)s",
+        action_label=_("View invoice"),
+        source="payment",
+        dedupe_window=ONE_DAY,
+    ),
 ]
 
 CATALOG: dict[str, NotificationTemplate] = {template.type: template for template in _TEMPLATES}

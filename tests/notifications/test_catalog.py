@@ -23,6 +23,7 @@ DEDUPE_WINDOWS = {
     "CANCELLATION_SCHEDULED": timedelta(hours=1),
     "INVOICE_DUE": timedelta(hours=24),
     "PAYMENT_METHOD_EXPIRING": timedelta(hours=24),
+    "PAYMENT_RECEIVED": timedelta(hours=24),
     "SYSTEM_ANNOUNCEMENT": timedelta(hours=24),
 }
 

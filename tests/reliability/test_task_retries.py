@@ -25,12 +25,19 @@ import crm.services
 import notifications.services
 import orders.services
 import subscriptions.services
+from billing.models import Payment
 from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
 from notifications.models import Announcement, Notification
 from orders.models import OrderStatus
 from portal.celery import app as celery_app
-from tests.factories import CancellationRequestFactory, CustomerFactory, OrderFactory
+from tests.factories import (
+    CancellationRequestFactory,
+    CustomerFactory,
+    InvoiceFactory,
+    OrderFactory,
+    PaymentMethodFactory,
+)
 from tests.orders.support import ready_to_order, sim_plan
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +97,20 @@ def _announcement() -> tuple[list[Any], Callable[[], bool]]:
     return [draft.pk], Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").exists
 
 
+def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
+    invoice = InvoiceFactory()
+    method = PaymentMethodFactory(customer=invoice.customer, is_default=True)
+    payment = Payment.objects.create(
+        customer=invoice.customer,
+        invoice=invoice,
+        payment_method=method,
+        idempotency_key="left-pending",
+        amount=invoice.total,
+        created_at=timezone.now(),
+    )
+    return [payment.pk], Payment.objects.filter(pk=payment.pk, status="succeeded").exists
+
+
 def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
@@ -122,8 +143,16 @@ RETRIED: dict[str, Retried] = {
     "billing.tasks.detach_payment_method_task": Retried(
         billing.services, "detach_payment_method", _reference
     ),
+    "billing.tasks.complete_payment_task": Retried(
+        billing.services, "complete_payment", _pending_payment
+    ),
 }
-LEFT_TO_THE_SCHEDULE = {"outbox.tasks.dispatch_outbox", "outbox.tasks.purge_sent_outbox"}
+LEFT_TO_THE_SCHEDULE = {
+    "outbox.tasks.dispatch_outbox",
+    "outbox.tasks.purge_sent_outbox",
+    "outbox.tasks.sweep_unfinished_work",
+    "notifications.tasks.queue_due_announcements",
+}
 OUR_APPS = ("accounts.", "billing.", "crm.", "dashboard.", "notifications.", "orders.", "outbox.")
 OUR_APPS += ("subscriptions.",)
 

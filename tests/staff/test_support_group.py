@@ -23,6 +23,7 @@ from notifications.models import Announcement
 from outbox.models import OutboxMessage
 from staff.models import StaffAction
 from staff.services import SUPPORT_GROUP, record_staff_action, sync_support_group
+from support.services import create_support_request
 from tests.factories import (
     CancellationRequestFactory,
     CustomerFactory,
@@ -79,6 +80,9 @@ def _one_of_each() -> dict[str, models.Model]:
         "notifications.notification": NotificationFactory(user=customer.user),
         "notifications.announcement": Announcement.objects.create(title="Hi", message="Hello"),
         "outbox.outboxmessage": OutboxMessage.objects.create(task_name="x", args=[]),
+        "support.supportrequest": create_support_request(
+            customer=customer, topic="other", message="Help"
+        ).support_request,
         "staff.staffaction": record_staff_action(
             actor=StaffUserFactory(),
             action="order_approved",
