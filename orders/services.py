@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -64,20 +65,20 @@ def _eligibility_gate(status: str) -> OrderGate:
                 "We are still checking whether our internet reaches your address. "
                 "You can order internet as soon as it is confirmed."
             ),
-            "/account/eligibility",
+            reverse("account-eligibility"),
             _("See the check"),
         )
     if status == EligibilityStatus.INELIGIBLE:
         return OrderGate(
             code,
             _("Our internet service is not available at your address yet."),
-            "/account/eligibility",
+            reverse("account-eligibility"),
             _("See details"),
         )
     return OrderGate(
         code,
         _("Before you order internet, we check that our service reaches your address."),
-        "/account/eligibility",
+        reverse("account-eligibility"),
         _("Check availability"),
     )
 
@@ -91,20 +92,20 @@ def _verification_gate(status: str) -> OrderGate:
                 "We are reviewing your residence card. "
                 "You can order a SIM as soon as it is verified."
             ),
-            "/account/verification",
+            reverse("account-verification"),
             _("See the review"),
         )
     if status == VerificationStatus.REJECTED:
         return OrderGate(
             code,
             _("We could not verify your residence card. Upload it again to order a SIM."),
-            "/account/verification",
+            reverse("account-verification"),
             _("Upload again"),
         )
     return OrderGate(
         code,
         _("A SIM needs a verified residence card. Upload yours to order one."),
-        "/account/verification",
+        reverse("account-verification"),
         _("Upload residence card"),
     )
 
@@ -117,7 +118,7 @@ def _in_progress_gate(order: Order) -> OrderGate:
             "You can place another order of this kind once it is finished."
         )
         % {"number": order.number},
-        f"/account/orders/{order.pk}",
+        reverse("order-detail", args=[order.pk]),
         _("View order"),
     )
 
@@ -258,7 +259,7 @@ def _notify(order: Order, type: str, *, now: datetime, **extra: Any) -> None:
         source_id=order.external_id,
         context={
             "order_number": order.number,
-            "plan_name": order.plan.name_in(order.customer.language),
+            "plan_name": order.plan.names,
             "order_id": order.pk,
             **extra,
         },
