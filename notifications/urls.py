@@ -6,6 +6,11 @@ from notifications import views
 
 urlpatterns = [
     path("notifications", views.notification_list, name="notifications"),
+    path(
+        "announcements/<int:announcement_id>",
+        views.announcement_detail,
+        name="announcement",
+    ),
     path("notifications/bell", views.notification_bell, name="notification-bell"),
     path("notifications/latest", views.latest_notifications, name="notifications-latest"),
     path("notifications/read-all", views.mark_all_read, name="notifications-read-all"),
