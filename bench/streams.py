@@ -196,7 +196,11 @@ def _notify_all(notify_many, recipients, source) -> float:  # type: ignore[no-un
         recipients=recipients,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=source,
-        context=lambda language: {"title": "Bench", "message": "Stream bench."},
+        context=lambda language: {
+            "title": "Bench",
+            "message": "Stream bench.",
+            "announcement_id": 1,
+        },
     )
     assert created == len(recipients), created
     return time.monotonic()
@@ -207,7 +211,7 @@ def _notify_one(notify, user, source) -> float:  # type: ignore[no-untyped-def]
         user=user,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=source,
-        context={"title": "Bench", "message": "Stream bench."},
+        context={"title": "Bench", "message": "Stream bench.", "announcement_id": 1},
     )
     return time.monotonic()
 

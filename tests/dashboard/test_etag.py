@@ -38,7 +38,7 @@ def test_a_write_changes_the_etag(api, customer, path):
         user=customer.user,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=1,
-        context={"title": "Maintenance", "message": "Tonight."},
+        context={"title": "Maintenance", "message": "Tonight.", "announcement_id": 1},
     )
 
     response = api.get(path, HTTP_IF_NONE_MATCH=etag)

@@ -22,7 +22,11 @@ def announce(user, n):
         user=user,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=f"sync-{n}",
-        context={"title": f"Announcement {n}", "message": "Something to know."},
+        context={
+            "title": f"Announcement {n}",
+            "message": "Something to know.",
+            "announcement_id": 1,
+        },
     )
 
 

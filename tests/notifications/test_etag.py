@@ -21,7 +21,7 @@ def announce(user, n=1):
         user=user,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=f"etag-{n}",
-        context={"title": "Maintenance", "message": "Tonight."},
+        context={"title": "Maintenance", "message": "Tonight.", "announcement_id": 1},
     )
 
 
