@@ -197,3 +197,6 @@ def get_template(type: str) -> NotificationTemplate:
         return CATALOG[type]
     except KeyError:
         raise UnknownNotificationType(f"{type!r} is not in the notification catalog") from None
+
+
+REMINDER_TYPES = frozenset({"INVOICE_DUE", "PAYMENT_METHOD_EXPIRING", "RESIDENCE_CARD_EXPIRING"})
