@@ -157,11 +157,11 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
         # "Load more": the next items and the next "load more" link, appended in place.
         response = render(request, "notifications/_page.html", context)
     else:
-        # Opening the inbox is opening the bell: what is shown is seen. The page was
-        # rendered from the rows as they were, so the new ones are still marked new.
+        # Opening the inbox is opening the bell: what is shown is seen, and the bell on
+        # this page already says so. The items were loaded before, so the new ones are
+        # still marked new.
+        services.mark_all_seen(user=_user(request))
         response = render(request, "notifications/index.html", context)
-        if services.mark_all_seen(user=_user(request)):
-            trigger_client_event(response, SEEN_EVENT)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
