@@ -32,6 +32,7 @@ from accounts.models import (
 )
 from accounts.selectors import get_residence_card_file
 from portal.api_errors import ApplicationError
+from staff.adminkit import ServiceOwnedAdmin
 
 
 @admin.register(User)
@@ -49,64 +50,43 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
-
-class InternetEligibilityInline(admin.StackedInline):
-    model = InternetEligibility
-    can_delete = False
-    extra = 0
-    readonly_fields = ["status", "postal_code", "address", "requested_at", "checked_at", "notes"]
-
-
-_REVIEW_FIELDS = (
-    "status",
-    "submitted_at",
-    "reviewed_at",
-    "reviewed_by",
-    "rejection_reason",
-    "card_expires_on",
-)
-
-
-class ResidenceCardVerificationInline(admin.StackedInline):
-    model = ResidenceCardVerification
-    can_delete = False
-    extra = 0
-    fields = _REVIEW_FIELDS
-    readonly_fields = _REVIEW_FIELDS
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a login is deactivated, never deleted: its history stays
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "crm_account_id", "language", "created_at"]
+class CustomerAdmin(ServiceOwnedAdmin):
+    list_display = ["name", "email", "crm_account_id", "phone", "language", "created_at"]
     search_fields = ["name", "user__email", "crm_account_id", "phone"]
-    list_filter = ["language"]
+    list_filter = ["language", "user__is_active"]
     list_select_related = ["user"]
-    readonly_fields = ["created_at"]
-    inlines = [InternetEligibilityInline, ResidenceCardVerificationInline]
+    fields = readonly_fields = (
+        "name",
+        "login",
+        "crm_account_id",
+        "phone",
+        "language",
+        "created_at",
+    )
 
     @admin.display(ordering="user__email")
     def email(self, customer: Customer) -> str:
         return customer.user.email
 
+    @admin.display(description="Login")
+    def login(self, customer: Customer) -> SafeString:
+        state = "active" if customer.user.is_active else "deactivated"
+        return format_html("{} ({})", customer.user.email, state)
+
 
 _FORM_FIELDS = {"rejectionReason": "rejection_reason", "cardExpiresOn": "card_expires_on"}
 
 
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ServiceOwnedAdmin):
     """Rows support looks at but changes only through a decision form that calls a service."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The list keeps its actions; a row's own page is read-only.
-        return obj is None and super().has_change_permission(request)
-
     def _can_decide(self, request: HttpRequest) -> bool:
-        return super().has_change_permission(request)
+        return self.can_act(request)
 
     def _show_error(self, form: Any, error: ApplicationError) -> None:
         """Put a service's refusal next to the form field it names (services speak API names)."""
@@ -176,6 +156,7 @@ class InternetEligibilityAdmin(DecisionAdmin):
                     customer=eligibility.customer,
                     status=form.cleaned_data["status"],
                     notes=form.cleaned_data["notes"],
+                    actor=request.user,  # type: ignore[arg-type]
                     now=timezone.now(),
                 )
             except ApplicationError as error:

@@ -38,6 +38,8 @@ from dashboard.cache import mark_stale
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from staff.models import StaffActionType
+from staff.services import record_staff_action
 
 logger = logging.getLogger(__name__)
 
@@ -221,9 +223,15 @@ def request_internet_eligibility(
 
 @transaction.atomic
 def record_eligibility_result(
-    *, customer: Customer, status: str, notes: str | None = None, now: datetime
+    *,
+    customer: Customer,
+    status: str,
+    notes: str | None = None,
+    actor: User | None = None,
+    now: datetime,
 ) -> InternetEligibility:
-    """Set the answer of an eligibility check (support or the CRM) and tell the customer.
+    """Set the answer of an eligibility check (support, logged as `actor`, or the CRM) and
+    tell the customer.
 
     Setting the status it already has notifies nobody; `notes=None` keeps the notes.
     """
@@ -233,15 +241,31 @@ def record_eligibility_result(
     notes = notes.strip() if notes is not None else None
 
     eligibility = _locked_eligibility(customer)
+
+    def record() -> None:
+        if actor is not None:
+            record_staff_action(
+                actor=actor,
+                action=StaffActionType.ELIGIBILITY_SET,
+                customer=customer,
+                subject=eligibility,
+                subject_label=f"Internet eligibility: {status}",
+                reason=eligibility.notes,
+                details={"status": status},
+                now=now,
+            )
+
     if eligibility.status == status:
         if notes is not None and notes != eligibility.notes:
             eligibility.notes = notes
             eligibility.save(update_fields=["notes"])
+            record()
         return eligibility
     eligibility.status = status
     eligibility.checked_at = now
     eligibility.notes = notes or ""
     eligibility.save(update_fields=["status", "checked_at", "notes"])
+    record()
 
     with translation.override(customer.language):
         address = eligibility.address or _("your address")
@@ -375,6 +399,7 @@ def review_residence_card(
     """Verify or reject a residence card (support or the CRM) and tell the customer.
 
     Setting the status it already has notifies nobody; it only updates the reason or expiry.
+    A review by a staff member (`reviewer`) is logged as their action.
     """
     if status not in VERIFICATION_RESULTS:
         message = _("A review result is either verified or rejected.")
@@ -389,6 +414,23 @@ def review_residence_card(
         raise ApplicationError("validation_error", message, fields={"cardExpiresOn": [message]})
 
     verification = _locked_verification(customer)
+
+    def record() -> None:
+        if reviewer is not None:
+            expires = verification.card_expires_on
+            record_staff_action(
+                actor=reviewer,
+                action=StaffActionType.CARD_VERIFIED
+                if status == VerificationStatus.VERIFIED
+                else StaffActionType.CARD_REJECTED,
+                customer=customer,
+                subject=verification,
+                subject_label=f"Residence card: {status}",
+                reason=verification.rejection_reason,
+                details={"cardExpiresOn": expires.isoformat() if expires else None},
+                now=now,
+            )
+
     if verification.status == status:
         changed = []
         if status == VerificationStatus.REJECTED and reason != verification.rejection_reason:
@@ -399,6 +441,7 @@ def review_residence_card(
             changed.append("card_expires_on")
         if changed:
             verification.save(update_fields=changed)
+            record()
         return verification
     verification.status = status
     verification.reviewed_at = now
@@ -416,6 +459,7 @@ def review_residence_card(
             "card_expires_on",
         ]
     )
+    record()
     notify(
         user=customer.user,
         type=_VERIFICATION_NOTIFICATIONS[VerificationStatus(status)],

@@ -1,25 +1,45 @@
-"""Support staff screens for invoices and payment methods; actions go through the services."""
+"""Support staff screens for invoices and payment methods: read-only, changed by services.
+
+An invoice is marked paid or cancelled with a button on its page (or the list's action);
+payment methods are the customer's and the processor's, so staff only look at them.
+"""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from billing import services
 from billing.models import Invoice, InvoiceLine, PaymentMethod
 from portal.api_errors import ApplicationError
+from staff.adminkit import ReadOnlyInline, ServiceOwnedAdmin
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
-    extra = 0
+    fields = readonly_fields = ("description", "amount")
+
+
+class CancelInvoiceForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Kept in the staff action log.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=500,
+    )
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ServiceOwnedAdmin):
     list_display = ["number", "customer", "issued_on", "due_date", "total", "status"]
     list_filter = ["status"]
     search_fields = [
@@ -31,15 +51,76 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
     date_hierarchy = "due_date"
     inlines = [InvoiceLineInline]
-    raw_id_fields = ["customer"]
     actions = ["mark_paid"]
 
-    @admin.action(description=gettext_lazy("Mark selected invoices as paid"))
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:invoice_id>/mark-paid/",
+                self.admin_site.admin_view(require_POST(self.mark_paid_view)),
+                name="billing_invoice_mark_paid",
+            ),
+            path(
+                "<int:invoice_id>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="billing_invoice_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _change_url(self, invoice_id: int) -> str:
+        return reverse("admin:billing_invoice_change", args=[invoice_id])
+
+    def mark_paid_view(self, request: HttpRequest, invoice_id: int) -> HttpResponse:
+        self.check_can_act(request)
+        invoice = get_object_or_404(Invoice, pk=invoice_id)
+        try:
+            services.mark_invoice_paid(invoice_id=invoice.pk, actor=request.user)  # type: ignore[arg-type]
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.WARNING)
+        else:
+            self.message_user(request, f"{invoice.number} is paid.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(invoice.pk))
+
+    def cancel_view(self, request: HttpRequest, invoice_id: int) -> HttpResponse:
+        self.check_can_act(request)
+        invoice = get_object_or_404(Invoice.objects.select_related("customer"), pk=invoice_id)
+        form = CancelInvoiceForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                services.cancel_invoice(
+                    invoice_id=invoice.pk,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    now=timezone.now(),
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, f"{invoice.number} cancelled.", messages.SUCCESS)
+            return HttpResponseRedirect(self._change_url(invoice.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Cancel {invoice.number} of {invoice.customer.name}",
+            "opts": self.opts,
+            "form": form,
+            "legend": f"{invoice.number}: {invoice.total} {invoice.currency}, "
+            f"due {invoice.due_date}",
+            "intro": "The customer no longer owes this invoice. Only an unpaid invoice can be "
+            "cancelled.",
+            "submit": "Cancel invoice",
+            "back_url": self._change_url(invoice.pk),
+        }
+        return TemplateResponse(request, "staff/admin/action_form.html", context)
+
+    @admin.action(
+        description=gettext_lazy("Mark selected invoices as paid"), permissions=["change"]
+    )
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         paid = 0
         for invoice in queryset:
             try:
-                services.mark_invoice_paid(invoice_id=invoice.pk)
+                services.mark_invoice_paid(invoice_id=invoice.pk, actor=request.user)  # type: ignore[arg-type]
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.WARNING)
             else:
@@ -48,49 +129,20 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentMethod)
-class PaymentMethodAdmin(admin.ModelAdmin):
+class PaymentMethodAdmin(ServiceOwnedAdmin):
+    """Masked details only; methods come from the processor and the customer manages them."""
+
     list_display = ["__str__", "customer", "type", "exp_month", "exp_year", "is_default"]
     list_filter = ["type", "brand"]
     search_fields = ["customer__name", "customer__user__email", "last4"]
     list_select_related = ["customer"]
-    readonly_fields = [
-        "processor_reference",
+    fields = readonly_fields = (
+        "customer",
+        "type",
         "brand",
         "last4",
         "exp_month",
         "exp_year",
-        "type",
-        "customer",
         "is_default",
         "created_at",
-    ]
-    actions = ["make_default", "remove"]
-
-    # Methods come only from the processor, and leave only through the removal rule.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: PaymentMethod | None = None) -> bool:
-        return False
-
-    @admin.action(description=gettext_lazy("Make the selected method its customer's default"))
-    def make_default(self, request: HttpRequest, queryset: QuerySet[PaymentMethod]) -> None:
-        for method in queryset.select_related("customer"):
-            services.set_default_payment_method(
-                customer=method.customer, payment_method_id=method.pk
-            )
-        self.message_user(request, _("The selected methods are now their customers' default."))
-
-    @admin.action(description=gettext_lazy("Remove selected payment methods"))
-    def remove(self, request: HttpRequest, queryset: QuerySet[PaymentMethod]) -> None:
-        removed = 0
-        for method in queryset.select_related("customer"):
-            try:
-                services.remove_payment_method(
-                    customer=method.customer, payment_method_id=method.pk
-                )
-            except ApplicationError as error:
-                self.message_user(request, f"{method}: {error.message}", messages.WARNING)
-            else:
-                removed += 1
-        self.message_user(request, _("%(count)d payment method(s) removed.") % {"count": removed})
+    )

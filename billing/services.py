@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer
+from accounts.models import Customer, User
 from billing import selectors
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
 from billing.processor import TokenRefused, get_payment_processor
@@ -17,6 +17,8 @@ from dashboard.cache import mark_stale
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.locks import advisory_xact_lock
+from staff.models import StaffActionType
+from staff.services import record_staff_action
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,13 @@ def detach_payment_method(*, processor_reference: str) -> None:
     get_payment_processor().detach(reference=processor_reference)
 
 
-def mark_invoice_paid(*, invoice_id: int, paid_at: datetime | None = None) -> Invoice:
+def mark_invoice_paid(
+    *, invoice_id: int, paid_at: datetime | None = None, actor: User | None = None
+) -> Invoice:
     """Record that an unpaid invoice was paid; an invoice already paid is left as it is.
 
-    Cancelled and refunded invoices cannot be paid (`invoice_not_payable`).
+    Cancelled and refunded invoices cannot be paid (`invoice_not_payable`). A staff
+    member (`actor`) marking it is logged.
     """
     with transaction.atomic():
         invoice = (
@@ -156,5 +161,52 @@ def mark_invoice_paid(*, invoice_id: int, paid_at: datetime | None = None) -> In
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = paid_at or timezone.now()
         invoice.save(update_fields=["status", "paid_at"])
+        if actor is not None:
+            record_staff_action(
+                actor=actor,
+                action=StaffActionType.INVOICE_PAID,
+                customer=invoice.customer,
+                subject=invoice,
+                subject_label=invoice.number,
+                now=timezone.now(),
+            )
+        mark_stale([invoice.customer.user_id])
+    return invoice
+
+
+def cancel_invoice(*, invoice_id: int, reason: str, actor: User, now: datetime) -> Invoice:
+    """Support cancels an unpaid invoice (billed in error); cancelling twice changes nothing.
+
+    A paid or refunded invoice cannot be cancelled (`invoice_not_cancellable`).
+    """
+    reason = reason.strip()
+    if not reason:
+        message = _("Say why the invoice is cancelled.")
+        raise ApplicationError("validation_error", message, fields={"reason": [message]})
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=invoice_id)
+        )
+        if invoice.status == InvoiceStatus.CANCELLED:
+            return invoice
+        if invoice.status != InvoiceStatus.UNPAID:
+            raise ApplicationError(
+                "invoice_not_cancellable",
+                _("Invoice %(number)s is %(status)s and cannot be cancelled.")
+                % {"number": invoice.number, "status": invoice.get_status_display()},
+            )
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.save(update_fields=["status"])
+        record_staff_action(
+            actor=actor,
+            action=StaffActionType.INVOICE_CANCELLED,
+            customer=invoice.customer,
+            subject=invoice,
+            subject_label=invoice.number,
+            reason=reason,
+            now=now,
+        )
         mark_stale([invoice.customer.user_id])
     return invoice

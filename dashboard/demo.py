@@ -26,6 +26,7 @@ from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
 from dashboard.cache import mark_stale
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
+from staff.services import make_support_member
 from subscriptions.models import CancellationRequest, Plan, PlanKind, Subscription
 
 DEMO_PASSWORD = "portal-demo"
@@ -358,9 +359,10 @@ def _seed_support() -> User:
         user = User.objects.create_user(email=SUPPORT_EMAIL, password=DEMO_PASSWORD)
     user.set_password(DEMO_PASSWORD)
     user.first_name, user.last_name = "Support", "Desk"
-    user.is_staff = user.is_superuser = user.is_active = True
+    user.is_active = True
     user.save()
-    return user
+    # A member of the support group, not a superuser: it can do what support does, no more.
+    return make_support_member(user=user)
 
 
 @transaction.atomic

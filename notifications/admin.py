@@ -30,6 +30,17 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
+    # Notifications are written by notify() from the catalog, never by hand: a hand-made
+    # one could carry any type and any link as the customer's button.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 _CONTENT_FIELDS = ("title", "message", "title_ja", "message_ja", "audience", "customers")
 _PROGRESS_FIELDS = (

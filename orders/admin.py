@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from orders import services
 from orders.models import Order
 from portal.api_errors import ApplicationError
+from staff.adminkit import ServiceOwnedAdmin
 
 _FIELDS = (
     "number",
@@ -54,7 +55,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ServiceOwnedAdmin):
     list_display = ["number", "customer", "plan", "status", "placed_at", "activated_at"]
     list_filter = ["status", "kind"]
     search_fields = ["number", "external_id", "customer__name", "customer__user__email"]
@@ -64,12 +65,6 @@ class OrderAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected", "resume_fulfillment_selected"]
     fields = _FIELDS
     readonly_fields = _FIELDS
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # customers place orders; support reviews them
-
-    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False  # an order is a record of what was agreed
 
     def render_change_form(
         self,
@@ -95,6 +90,11 @@ class OrderAdmin(admin.ModelAdmin):
                 name="orders_order_approve",
             ),
             path("<int:order_id>/reject/", view(self.reject_view), name="orders_order_reject"),
+            path(
+                "<int:order_id>/resume/",
+                view(require_POST(self.resume_view)),
+                name="orders_order_resume",
+            ),
             *super().get_urls(),
         ]
 
@@ -104,14 +104,14 @@ class OrderAdmin(admin.ModelAdmin):
         return reverse("admin:orders_order_change", args=[order_id])
 
     def _check_change_permission(self, request: HttpRequest, order: Order) -> None:
-        if not self.has_change_permission(request, order):
+        if not self.can_act(request):
             raise PermissionDenied
 
     def approve_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = get_object_or_404(Order, pk=order_id)
         self._check_change_permission(request, order)
         try:
-            services.approve_order(order_id=order.pk)
+            services.approve_order(order_id=order.pk, actor=request.user)  # type: ignore[arg-type]
         except ApplicationError as error:
             self.message_user(request, error.message, messages.WARNING)
         else:
@@ -126,13 +126,28 @@ class OrderAdmin(admin.ModelAdmin):
         form = RejectForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:
-                services.reject_order(order_id=order.pk, reason=form.cleaned_data["reason"])
+                services.reject_order(
+                    order_id=order.pk,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.WARNING)
             else:
                 self.message_user(request, f"{order.number} rejected.", messages.SUCCESS)
             return HttpResponseRedirect(self._change_url(order.pk))
         return self._reject_page(request, [order], form, action=None)
+
+    def resume_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        order = get_object_or_404(Order, pk=order_id)
+        self._check_change_permission(request, order)
+        try:
+            services.resume_fulfillment(order_id=order.pk, actor=request.user)  # type: ignore[arg-type]
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.WARNING)
+        else:
+            self.message_user(request, f"{order.number}: fulfillment resumed.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(order.pk))
 
     def _reject_page(
         self, request: HttpRequest, orders: list[Order], form: RejectForm, *, action: str | None
@@ -176,7 +191,7 @@ class OrderAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda order: services.approve_order(order_id=order.pk),
+            lambda order: services.approve_order(order_id=order.pk, actor=request.user),  # type: ignore[arg-type]
             "Approved, fulfillment has started",
         )
 
@@ -190,7 +205,11 @@ class OrderAdmin(admin.ModelAdmin):
             self._each(
                 request,
                 queryset,
-                lambda order: services.reject_order(order_id=order.pk, reason=reason),
+                lambda order: services.reject_order(
+                    order_id=order.pk,
+                    reason=reason,
+                    actor=request.user,  # type: ignore[arg-type]
+                ),
                 "Rejected",
             )
             return None
@@ -202,6 +221,6 @@ class OrderAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda order: services.resume_fulfillment(order_id=order.pk),
+            lambda order: services.resume_fulfillment(order_id=order.pk, actor=request.user),  # type: ignore[arg-type]
             "Fulfillment resumed",
         )

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer, EligibilityStatus, VerificationStatus
+from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
 from dashboard.cache import mark_stale
 from notifications.services import notify
@@ -34,6 +34,8 @@ from orders.provisioning import (
 from orders.selectors import get_active_plan, get_open_order
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from staff.models import StaffActionType
+from staff.services import record_staff_action
 from subscriptions.models import PlanKind, Subscription, SubscriptionStatus
 
 logger = logging.getLogger(__name__)
@@ -286,8 +288,25 @@ def _not_pending_review(order: Order) -> ApplicationError:
     )
 
 
-def approve_order(*, order_id: int, now: datetime | None = None) -> Order:
-    """Support (or a CRM event) approves an order: tell the customer and start fulfillment."""
+def _record(
+    order: Order, actor: User | None, action: str, *, now: datetime, reason: str = ""
+) -> None:
+    if actor is not None:
+        record_staff_action(
+            actor=actor,
+            action=action,
+            customer=order.customer,
+            subject=order,
+            subject_label=order.number,
+            reason=reason,
+            now=now,
+        )
+
+
+def approve_order(
+    *, order_id: int, actor: User | None = None, now: datetime | None = None
+) -> Order:
+    """Support (`actor`, logged) or a CRM event approves an order: tell the customer, fulfill."""
     now = now or timezone.now()
     with transaction.atomic():
         order = _lock_order(order_id)
@@ -296,13 +315,16 @@ def approve_order(*, order_id: int, now: datetime | None = None) -> Order:
         order.status = OrderStatus.APPROVED
         order.approved_at = now
         order.save(update_fields=["status", "approved_at"])
+        _record(order, actor, StaffActionType.ORDER_APPROVED, now=now)
         _notify(order, "ORDER_APPROVED", now=now)
         _enqueue_fulfillment(order.pk)
     logger.info("Order %s approved", order.number)
     return order
 
 
-def reject_order(*, order_id: int, reason: str, now: datetime | None = None) -> Order:
+def reject_order(
+    *, order_id: int, reason: str, actor: User | None = None, now: datetime | None = None
+) -> Order:
     """Support rejects an order pending review; the customer is told why."""
     reason = reason.strip()
     if not reason:
@@ -320,12 +342,15 @@ def reject_order(*, order_id: int, reason: str, now: datetime | None = None) -> 
         order.cancelled_at = now
         order.failure_reason = reason
         order.save(update_fields=["status", "cancelled_at", "failure_reason"])
+        _record(order, actor, StaffActionType.ORDER_REJECTED, now=now, reason=reason)
         _notify(order, "ORDER_FAILED", now=now, reason=reason)
     logger.info("Order %s rejected", order.number)
     return order
 
 
-def resume_fulfillment(*, order_id: int) -> Order:
+def resume_fulfillment(
+    *, order_id: int, actor: User | None = None, now: datetime | None = None
+) -> Order:
     """Enqueue fulfillment again for an order stuck approved or provisioning (lost task)."""
     with transaction.atomic():
         order = _lock_order(order_id)
@@ -335,6 +360,7 @@ def resume_fulfillment(*, order_id: int) -> Order:
                 _("Order %(number)s is %(status)s: there is nothing to resume.")
                 % {"number": order.number, "status": order.get_status_display().lower()},
             )
+        _record(order, actor, StaffActionType.FULFILLMENT_RESUMED, now=now or timezone.now())
         _enqueue_fulfillment(order.pk)
     return order
 

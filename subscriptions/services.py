@@ -13,12 +13,14 @@ from django.http import Http404
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer
+from accounts.models import Customer, User
 from dashboard.cache import mark_stale
 from notifications.models import Notification
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from staff.models import StaffActionType
+from staff.services import record_staff_action
 from subscriptions import tasks
 from subscriptions.models import (
     CancellationReason,
@@ -224,8 +226,29 @@ def service_end(*, effective_on: date) -> datetime:
     return datetime.combine(effective_on + timedelta(days=1), time.min, tzinfo=SERVICE_TIMEZONE)
 
 
-def complete_cancellation(*, cancellation_request_id: int, now: datetime | None = None) -> bool:
-    """End the service of a scheduled request whose last day has passed; False if nothing to do."""
+def _record(
+    cancellation: CancellationRequest, actor: User | None, action: str, *, now: datetime
+) -> None:
+    if actor is not None:
+        subscription = cancellation.subscription
+        record_staff_action(
+            actor=actor,
+            action=action,
+            customer=subscription.customer,
+            subject=cancellation,
+            subject_label=f"Cancellation #{cancellation.pk} ({subscription.plan.name})",
+            details={"effectiveOn": cancellation.effective_on.isoformat()},
+            now=now,
+        )
+
+
+def complete_cancellation(
+    *, cancellation_request_id: int, actor: User | None = None, now: datetime | None = None
+) -> bool:
+    """End the service of a scheduled request whose last day has passed; False if nothing to do.
+
+    Support (`actor`, logged) uses it when the daily run missed one.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         cancellation = _lock_cancellation(cancellation_request_id)
@@ -242,6 +265,7 @@ def complete_cancellation(*, cancellation_request_id: int, now: datetime | None 
         subscription.status = SubscriptionStatus.CANCELLED
         subscription.cancelled_at = service_end(effective_on=cancellation.effective_on)
         subscription.save(update_fields=["status", "cancelled_at"])
+        _record(cancellation, actor, StaffActionType.CANCELLATION_COMPLETED, now=now)
     return True
 
 
@@ -268,7 +292,7 @@ def complete_due_cancellations(*, now: datetime | None = None) -> int:
 
 
 def withdraw_cancellation(
-    *, cancellation_request_id: int, now: datetime | None = None
+    *, cancellation_request_id: int, actor: User | None = None, now: datetime | None = None
 ) -> CancellationRequest:
     """Support staff take back a scheduled cancellation: the service stays active.
 
@@ -293,4 +317,5 @@ def withdraw_cancellation(
         if subscription.status == SubscriptionStatus.CANCELLATION_SCHEDULED:
             subscription.status = SubscriptionStatus.ACTIVE
             subscription.save(update_fields=["status"])
+        _record(cancellation, actor, StaffActionType.CANCELLATION_WITHDRAWN, now=now)
     return cancellation

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models import Invoice, PaymentMethod
-from tests.factories import InvoiceFactory, PaymentMethodFactory, SubscriptionFactory
+from billing.models import Invoice
+from staff.models import StaffAction
+from tests.factories import InvoiceFactory, PaymentMethodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,7 @@ def test_support_marks_unpaid_invoices_paid_and_leaves_cancelled_ones(admin):
     unpaid = InvoiceFactory(status="unpaid")
     cancelled = InvoiceFactory(status="cancelled")
     response = _action(admin, "invoice", "mark_paid", [unpaid.pk, cancelled.pk])
+    assert StaffAction.objects.get().subject_label == unpaid.number
     assert response.status_code == 200
     assert "cannot be paid" in response.content.decode()
     assert Invoice.objects.get(pk=unpaid.pk).status == "paid"
@@ -33,19 +35,57 @@ def test_support_marks_unpaid_invoices_paid_and_leaves_cancelled_ones(admin):
     assert Invoice.objects.get(pk=cancelled.pk).status == "cancelled"
 
 
-def test_support_removal_applies_the_one_method_rule(admin, customer):
-    SubscriptionFactory(customer=customer, status="active")
-    method = PaymentMethodFactory(customer=customer, is_default=True)
-    response = _action(admin, "paymentmethod", "remove", [method.pk])
-    assert "at least one payment method" in response.content.decode()
-    assert PaymentMethod.objects.filter(pk=method.pk).exists()
+def test_payment_methods_are_only_shown_to_staff(admin, customer):
+    # The customer manages their methods with the processor; staff have no actions on them.
+    PaymentMethodFactory(customer=customer, is_default=True)
+    response = admin.get("/admin/billing/paymentmethod/")
+    assert response.status_code == 200
+    assert response.context["action_form"] is None or not [
+        name for name, _label in response.context["action_form"].fields["action"].choices if name
+    ]
 
 
-def test_support_can_switch_a_customers_default(admin, customer):
-    PaymentMethodFactory(customer=customer, is_default=True, last4="1111")
-    spare = PaymentMethodFactory(customer=customer, last4="2222")
-    _action(admin, "paymentmethod", "make_default", [spare.pk])
-    assert PaymentMethod.objects.get(customer=customer, is_default=True) == spare
+def test_the_invoice_page_marks_it_paid_with_a_button_and_logs_it(admin, staff_user):
+    invoice = InvoiceFactory(status="unpaid")
+    page = admin.get(f"/admin/billing/invoice/{invoice.pk}/change/")
+    assert f"/admin/billing/invoice/{invoice.pk}/mark-paid/" in page.content.decode()
+    response = admin.post(f"/admin/billing/invoice/{invoice.pk}/mark-paid/")
+    assert response.status_code == 302
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+    action = StaffAction.objects.get()
+    assert (action.actor, action.action, action.customer) == (
+        staff_user,
+        "invoice_paid",
+        invoice.customer,
+    )
+    assert action.subject_label == invoice.number
+
+
+def test_cancelling_an_invoice_asks_for_a_reason_and_logs_it(admin, staff_user):
+    invoice = InvoiceFactory(status="unpaid")
+    url = f"/admin/billing/invoice/{invoice.pk}/cancel/"
+    form = admin.get(url)
+    assert form.status_code == 200
+    assert "admin/css/forms.css" in form.content.decode()
+    assert admin.post(url, {"reason": " "}).status_code == 200  # the form again, with its error
+    assert Invoice.objects.get(pk=invoice.pk).status == "unpaid"
+    assert admin.post(url, {"reason": "Billed twice"}).status_code == 302
+    assert Invoice.objects.get(pk=invoice.pk).status == "cancelled"
+    action = StaffAction.objects.get()
+    assert (action.action, action.reason) == ("invoice_cancelled", "Billed twice")
+    # Again: nothing changes and nothing more is logged.
+    admin.post(url, {"reason": "Billed twice"})
+    assert StaffAction.objects.count() == 1
+
+
+def test_a_paid_invoice_cannot_be_cancelled(admin):
+    invoice = InvoiceFactory(status="paid")
+    response = admin.post(
+        f"/admin/billing/invoice/{invoice.pk}/cancel/", {"reason": "x"}, follow=True
+    )
+    assert "cannot be cancelled" in response.content.decode()
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+    assert not StaffAction.objects.exists()
 
 
 def test_payment_methods_cannot_be_added_or_deleted_by_hand(admin, customer):
@@ -53,4 +93,9 @@ def test_payment_methods_cannot_be_added_or_deleted_by_hand(admin, customer):
     assert admin.get("/admin/billing/paymentmethod/add/").status_code == 403
     assert admin.get(f"/admin/billing/paymentmethod/{method.pk}/delete/").status_code == 403
     assert admin.get(f"/admin/billing/paymentmethod/{method.pk}/change/").status_code == 200
+    assert admin.post(f"/admin/billing/paymentmethod/{method.pk}/change/").status_code == 403
     assert admin.get("/admin/billing/invoice/").status_code == 200
+    invoice = InvoiceFactory(customer=customer)
+    assert admin.get("/admin/billing/invoice/add/").status_code == 403
+    assert admin.post(f"/admin/billing/invoice/{invoice.pk}/change/").status_code == 403
+    assert admin.get(f"/admin/billing/invoice/{invoice.pk}/delete/").status_code == 403
