@@ -21,7 +21,7 @@ setup: install
 run: setup
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: /admin/, API docs: /api/docs/)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(VENV)/bin/uvicorn portal.asgi:application --host 127.0.0.1 --port $(PORT) --reload --reload-exclude '.venv/*' --reload-exclude 'tests/*' --reload-include '*.html' --reload-include '*.mo'
 
 test: install
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null || (echo "Models changed without a migration: run manage.py makemigrations." && exit 1)
@@ -43,9 +43,11 @@ beat: setup
 	$(VENV)/bin/celery -A portal beat --loglevel=info
 
 # Needs DATABASE_URL=postgres://... and wrk; migrates and loads its own data (docs/performance.md).
-# BENCH_ARGS passes options, e.g. BENCH_ARGS=--two-instances.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS=--two-instances; then the live stream bench
+# (1,000 open streams on one ASGI process, STREAM_BENCH_ARGS=--streams 200 for fewer).
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.streams $(STREAM_BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l ja --no-obsolete --ignore='.venv/*' --ignore='bench/*' --ignore='tests/*'

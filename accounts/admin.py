@@ -33,6 +33,7 @@ from accounts.models import (
 from accounts.selectors import get_residence_card_file
 from portal.api_errors import ApplicationError
 from staff.adminkit import ServiceOwnedAdmin
+from staff.selectors import get_customer_overview, search_customers
 
 
 @admin.register(User)
@@ -57,7 +58,9 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Customer)
 class CustomerAdmin(ServiceOwnedAdmin):
     list_display = ["name", "email", "crm_account_id", "phone", "language", "created_at"]
-    search_fields = ["name", "user__email", "crm_account_id", "phone"]
+    # Searched by staff.selectors.search_customers (also order and invoice numbers).
+    search_fields = ["name"]
+    search_help_text = "Email, name, phone, Salesforce Account Id, order or invoice number."
     list_filter = ["language", "user__is_active"]
     list_select_related = ["user"]
     fields = readonly_fields = (
@@ -72,6 +75,34 @@ class CustomerAdmin(ServiceOwnedAdmin):
     @admin.display(ordering="user__email")
     def email(self, customer: Customer) -> str:
         return customer.user.email
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
+    ) -> tuple[QuerySet[Customer], bool]:
+        return search_customers(queryset=queryset, query=search_term), True
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The customer's whole picture, read-only; a POST is refused as for any read-only row."""
+        if request.method != "GET" or not object_id.isdigit():
+            return super().change_view(request, object_id, form_url, extra_context)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        overview = get_customer_overview(customer_id=int(object_id), now=timezone.now())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": overview.customer.name,
+            "opts": self.opts,
+            "overview": overview,
+            "can_act": self.can_act(request),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "staff/admin/customer.html", context)
 
     @admin.display(description="Login")
     def login(self, customer: Customer) -> SafeString:

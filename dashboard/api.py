@@ -16,6 +16,7 @@ from accounts.api import CustomerAPIView
 from accounts.models import Customer
 from dashboard import services
 from dashboard.cache import cached_snapshot
+from portal.etag import json_with_etag
 from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
 
 
@@ -145,7 +146,7 @@ class MeSummaryView(CustomerAPIView):
         summary="Stats, the next invoice and recent activity",
     )
     def get(self, request: Request) -> Response:
-        return Response(_me_status_body(self.customer)["summary"])
+        return json_with_etag(request, _me_status_body(self.customer)["summary"])
 
 
 class MeStatusView(CustomerAPIView):
@@ -158,4 +159,4 @@ class MeStatusView(CustomerAPIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(_me_status_body(self.customer))
+        return json_with_etag(request, _me_status_body(self.customer))

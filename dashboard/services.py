@@ -198,10 +198,13 @@ def build_summary(*, customer: Customer, now: datetime) -> Summary:
         return _read_facts(customer=customer, now=now).summary
 
 
-def build_me_status(*, customer: Customer, now: datetime) -> MeStatus:
-    """The object of `GET /api/me/status`: summary, identity gates, payment methods, tasks."""
+def build_me_status(*, customer: Customer, now: datetime, remind: bool = True) -> MeStatus:
+    """The object of `GET /api/me/status`: summary, identity gates, payment methods, tasks.
+
+    `remind=False` only reads: support's view of a customer creates none of their reminders.
+    """
     with override(customer.language):
-        facts = _read_facts(customer=customer, now=now)
+        facts = _read_facts(customer=customer, now=now, remind=remind)
         eligibility, verification = selectors.get_identity_gates(customer=customer)
         payment_method_count = count_payment_methods_or_none(customer=customer)
         tasks = _tasks(
@@ -219,10 +222,11 @@ def build_me_status(*, customer: Customer, now: datetime) -> MeStatus:
         )
 
 
-def _read_facts(*, customer: Customer, now: datetime) -> _Facts:
+def _read_facts(*, customer: Customer, now: datetime, remind: bool = True) -> _Facts:
     today = timezone.localdate(now)
     unpaid = selectors.list_unpaid_invoices(customer=customer, now=now)
-    _remind_earliest_due_invoice(customer=customer, unpaid=unpaid, now=now)
+    if remind:
+        _remind_earliest_due_invoice(customer=customer, unpaid=unpaid, now=now)
     open_orders = selectors.list_open_orders(customer=customer)
     recent_orders = selectors.list_recently_changed_orders(
         customer=customer, limit=RECENT_ACTIVITY_LIMIT

@@ -199,6 +199,45 @@ def gunicorn(
         _wait_until_disconnected(application_name)
 
 
+@contextmanager
+def asgi_server(
+    log_dir: Path,
+    *,
+    workers: int = 1,
+    application_name: str = "live-web",
+    **env: str,
+) -> Iterator[str]:
+    """The web process as the Procfile runs it (gunicorn, uvicorn workers); its base URL."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "portal.asgi:application",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        "--worker-class=uvicorn_worker.UvicornWorker",
+        "--timeout=30",
+        "--graceful-timeout=3",
+        "--log-level=warning",
+    ]
+    server = _start("asgi", argv, service_environment(application_name, **env), log_dir)
+    base_url = f"http://{HOST}:{port}"
+
+    def answers() -> bool:
+        try:
+            return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(answers, what="the ASGI server to answer /healthz", process=server, timeout=60)
+        yield base_url
+    finally:
+        server.stop()
+        _wait_until_disconnected(application_name)
+
+
 def wait_for(
     check: Callable[[], T | None],
     *,

@@ -36,14 +36,31 @@ def test_an_api_body_over_the_servers_limit_is_a_413_in_the_error_shape(api, set
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
-def test_too_many_form_fields_are_a_400_in_the_error_shape(api, settings):
+def test_too_many_multipart_fields_are_a_400_in_the_error_shape(api, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
-    body = "&".join(f"field{n}=1" for n in range(50)).encode()
+    boundary = "portal-boundary"
+    parts = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="field{n}"\r\n\r\n1\r\n'
+        for n in range(50)
+    )
+    body = (parts + f"--{boundary}--\r\n").encode()
     response = api.generic(
-        "POST", "/api/orders", body, content_type="application/x-www-form-urlencoded"
+        "POST",
+        "/api/me/residence-card",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_a_form_body_where_json_is_expected_is_a_415_in_the_error_shape(api):
+    body = b"planCode=sim-data-3gb"
+    response = api.generic(
+        "POST", "/api/orders", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
 
 
 @pytest.mark.parametrize(

@@ -163,3 +163,13 @@ def test_the_log_page_of_an_action_is_read_only(support, support_user: User, cus
     assert support.post(url, {"reason": "edited"}).status_code == 403
     action.refresh_from_db()
     assert action.reason == "No stock"
+
+
+def test_the_decision_pages_use_the_admin_form_styles(support, customer):
+    for url in (
+        f"/admin/accounts/residencecardverification/{customer.residence_card_verification.pk}/review/",
+        f"/admin/accounts/interneteligibility/{customer.internet_eligibility.pk}/result/",
+    ):
+        response = support.get(url)
+        assert response.status_code == 200
+        assert "admin/css/forms.css" in response.content.decode()

@@ -1,0 +1,120 @@
+"""The customer's page in the admin: one read-only view, and reading it writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from notifications.models import Notification
+from staff.services import record_staff_action
+from tests.factories import (
+    InvoiceFactory,
+    NotificationFactory,
+    OrderFactory,
+    PaymentMethodFactory,
+    SubscriptionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(customer) -> str:
+    return f"/admin/accounts/customer/{customer.pk}/change/"
+
+
+def test_the_page_shows_everything_the_customer_has(support: Client, support_user, customer):
+    order = OrderFactory(customer=customer)
+    invoice = InvoiceFactory(customer=customer, due_date=timezone.localdate() - timedelta(days=3))
+    SubscriptionFactory(customer=customer, msisdn="08011112222")
+    PaymentMethodFactory(customer=customer, last4="4242", brand="visa")
+    NotificationFactory(user=customer.user, title="Your order is approved")
+    record_staff_action(
+        actor=support_user,
+        action="order_approved",
+        customer=customer,
+        subject=order,
+        subject_label=order.number,
+        now=timezone.now(),
+    )
+    response = support.get(_url(customer))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in (
+        customer.user.email,
+        order.number,
+        f"/admin/orders/order/{order.pk}/change/",
+        invoice.number,
+        f"/admin/billing/invoice/{invoice.pk}/change/",
+        "08011112222",
+        "•••• 4242",
+        "Your order is approved",
+        "Order approved",
+        f"?customer__id__exact={customer.pk}",
+        "Set result",
+        "Review",
+    ):
+        assert text in page, text
+    # The same tasks the customer's dashboard shows, from the same snapshot.
+    tasks = response.context["overview"].snapshot.tasks
+    assert tasks[0].type == "invoice_due"
+    assert "processor_reference" not in page
+
+
+def test_reading_the_page_creates_none_of_the_customers_reminders(support: Client, customer):
+    InvoiceFactory(customer=customer, due_date=timezone.localdate() + timedelta(days=2))
+    support.get(_url(customer))
+    assert not Notification.objects.filter(user=customer.user).exists()
+    # The customer's own read still creates it.
+    from dashboard.services import build_me_status
+
+    build_me_status(customer=customer, now=timezone.now())
+    assert Notification.objects.filter(user=customer.user, type="INVOICE_DUE").count() == 1
+
+
+def test_the_page_is_the_snapshot_in_the_customers_language(support: Client, customer):
+    customer.language = "ja"
+    customer.save()
+    response = support.get(_url(customer))
+    (task,) = response.context["overview"].snapshot.tasks
+    assert task.type == "onboarding"
+    assert task.title != "Get started"  # rendered in Japanese, as the customer reads it
+    assert response.context["LANGUAGE_CODE"] == "en"
+
+
+def test_the_page_has_no_edit_form_no_user_dropdown_and_no_delete(support: Client, customer):
+    page = support.get(_url(customer)).content.decode()
+    assert '<select name="user"' not in page
+    assert "/delete/" not in page
+    assert support.post(_url(customer), {"name": "Changed"}).status_code == 403
+    customer.refresh_from_db()
+    assert customer.name == "Alice Example"
+
+
+def test_the_page_costs_the_same_queries_with_more_rows(support: Client, customer):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert support.get(_url(customer)).status_code == 200
+        return len(captured)
+
+    SubscriptionFactory(customer=customer)
+    OrderFactory(customer=customer, status="activated")
+    InvoiceFactory(customer=customer)
+    NotificationFactory(user=customer.user)
+    few = queries()
+    for _ in range(5):
+        SubscriptionFactory(customer=customer)
+        OrderFactory(customer=customer, status="activated")
+        InvoiceFactory(customer=customer)
+        NotificationFactory(user=customer.user)
+    assert queries() == few
+    assert few <= 30
+
+
+def test_an_unknown_customer_is_not_found(support: Client):
+    response = support.get("/admin/accounts/customer/999999/change/")
+    assert response.status_code == 404
