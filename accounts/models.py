@@ -79,6 +79,20 @@ class EligibilityStatus(models.TextChoices):
     ELIGIBLE = "eligible", _("Available")
     INELIGIBLE = "ineligible", _("Not available")
 
+    @property
+    def tone(self) -> str:
+        """The badge colour wherever this status is shown (pages and dashboard alike)."""
+        return _ELIGIBILITY_TONES[self]
+
+
+_ELIGIBILITY_TONES: dict[EligibilityStatus, str] = {
+    EligibilityStatus.NOT_REQUESTED: "neutral",
+    EligibilityStatus.PENDING: "info",
+    EligibilityStatus.ELIGIBLE: "success",
+    # Not the customer's doing and nothing is late: a warning, not an alarm.
+    EligibilityStatus.INELIGIBLE: "warning",
+}
+
 
 class InternetEligibility(models.Model):
     """Whether our internet service can reach the customer's address."""
@@ -112,6 +126,19 @@ class VerificationStatus(models.TextChoices):
     PENDING = "pending", _("Under review")
     VERIFIED = "verified", _("Verified")
     REJECTED = "rejected", _("Rejected")
+
+    @property
+    def tone(self) -> str:
+        """The badge colour wherever this status is shown (pages and dashboard alike)."""
+        return _VERIFICATION_TONES[self]
+
+
+_VERIFICATION_TONES: dict[VerificationStatus, str] = {
+    VerificationStatus.NOT_SUBMITTED: "neutral",
+    VerificationStatus.PENDING: "info",
+    VerificationStatus.VERIFIED: "success",
+    VerificationStatus.REJECTED: "critical",
+}
 
 
 def _private_storage() -> Any:

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -38,6 +38,7 @@ from dashboard.cache import mark_stale
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from staff.models import StaffActionType
 from staff.services import record_staff_action
 
@@ -408,7 +409,7 @@ def review_residence_card(
     if status == VerificationStatus.REJECTED and not reason:
         message = _("Say why the card was rejected: the customer sees this reason.")
         raise ApplicationError("validation_error", message, fields={"rejectionReason": [message]})
-    expired = card_expires_on is not None and card_expires_on < timezone.localdate(now)
+    expired = card_expires_on is not None and card_expires_on < tokyo_today(now=now)
     if status == VerificationStatus.VERIFIED and expired:
         message = _("This card has expired, so it cannot be verified.")
         raise ApplicationError("validation_error", message, fields={"cardExpiresOn": [message]})

@@ -158,21 +158,6 @@ def language_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# Badge tones per status: presentation only, the statuses themselves come from the services.
-ELIGIBILITY_TONES = {
-    EligibilityStatus.NOT_REQUESTED: "neutral",
-    EligibilityStatus.PENDING: "info",
-    EligibilityStatus.ELIGIBLE: "success",
-    EligibilityStatus.INELIGIBLE: "warning",
-}
-VERIFICATION_TONES = {
-    VerificationStatus.NOT_SUBMITTED: "neutral",
-    VerificationStatus.PENDING: "info",
-    VerificationStatus.VERIFIED: "success",
-    VerificationStatus.REJECTED: "critical",
-}
-
-
 def _show_error(form: forms.Form, error: ApplicationError, field_names: dict[str, str]) -> None:
     """Put a service's refusal on the form, next to the field it names when there is one."""
     if not error.fields:
@@ -216,7 +201,7 @@ def eligibility_view(request: HttpRequest) -> HttpResponse:
         "accounts/eligibility.html",
         {
             "eligibility": eligibility,
-            "tone": ELIGIBILITY_TONES[EligibilityStatus(eligibility.status)],
+            "tone": EligibilityStatus(eligibility.status).tone,
             "form": form,
         },
     )
@@ -252,7 +237,7 @@ def verification_view(request: HttpRequest) -> HttpResponse:
         "accounts/verification.html",
         {
             "verification": verification,
-            "tone": VERIFICATION_TONES[VerificationStatus(verification.status)],
+            "tone": VerificationStatus(verification.status).tone,
             "form": form,
         },
     )

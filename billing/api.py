@@ -12,8 +12,9 @@ from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from billing import services
-from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType, billing_today
+from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
 from billing.providers import get_billing_provider
+from portal.dates import tokyo_today
 from portal.pagination import MAX_LIMIT, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
 
@@ -87,7 +88,7 @@ class InvoiceListView(CustomerAPIView):
             limit=parse_limit(request.query_params.get("limit")),
             cursor=request.query_params.get("cursor"),
         )
-        items = InvoiceOutput(page.items, many=True, context={"today": billing_today()})
+        items = InvoiceOutput(page.items, many=True, context={"today": tokyo_today()})
         return Response({"items": items.data, "nextCursor": page.next_cursor})
 
 
@@ -100,7 +101,7 @@ class InvoiceDetailView(CustomerAPIView):
     )
     def get(self, request: Request, invoice_id: int) -> Response:
         invoice = get_billing_provider().get_invoice(customer=self.customer, invoice_id=invoice_id)
-        return Response(InvoiceDetailOutput(invoice, context={"today": billing_today()}).data)
+        return Response(InvoiceDetailOutput(invoice, context={"today": tokyo_today()}).data)
 
 
 # --- Payment methods ---------------------------------------------------------------------
@@ -136,7 +137,7 @@ class PaymentMethodInput(serializers.Serializer):
 
 
 def _payment_method_data(method: PaymentMethod) -> dict[str, Any]:
-    return PaymentMethodOutput(method, context={"today": billing_today()}).data
+    return PaymentMethodOutput(method, context={"today": tokyo_today()}).data
 
 
 class PaymentMethodListView(CustomerAPIView):
@@ -150,7 +151,7 @@ class PaymentMethodListView(CustomerAPIView):
     )
     def get(self, request: Request) -> Response:
         methods = get_billing_provider().list_payment_methods(customer=self.customer)
-        items = PaymentMethodOutput(methods, many=True, context={"today": billing_today()})
+        items = PaymentMethodOutput(methods, many=True, context={"today": tokyo_today()})
         return Response({"items": items.data})
 
     @extend_schema(

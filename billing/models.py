@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
+from portal.dates import add_months, months_between
 
-# Due dates and card expiry months are calendar dates in Japan, wherever the server runs.
-BILLING_TIME_ZONE = ZoneInfo("Asia/Tokyo")
-
-
-def billing_today(now: datetime | None = None) -> date:
-    """Today's date in Japan: the day due dates and card expiry months are compared with."""
-    return timezone.localtime(now or timezone.now(), BILLING_TIME_ZONE).date()
+# Due dates and card expiry months are calendar dates in Japan (portal.dates.tokyo_today).
 
 
 class InvoiceStatus(models.TextChoices):
@@ -27,6 +20,16 @@ class InvoiceStatus(models.TextChoices):
     PAID = "paid", _("Paid")
     CANCELLED = "cancelled", _("Cancelled")
     REFUNDED = "refunded", _("Refunded")
+
+
+def overdue_condition(*, today: date) -> Q:
+    """The query twin of `Invoice.is_overdue`: unpaid after its due date."""
+    return Q(status=InvoiceStatus.UNPAID, due_date__lt=today)
+
+
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def overdue(self, *, today: date) -> InvoiceQuerySet:
+        return self.filter(overdue_condition(today=today))
 
 
 class Invoice(models.Model):
@@ -43,6 +46,8 @@ class Invoice(models.Model):
     )
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -61,7 +66,10 @@ class Invoice(models.Model):
         return self.number
 
     def is_overdue(self, *, today: date) -> bool:
-        """Unpaid after its due date (Japan time): on the due date itself it is not late yet."""
+        """Unpaid after its due date (Japan time): on the due date itself it is not late yet.
+
+        `overdue_condition` says the same in a query; a test keeps the two in step.
+        """
         return self.status == InvoiceStatus.UNPAID and self.due_date < today
 
 
@@ -88,6 +96,34 @@ class PaymentMethodType(models.TextChoices):
     BANK_ACCOUNT = "bank_account", _("Bank account")
 
 
+# A card "expires soon" when it stops working before the end of the month this many months
+# ahead: that leaves the customer at least a few weeks to add a new card before a charge fails.
+EXPIRES_SOON_MONTHS = 1
+
+
+def expired_condition(*, today: date) -> Q:
+    """The query twin of `PaymentMethod.is_expired`: the expiry month is before this one."""
+    return Q(exp_year__lt=today.year) | Q(exp_year=today.year, exp_month__lt=today.month)
+
+
+def expires_soon_condition(*, today: date) -> Q:
+    """The query twin of `PaymentMethod.expires_soon` (expired cards included)."""
+    year, month = add_months(today.year, today.month, EXPIRES_SOON_MONTHS)
+    return Q(exp_year__lt=year) | Q(exp_year=year, exp_month__lte=month)
+
+
+class PaymentMethodQuerySet(models.QuerySet["PaymentMethod"]):
+    def expiring_soon(self, *, today: date) -> PaymentMethodQuerySet:
+        """Cards that still work this month but stop before the end of the next."""
+        return self.filter(expires_soon_condition(today=today)).exclude(
+            expired_condition(today=today)
+        )
+
+    def lasting(self, *, today: date) -> PaymentMethodQuerySet:
+        """Ways to pay that do not expire soon: bank accounts and cards with time left."""
+        return self.exclude(expires_soon_condition(today=today))
+
+
 class PaymentMethod(models.Model):
     """Only what the processor's token gives back: never a card number or security code."""
 
@@ -102,6 +138,8 @@ class PaymentMethod(models.Model):
     exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PaymentMethodQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_default", "created_at", "id"]
@@ -121,7 +159,7 @@ class PaymentMethod(models.Model):
         """Whole months from this month to the last month the card works (0: this month)."""
         if self.exp_year is None or self.exp_month is None:
             return None
-        return (self.exp_year - today.year) * 12 + (self.exp_month - today.month)
+        return months_between((today.year, today.month), (self.exp_year, self.exp_month))
 
     def is_expired(self, *, today: date) -> bool:
         """A card works until the end of its expiry month."""
@@ -129,9 +167,6 @@ class PaymentMethod(models.Model):
         return months_left is not None and months_left < 0
 
     def expires_soon(self, *, today: date) -> bool:
-        """The card stops working before the end of next month (expired ones included).
-
-        That leaves the customer at least a few weeks to add a new card before a charge fails.
-        """
+        """The card stops working before the end of next month (expired ones included)."""
         months_left = self._months_left(today)
-        return months_left is not None and months_left <= 1
+        return months_left is not None and months_left <= EXPIRES_SOON_MONTHS

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from typing import Protocol
 
@@ -21,7 +20,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import PaymentMethodType, billing_today
+from billing.models import PaymentMethodType
+from portal.dates import add_months, tokyo_today
 
 
 @dataclass(frozen=True)
@@ -118,11 +118,6 @@ TEST_CARDS: tuple[TestCard, ...] = (
 )
 
 
-def _month_after(today: date, months: int) -> tuple[int, int]:
-    index = today.year * 12 + (today.month - 1) + months
-    return index // 12, index % 12 + 1
-
-
 class TestPaymentProcessor:
     """A local processor for development, demos and tests: no network, fixed test tokens.
 
@@ -153,7 +148,8 @@ class TestPaymentProcessor:
             raise TokenRefused(card.refusal)
         exp_year = exp_month = None
         if card.expires_in_months is not None:
-            exp_year, exp_month = _month_after(billing_today(), card.expires_in_months)
+            today = tokyo_today()
+            exp_year, exp_month = add_months(today.year, today.month, card.expires_in_months)
         digest = hashlib.sha256(f"{customer_reference}|{token}".encode()).hexdigest()
         return ProcessorPaymentMethod(
             reference=f"pm_test_{digest[:24]}",

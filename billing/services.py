@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
 from billing import selectors
-from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
+from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from billing.processor import TokenRefused, get_payment_processor
 from dashboard.cache import mark_stale
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
 from staff.models import StaffActionType
 from staff.services import record_staff_action
@@ -105,7 +106,7 @@ def remove_payment_method(*, customer: Customer, payment_method_id: int) -> Paym
 
 def _promote_default(*, customer: Customer) -> None:
     """Make the most recently added method that still works the default (else the newest)."""
-    today = billing_today()
+    today = tokyo_today()
     newest_first = PaymentMethod.objects.filter(customer=customer).order_by("-created_at", "-id")
     candidates = list(newest_first)
     working = [method for method in candidates if not method.is_expired(today=today)]

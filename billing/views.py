@@ -18,10 +18,11 @@ from accounts.models import Customer
 from accounts.selectors import get_customer_for_user
 from billing import selectors, services
 from billing.forms import AddPaymentMethodForm, InvoiceFilterForm
-from billing.models import Invoice, InvoiceStatus, PaymentMethod, billing_today
+from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from billing.processor import get_payment_processor
 from billing.providers import get_billing_provider
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 
 PAGE_SIZE = 20
 
@@ -56,7 +57,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That filter does not exist. Here are all your invoices."))
         return redirect("billing-invoices")
     status, cursor = form.cleaned_data["status"], form.cleaned_data["cursor"] or None
-    provider, today = get_billing_provider(), billing_today()
+    provider, today = get_billing_provider(), tokyo_today()
     context: dict[str, Any] = {"status": status, "statuses": InvoiceStatus.choices}
     try:
         if status:
@@ -91,7 +92,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
     invoice = get_billing_provider().get_invoice(customer=customer, invoice_id=invoice_id)
-    (row,) = _rows([invoice], billing_today())
+    (row,) = _rows([invoice], tokyo_today())
     return render(request, "billing/invoice_detail.html", {"row": row, "invoice": invoice})
 
 
@@ -103,7 +104,7 @@ class PaymentMethodRow:
 
 
 def _payment_methods_context(customer: Customer) -> dict[str, Any]:
-    today = billing_today()
+    today = tokyo_today()
     methods = get_billing_provider().list_payment_methods(customer=customer)
     return {
         "rows": [

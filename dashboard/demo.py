@@ -26,6 +26,7 @@ from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
 from dashboard.cache import mark_stale
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
+from portal.dates import tokyo_today
 from staff.services import make_support_member
 from subscriptions.models import CancellationRequest, Plan, PlanKind, Subscription
 
@@ -368,7 +369,7 @@ def _seed_support() -> User:
 @transaction.atomic
 def load_demo_data(*, today: date | None = None) -> list[str]:
     """Create or reset every persona; returns their emails."""
-    today = today or timezone.localdate()
+    today = today or tokyo_today()
     plans = _upsert_plans()
     customers = [_reset_customer(persona) for persona in PERSONAS]
     _new, overdue, rejected, ordering = customers

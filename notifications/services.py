@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -29,6 +29,7 @@ from notifications.models import (
 )
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
 
 # An unpaid invoice gets a reminder (and a dashboard task) from this many days before its
@@ -486,7 +487,7 @@ def update_notification_preferences(
 
 def invoice_reminder_horizon(*, now: datetime) -> date:
     """The last due date (Asia/Tokyo) that already counts as "due soon"."""
-    return timezone.localdate(now) + timedelta(days=INVOICE_DUE_SOON_DAYS)
+    return tokyo_today(now=now) + timedelta(days=INVOICE_DUE_SOON_DAYS)
 
 
 def notify_invoice_due(
@@ -539,10 +540,6 @@ def send_invoice_due_reminders(*, now: datetime | None = None) -> int:
     return created
 
 
-def _month_after(year: int, month: int) -> tuple[int, int]:
-    return (year + 1, 1) if month == 12 else (year, month + 1)
-
-
 def send_payment_method_expiring_reminders(*, now: datetime | None = None) -> int:
     """PAYMENT_METHOD_EXPIRING for cards that expire at the end of this month or next.
 
@@ -550,21 +547,13 @@ def send_payment_method_expiring_reminders(*, now: datetime | None = None) -> in
     or a bank account) is not reminded: there is nothing for them to do.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    this_month = (today.year, today.month)
-    next_month = _month_after(*this_month)
-    expiring = Q(exp_year=this_month[0], exp_month=this_month[1]) | Q(
-        exp_year=next_month[0], exp_month=next_month[1]
-    )
-    after_next = _month_after(*next_month)
-    lasting_alternative = PaymentMethod.objects.filter(customer=OuterRef("customer")).filter(
-        Q(type=PaymentMethodType.BANK_ACCOUNT)
-        | Q(exp_year__gt=after_next[0])
-        | Q(exp_year=after_next[0], exp_month__gte=after_next[1])
+    today = tokyo_today(now=now)
+    lasting_alternative = PaymentMethod.objects.filter(customer=OuterRef("customer")).lasting(
+        today=today
     )
     cards = (
-        PaymentMethod.objects.filter(expiring, type=PaymentMethodType.CARD)
-        .filter(customer__user__is_active=True)
+        PaymentMethod.objects.expiring_soon(today=today)
+        .filter(type=PaymentMethodType.CARD, customer__user__is_active=True)
         .exclude(Exists(lasting_alternative))
         .exclude(
             _already_notified("PAYMENT_METHOD_EXPIRING", user_ref="customer__user_id", now=now)

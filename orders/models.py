@@ -18,6 +18,21 @@ class OrderStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
 
+    @property
+    def tone(self) -> str:
+        """The badge colour wherever this status is shown (pages and dashboard alike)."""
+        return _ORDER_TONES[self]
+
+
+_ORDER_TONES: dict[OrderStatus, str] = {
+    OrderStatus.PENDING_REVIEW: "neutral",
+    OrderStatus.APPROVED: "info",
+    OrderStatus.PROVISIONING: "info",
+    OrderStatus.ACTIVATED: "success",
+    OrderStatus.FAILED: "critical",
+    OrderStatus.CANCELLED: "neutral",
+}
+
 
 OPEN_ORDER_STATUSES = (
     OrderStatus.PENDING_REVIEW,

@@ -55,6 +55,19 @@ class SubscriptionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     SUSPENDED = "suspended", _("Suspended")
 
+    @property
+    def tone(self) -> str:
+        """The badge colour wherever this status is shown (pages and dashboard alike)."""
+        return _SUBSCRIPTION_TONES[self]
+
+
+_SUBSCRIPTION_TONES: dict[SubscriptionStatus, str] = {
+    SubscriptionStatus.ACTIVE: "success",
+    SubscriptionStatus.CANCELLATION_SCHEDULED: "warning",
+    SubscriptionStatus.CANCELLED: "neutral",
+    SubscriptionStatus.SUSPENDED: "critical",
+}
+
 
 class Subscription(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -19,6 +17,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import TOKYO, month_end, next_month, tokyo_today
 from staff.models import StaffActionType
 from staff.services import record_staff_action
 from subscriptions import tasks
@@ -32,8 +31,6 @@ from subscriptions.models import (
 
 logger = logging.getLogger(__name__)
 
-# Month ends are Tokyo month ends, whatever the server's clock says.
-SERVICE_TIMEZONE = ZoneInfo("Asia/Tokyo")
 # Requests made up to this day of the month can still end the service this month; later
 # ones are too late for this month's network and billing run.
 LAST_DAY_FOR_THIS_MONTH_END = 25
@@ -48,29 +45,16 @@ class CancellationOptions:
     reasons: list[tuple[str, str]]
 
 
-def _next_month(year: int, month: int) -> tuple[int, int]:
-    return (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def service_today(*, now: datetime) -> date:
-    """The calendar day in Tokyo at `now`: the day every cancellation rule counts in."""
-    return timezone.localtime(now, SERVICE_TIMEZONE).date()
-
-
 def offered_effective_dates(*, now: datetime) -> list[date]:
     """The month ends a customer may choose as the last day of service, earliest first."""
-    today = service_today(now=now)
+    today = tokyo_today(now=now)
     year, month = today.year, today.month
     if today.day > LAST_DAY_FOR_THIS_MONTH_END:
-        year, month = _next_month(year, month)
+        year, month = next_month(year, month)
     dates = []
     for _index in range(OFFERED_DATE_COUNT):
-        dates.append(_month_end(year, month))
-        year, month = _next_month(year, month)
+        dates.append(month_end(year, month))
+        year, month = next_month(year, month)
     return dates
 
 
@@ -223,7 +207,7 @@ def _lock_cancellation(cancellation_request_id: int) -> CancellationRequest | No
 
 def service_end(*, effective_on: date) -> datetime:
     """The moment a service with this last day stops: midnight at the end of it, in Tokyo."""
-    return datetime.combine(effective_on + timedelta(days=1), time.min, tzinfo=SERVICE_TIMEZONE)
+    return datetime.combine(effective_on + timedelta(days=1), time.min, tzinfo=TOKYO)
 
 
 def _record(
@@ -255,7 +239,7 @@ def complete_cancellation(
         if (
             cancellation is None
             or cancellation.status != CancellationStatus.SCHEDULED
-            or cancellation.effective_on >= service_today(now=now)
+            or cancellation.effective_on >= tokyo_today(now=now)
         ):
             return False
         cancellation.status = CancellationStatus.COMPLETED
@@ -278,7 +262,7 @@ def complete_due_cancellations(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due_ids = list(
         CancellationRequest.objects.filter(
-            status=CancellationStatus.SCHEDULED, effective_on__lt=service_today(now=now)
+            status=CancellationStatus.SCHEDULED, effective_on__lt=tokyo_today(now=now)
         )
         .order_by("effective_on", "id")
         .values_list("id", flat=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -56,7 +57,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Every test starts with an empty cache and runs Celery tasks in-process."""
+    """Every test starts with an empty cache, in English, and runs Celery tasks in-process."""
     # Factories set a password for every user; the production hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
@@ -64,6 +65,8 @@ def _isolated_state(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
     celery_app.conf.task_eager_propagates = True
     yield
     cache.clear()
+    # A service that renders in the customer's language must not leave it on for the next test.
+    translation.deactivate()
 
 
 @pytest.fixture

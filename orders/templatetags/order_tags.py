@@ -11,19 +11,10 @@ from subscriptions.models import Plan
 
 register = template.Library()
 
-_TONES: dict[str, str] = {
-    OrderStatus.PENDING_REVIEW: "neutral",
-    OrderStatus.APPROVED: "info",
-    OrderStatus.PROVISIONING: "info",
-    OrderStatus.ACTIVATED: "success",
-    OrderStatus.FAILED: "critical",
-    OrderStatus.CANCELLED: "neutral",
-}
-
 
 @register.filter
 def order_tone(status: str) -> str:
-    return _TONES.get(status, "neutral")
+    return OrderStatus(status).tone
 
 
 @register.filter

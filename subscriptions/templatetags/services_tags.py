@@ -8,17 +8,10 @@ from subscriptions.models import SubscriptionStatus
 
 register = template.Library()
 
-_STATUS_TONES = {
-    SubscriptionStatus.ACTIVE: "success",
-    SubscriptionStatus.CANCELLATION_SCHEDULED: "warning",
-    SubscriptionStatus.CANCELLED: "neutral",
-    SubscriptionStatus.SUSPENDED: "critical",
-}
-
 
 @register.filter
 def status_tone(status: str) -> str:
-    return _STATUS_TONES.get(status, "neutral")  # type: ignore[call-overload]
+    return SubscriptionStatus(status).tone
 
 
 @register.filter
