@@ -239,3 +239,25 @@ def test_the_list_and_the_counts_cost_one_query_each_with_10000_rows(
         assert selectors.count_unread_notifications(user=customer.user, now=NOW) == 10_000
     with django_assert_max_num_queries(1):
         assert selectors.count_unseen_notifications(user=customer.user, now=NOW) == 10_000
+
+
+@pytest.mark.postgres
+def test_the_counts_read_only_their_partial_indexes(customer, other_customer):
+    from django.db import connection
+
+    # As in life: a few unread, many read, some archived.
+    _bulk(customer.user, 100)
+    _bulk(customer.user, 3_000, read_at=NOW, seen_at=NOW)
+    _bulk(customer.user, 1_000, read_at=NOW, seen_at=NOW, archived_at=NOW)
+    _bulk(other_customer.user, 2_000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notifications_notification")
+        # Whether the planner may answer from the partial index at all (its predicate is
+        # implied by the query), whatever it would pick for a table this small.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    for queryset, index in (
+        (selectors.unread_notifications(user=customer.user, now=NOW), "notification_unread_idx"),
+        (selectors.unseen_notifications(user=customer.user, now=NOW), "notification_unseen_idx"),
+    ):
+        plan = queryset.order_by().values("pk").explain()
+        assert index in plan, plan

@@ -204,7 +204,7 @@ def test_mark_all_read_with_htmx_swaps_the_list(browser_client, customer):
 
 def test_every_account_page_has_the_bell_with_the_count(browser_client, customer):
     make(customer.user, 3, start=timezone.now())
-    body = browser_client.get("/account/notifications").content.decode()
+    body = browser_client.get("/account/orders").content.decode()
     assert 'id="notification-bell"' in body
     assert '<span class="bell__count" aria-hidden="true">3</span>' in body
     assert "Notifications: 3 new" in body
@@ -213,7 +213,7 @@ def test_every_account_page_has_the_bell_with_the_count(browser_client, customer
 
 def test_a_big_count_is_shortened(browser_client, customer):
     make(customer.user, 120, start=timezone.now())
-    body = browser_client.get("/account/notifications").content.decode()
+    body = browser_client.get("/account/orders").content.decode()
     assert '<span class="bell__count" aria-hidden="true">99+</span>' in body
 
 
