@@ -19,8 +19,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import (
     CrmEvent,
@@ -35,6 +35,7 @@ from accounts.models import (
 )
 from accounts.validators import normalize_postal_code
 from dashboard.cache import mark_stale
+from notifications.catalog import Text
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
@@ -268,13 +269,12 @@ def record_eligibility_result(
     eligibility.save(update_fields=["status", "checked_at", "notes"])
     record()
 
-    with translation.override(customer.language):
-        address = eligibility.address or _("your address")
+    address = Text(en=eligibility.address, ja=eligibility.address) if eligibility.address else None
     notify(
         user=customer.user,
         type=_ELIGIBILITY_NOTIFICATIONS[EligibilityStatus(status)],
         source_id=_notification_source_id(customer),
-        context={"address": address},
+        context={"address": address or gettext_lazy("your address")},
         now=now,
     )
     return eligibility
@@ -465,7 +465,7 @@ def review_residence_card(
         user=customer.user,
         type=_VERIFICATION_NOTIFICATIONS[VerificationStatus(status)],
         source_id=_notification_source_id(customer),
-        context={"reason": reason} if status == VerificationStatus.REJECTED else {},
+        context={"reason": Text.written(reason)} if status == VerificationStatus.REJECTED else {},
         now=now,
     )
     return verification

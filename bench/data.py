@@ -336,6 +336,10 @@ _SAMPLE_VALUES: dict[str, Any] = {
     "order_number": "B0000001",
     "plan_name": "Bench SIM Data 20GB",
     "subscription_id": 1,
+    "due_date": date(2026, 12, 31),
+    "effective_on": date(2026, 12, 31),
+    "expires_on": date(2027, 3, 31),
+    "announcement_id": 1,
 }
 
 
@@ -348,17 +352,14 @@ def sample_context(template: catalog.NotificationTemplate) -> dict[str, Any]:
 
 
 @cache
-def _rendered_catalog(
-    language: str,
-) -> tuple[list[catalog.NotificationTemplate], dict[str, catalog.Rendered]]:
+def _encoded_catalog() -> tuple[list[catalog.NotificationTemplate], dict[str, dict[str, Any]]]:
     templates = [
         template for template in catalog.CATALOG.values() if template.type != "SYSTEM_ANNOUNCEMENT"
     ]
-    rendered = {
-        template.type: template.render(sample_context(template), language=language)
-        for template in templates
+    contexts = {
+        template.type: catalog.encode_context(sample_context(template)) for template in templates
     }
-    return templates, rendered
+    return templates, contexts
 
 
 def _sample_notifications(
@@ -368,27 +369,26 @@ def _sample_notifications(
 
     Announcements are left out: the broadcast timing counts the ones it creates.
     """
-    templates, rendered = _rendered_catalog(language)
+    templates, contexts = _encoded_catalog()
     step = timedelta(days=25) / max(1, count)
     for index in range(count):
         template = templates[index % len(templates)]
-        text = rendered[template.type]
         created_at = now - step * (index + 1)
         unread = index % 5 == 0
         dismissed = index % 20 == 1
         yield Notification(
             user_id=user_id,
             type=template.type,
-            title=text.title,
-            message=text.message,
-            action_url=text.action_url,
-            action_label=text.action_label,
+            context=contexts[template.type],
+            category=template.category,
+            severity=template.severity,
             source=template.source,
             source_id=f"bench-{index}",
             created_at=created_at,
             read_at=None if unread else created_at + timedelta(hours=1),
             archived_at=created_at + timedelta(hours=2) if dismissed else None,
             expires_at=created_at + template.expiry,
+            updated_at=created_at,
         )
 
 

@@ -22,8 +22,19 @@ from portal.api_errors import ApplicationError
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["type", "user", "title", "source_id", "created_at", "read_at", "archived_at"]
-    list_filter = ["type", "source"]
+    list_display = [
+        "type",
+        "category",
+        "severity",
+        "user",
+        "title",
+        "source_id",
+        "created_at",
+        "read_at",
+        "retired_at",
+        "archived_at",
+    ]
+    list_filter = ["category", "severity", "type", "source"]
     search_fields = ["user__email", "user__customer__name", "type", "source_id"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

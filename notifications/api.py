@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from notifications import selectors, services
-from notifications.models import Notification
+from notifications.models import Notification, NotificationCategory, NotificationSeverity
 from portal.api_errors import ApplicationError
 from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer
@@ -34,10 +34,14 @@ class NotificationOutput(serializers.Serializer):
     readAt = DateTimeField(source="read_at", allow_null=True)
     createdAt = DateTimeField(source="created_at")
     expiresAt = DateTimeField(source="expires_at")
+    category = serializers.ChoiceField(choices=NotificationCategory.choices)
+    severity = serializers.ChoiceField(choices=NotificationSeverity.choices)
     seen = serializers.BooleanField(source="is_seen")
     archived = serializers.BooleanField(source="is_archived")
     archivedAt = DateTimeField(source="archived_at", allow_null=True)
     snoozedUntil = DateTimeField(source="snoozed_until", allow_null=True)
+    retiredAt = DateTimeField(source="retired_at", allow_null=True)
+    updatedAt = DateTimeField(source="updated_at")
 
 
 class NotificationListOutput(serializers.Serializer):

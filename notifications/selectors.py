@@ -15,12 +15,13 @@ from notifications.models import (
     Announcement,
     AnnouncementAudience,
     Notification,
+    NotificationCategory,
     NotificationPreference,
 )
 from portal.api_errors import ApplicationError
 from portal.pagination import Page, paginate
 
-CATEGORIES = ("billing", "orders", "services", "account", "announcements")
+CATEGORIES: tuple[str, ...] = tuple(NotificationCategory.values)
 # The channels a customer chooses per category, as the model and the services name them.
 CHANNELS = ("in_app", "email")
 # What a category is set to until the customer changes it: everything on, except email for
@@ -55,13 +56,20 @@ def hidden_by_preferences(*, user: User) -> Q:
 
 
 def unread_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
-    """Visible and unread: the rows of the partial index `notification_unread_idx`."""
-    return visible_notifications(user=user, now=now).filter(read_at__isnull=True)
+    """Visible, unread and not retired: the rows of the partial index `notification_unread_idx`.
+
+    This is what "unread" means everywhere (the API's count, the dashboard, the card).
+    """
+    return visible_notifications(user=user, now=now).filter(
+        read_at__isnull=True, retired_at__isnull=True
+    )
 
 
 def unseen_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
-    """Visible and unseen (the badge): the rows of the partial index `notification_unseen_idx`."""
-    return visible_notifications(user=user, now=now).filter(seen_at__isnull=True)
+    """Visible, unseen and not retired (the badge): the partial index `notification_unseen_idx`."""
+    return visible_notifications(user=user, now=now).filter(
+        seen_at__isnull=True, retired_at__isnull=True
+    )
 
 
 def count_unread_notifications(*, user: User, now: datetime) -> int:
@@ -132,10 +140,10 @@ def recent_notification_exists(
     It applies the catalog's dedupe window exactly as `services.notify` does, so callers can
     skip calling notify() for rows that already have their notification.
     """
-    window = catalog.get_template(type).dedupe_window
+    since = catalog.get_template(type).dedupe_since(now)
     # Keyword dict: the values may be expressions (OuterRef), which the type stubs reject.
     lookups = {"user_id": user_id, "type": type, "source_id": source_id}
-    return Exists(Notification.objects.filter(**lookups, created_at__gt=now - window))
+    return Exists(Notification.objects.filter(**lookups, created_at__gte=since))
 
 
 def announcement_recipients(*, announcement: Announcement) -> QuerySet[User]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -48,11 +48,6 @@ EMAIL_RETRY_AFTER = timedelta(minutes=15)
 EMAIL_GIVE_UP_AFTER = timedelta(days=1)
 
 
-def _language_of(user: User) -> str:
-    customer = getattr(user, "customer", None)
-    return customer.language if customer is not None else settings.LANGUAGE_CODE
-
-
 def notify(
     *,
     user: User,
@@ -64,7 +59,9 @@ def notify(
     """Create a notification from the catalog, or return None when it is a duplicate.
 
     A duplicate is a notification for the same user, type and source id created within
-    the type's dedupe window, whether it was read or dismissed since or not.
+    the type's dedupe window (the same Tokyo day for daily reminders), whether it was read
+    or dismissed since or not. Creating one retires what it supersedes (the catalog's
+    `retires`). Only the type and the context are stored: it is rendered when read.
     """
     template = catalog.get_template(type)
     template.check_context(context)
@@ -74,79 +71,119 @@ def notify(
         user=user,
         type=type,
         source_id=source_id,
-        created_at__gt=now - template.dedupe_window,
+        created_at__gte=template.dedupe_since(now),
     )
     # The common case (a reminder that already exists) costs this one statement.
     if recent.exists():
         return None
+    encoded = catalog.encode_context(context)
     with transaction.atomic():
         advisory_xact_lock("notify", f"{user.pk}:{type}:{source_id}")
         if recent.exists():
             return None
-        rendered = template.render(context, language=_language_of(user))
         mark_stale([user.pk])
         notification = Notification.objects.create(
             user=user,
             type=type,
-            title=rendered.title,
-            message=rendered.message,
-            action_url=rendered.action_url,
-            action_label=rendered.action_label,
+            context=encoded,
+            category=template.category,
+            severity=template.severity_for(encoded, now=now),
             source=template.source,
             source_id=source_id,
             created_at=now,
-            expires_at=now + template.expiry,
+            updated_at=timezone.now(),
+            expires_at=template.expires_at(encoded, now=now),
         )
+        for rule in template.retires:
+            if rule.source_from == catalog.ALL_OF_THE_USERS:
+                subject = None
+            elif rule.source_from is None:
+                subject = source_id
+            else:
+                subject = str(context[rule.source_from])
+            _retire(user_id=user.pk, type=rule.type, source_id=subject).exclude(
+                pk=notification.pk
+            ).update(**_retired(now))
         queue_notification_emails([notification], now=now)
         return notification
 
 
+def _retired(now: datetime) -> dict[str, Any]:
+    """A retired notification is read and seen (the first times kept) and out of the counts."""
+    return {
+        "retired_at": now,
+        "read_at": Coalesce(F("read_at"), Value(now)),
+        "seen_at": Coalesce(F("seen_at"), Value(now)),
+    }
+
+
+def _retire(*, user_id: int, type: str, source_id: str | None) -> Any:
+    notifications = Notification.objects.filter(user_id=user_id, type=type, retired_at__isnull=True)
+    if source_id is not None:
+        notifications = notifications.filter(source_id=source_id)
+    return notifications
+
+
+def retire_notifications(
+    *, user_id: int, type: str, source_id: str | int | None = None, now: datetime | None = None
+) -> int:
+    """Retire the user's notifications of `type` about a settled subject (every one of that
+    type when `source_id` is None): marked read, out of the unread count, still listed.
+    Safe to repeat; returns how many changed."""
+    now = now or timezone.now()
+    subject = None if source_id is None else str(source_id)
+    updated = _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
+    if updated:
+        mark_stale([user_id])
+    return updated
+
+
 def notify_many(
     *,
-    recipients: Sequence[tuple[int, str]],
+    user_ids: Sequence[int],
     type: str,
     source_id: str | int,
-    context: Callable[[str], dict[str, Any]],
+    context: dict[str, Any],
     now: datetime | None = None,
 ) -> int:
     """notify() for many users at once: one dedupe query and one bulk insert.
 
-    `recipients` are (user id, language) pairs; `context(language)` gives the placeholders
-    for that language. The same dedupe rule as notify() applies; concurrent calls for the
-    same type and source id are serialised. Returns how many notifications were created.
+    The same dedupe rule as notify() applies; concurrent calls for the same type and
+    source id are serialised. Returns how many notifications were created. For types
+    that retire nothing (announcements).
     """
     template = catalog.get_template(type)
+    if template.retires:
+        raise ValueError(f"{type} retires other notifications: create it with notify()")
+    template.check_context(context)
     now = now or timezone.now()
     source_id = str(source_id)
-    # Render every language first: a missing placeholder fails before anything is written.
-    rendered = {
-        language: template.render(context(language), language=language)
-        for language in {language for _, language in recipients}
-    }
+    encoded = catalog.encode_context(context)
     with transaction.atomic():
         advisory_xact_lock("notify-many", f"{type}:{source_id}")
         already = set(
             Notification.objects.filter(
-                user_id__in=[user_id for user_id, _ in recipients],
+                user_id__in=user_ids,
                 type=type,
                 source_id=source_id,
-                created_at__gt=now - template.dedupe_window,
+                created_at__gte=template.dedupe_since(now),
             ).values_list("user_id", flat=True)
         )
+        updated_at = timezone.now()
         rows = [
             Notification(
                 user_id=user_id,
                 type=type,
-                title=rendered[language].title,
-                message=rendered[language].message,
-                action_url=rendered[language].action_url,
-                action_label=rendered[language].action_label,
+                context=encoded,
+                category=template.category,
+                severity=template.severity_for(encoded, now=now),
                 source=template.source,
                 source_id=source_id,
                 created_at=now,
-                expires_at=now + template.expiry,
+                updated_at=updated_at,
+                expires_at=template.expires_at(encoded, now=now),
             )
-            for user_id, language in recipients
+            for user_id in user_ids
             if user_id not in already
         ]
         Notification.objects.bulk_create(rows)
@@ -160,7 +197,7 @@ def notify_many(
 
 def email_key(notification: Notification) -> str:
     """What an email is sent once for: the notification, or a reminder's subject and severity."""
-    if notification.type in catalog.REMINDER_TYPES:
+    if catalog.get_template(notification.type).daily:
         return (
             f"{notification.user_id}:{notification.type}:{notification.source_id}"
             f":{notification.severity}"
@@ -216,8 +253,8 @@ def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternat
     user = record.user
     if notification is None or not user.is_active or not user.email:
         return None
-    language = _language_of(user)
     customer = getattr(user, "customer", None)
+    language = customer.language if customer is not None else settings.LANGUAGE_CODE
     with translation.override(language):
         context = {
             "name": customer.name if customer is not None else "",
@@ -377,9 +414,11 @@ def snooze(
             fields={"until": [_("Choose a time between an hour and 30 days from now.")]},
         )
     notification = selectors.get_notification_for_user(user=user, notification_id=notification_id)
-    Notification.objects.filter(pk=notification.pk).update(
-        snoozed_until=until, read_at=None, seen_at=None, archived_at=None
-    )
+    changes: dict[str, Any] = {"snoozed_until": until, "archived_at": None}
+    if notification.retired_at is None:
+        # A retired one stays read: what it was about is settled.
+        changes.update(read_at=None, seen_at=None)
+    Notification.objects.filter(pk=notification.pk).update(**changes)
     mark_stale([user.pk])
     notification.refresh_from_db()
     return notification
@@ -634,16 +673,13 @@ def queue_announcement(*, announcement_id: int, now: datetime | None = None) -> 
     return announcement
 
 
-def _announcement_context(announcement: Announcement) -> Callable[[str], dict[str, Any]]:
-    def context(language: str) -> dict[str, Any]:
-        if language == "ja" and announcement.title_ja:
-            return {
-                "title": announcement.title_ja,
-                "message": announcement.message_ja or announcement.message,
-            }
-        return {"title": announcement.title, "message": announcement.message}
-
-    return context
+def announcement_context(announcement: Announcement) -> dict[str, Any]:
+    """Staff write an announcement in English and, optionally, Japanese; each is kept."""
+    return {
+        "title": catalog.Text(en=announcement.title, ja=announcement.title_ja),
+        "message": catalog.Text(en=announcement.message, ja=announcement.message_ja),
+        "announcement_id": announcement.pk,
+    }
 
 
 def send_announcement(
@@ -670,7 +706,7 @@ def send_announcement(
             batch = list(
                 selectors.announcement_recipients(announcement=announcement)
                 .filter(pk__gt=announcement.last_recipient_id)
-                .values_list("pk", "customer__language")[:batch_size]
+                .values_list("pk", flat=True)[:batch_size]
             )
             if not batch:
                 announcement.status = AnnouncementStatus.SENT
@@ -679,13 +715,13 @@ def send_announcement(
                 announcement.save()
                 return announcement
             created = notify_many(
-                recipients=batch,
+                user_ids=batch,
                 type="SYSTEM_ANNOUNCEMENT",
                 source_id=announcement.pk,
-                context=_announcement_context(announcement),
+                context=announcement_context(announcement),
                 now=now,
             )
             announcement.sent_count += created
             announcement.skipped_count += len(batch) - created
-            announcement.last_recipient_id = batch[-1][0]
+            announcement.last_recipient_id = batch[-1]
             announcement.save()

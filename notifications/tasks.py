@@ -6,11 +6,8 @@ briefly unreachable is retried with exponential backoff, a bounded number of tim
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-from django.utils import timezone
 
 from notifications import services
 
@@ -23,24 +20,14 @@ RETRY_POLICY = {
 }
 
 
-def _scheduled_hour() -> datetime:
-    """The hour this daily run belongs to.
-
-    Daily reminders have a 24-hour dedupe window; a run that starts a few seconds earlier
-    than yesterday's would otherwise find yesterday's reminder still inside the window
-    and skip a day.
-    """
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
-
-
 @shared_task(name="notifications.tasks.send_invoice_due_reminders", **RETRY_POLICY)
 def send_invoice_due_reminders() -> int:
-    return services.send_invoice_due_reminders(now=_scheduled_hour())
+    return services.send_invoice_due_reminders()
 
 
 @shared_task(name="notifications.tasks.send_payment_method_expiring_reminders", **RETRY_POLICY)
 def send_payment_method_expiring_reminders() -> int:
-    return services.send_payment_method_expiring_reminders(now=_scheduled_hour())
+    return services.send_payment_method_expiring_reminders()
 
 
 @shared_task(name="notifications.tasks.purge_expired_notifications", **RETRY_POLICY)

@@ -261,7 +261,7 @@ def _notify(order: Order, type: str, *, now: datetime, **extra: Any) -> None:
         source_id=order.external_id,
         context={
             "order_number": order.number,
-            "plan_name": order.plan.name_in(order.customer.language),
+            "plan_name": order.plan.names,
             "order_id": order.pk,
             **extra,
         },

@@ -196,7 +196,7 @@ class CancellationOptionsView(CustomerAPIView):
 
 
 class CancellationCreateView(CustomerAPIView):
-    """Schedule the end of a service on one of the offered dates."""
+    """Schedule the end of a service on one of the offered dates, or withdraw it."""
 
     @extend_schema(
         request=CancellationInput,
@@ -227,3 +227,19 @@ class CancellationCreateView(CustomerAPIView):
         return Response(
             CancellationRequestOutput(cancellation).data, status=status.HTTP_202_ACCEPTED
         )
+
+    @extend_schema(
+        request=None,
+        responses={200: CancellationRequestOutput, 409: ErrorSerializer, **_NOT_FOUND},
+        summary="Withdraw the scheduled cancellation of a service",
+        operation_id="subscriptions_withdraw_cancellation",
+        description=(
+            "The service continues. `409 cancellation_not_withdrawable` when no cancellation "
+            "is scheduled (never requested, already withdrawn or completed)."
+        ),
+    )
+    def delete(self, request: Request, subscription_id: int) -> Response:
+        cancellation: CancellationRequest = services.withdraw_scheduled_cancellation(
+            customer=self.customer, subscription_id=subscription_id
+        )
+        return Response(CancellationRequestOutput(cancellation).data)

@@ -64,8 +64,11 @@ def test_japanese_customers_read_the_japanese_text(django_capture_on_commit_call
         announcement(title_ja="メンテナンスのお知らせ", message_ja="日曜日1時から3時まで"),
         django_capture_on_commit_callbacks,
     )
-    assert Notification.objects.get(user=japanese.user).title == "メンテナンスのお知らせ"
-    assert Notification.objects.get(user=english.user).title == "Planned maintenance"
+    assert (
+        Notification.objects.get(user=japanese.user).rendered("ja").title
+        == "メンテナンスのお知らせ"
+    )
+    assert Notification.objects.get(user=english.user).rendered("en").title == "Planned maintenance"
     assert item.sent_count == 2
 
 
@@ -94,10 +97,10 @@ def test_a_run_that_stopped_halfway_resumes_without_duplicates():
     # The first run sent the first two customers' notifications, then its worker died
     # before it could record them.
     services.notify_many(
-        recipients=[(c.user_id, "en") for c in customers[:2]],
+        user_ids=[c.user_id for c in customers[:2]],
         type="SYSTEM_ANNOUNCEMENT",
         source_id=item.pk,
-        context=lambda language: {"title": item.title, "message": item.message},
+        context=services.announcement_context(item),
     )
     item = services.send_announcement(announcement_id=item.pk, batch_size=2)
     assert [received(customer, item) for customer in customers] == [1] * 5

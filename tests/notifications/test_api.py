@@ -30,6 +30,10 @@ NOTIFICATION_KEYS = {
     "archived",
     "archivedAt",
     "snoozedUntil",
+    "category",
+    "severity",
+    "retiredAt",
+    "updatedAt",
 }
 
 

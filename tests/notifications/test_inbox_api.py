@@ -21,6 +21,8 @@ def test_a_notification_carries_its_inbox_state(api, notification):
     [item] = api.get("/api/notifications").json()["items"]
     assert item["seen"] is False and item["archived"] is False
     assert item["archivedAt"] is None and item["snoozedUntil"] is None
+    assert (item["category"], item["severity"], item["retiredAt"]) == ("orders", "info", None)
+    assert item["updatedAt"]
 
 
 def test_the_count_has_unread_and_unseen(api, notification):
