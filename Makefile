@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# DEBUG is off unless set; the development commands below turn it on unless told otherwise.
+DEV := DEBUG=$${DEBUG:-true}
 
 .PHONY: install setup run test lint format bench worker beat messages clean
 
@@ -16,15 +18,15 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 setup: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 run: setup
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: /admin/, API docs: /api/docs/)"
-	$(VENV)/bin/uvicorn portal.asgi:application --host 127.0.0.1 --port $(PORT) --reload --reload-exclude '.venv/*' --reload-exclude 'tests/*' --reload-include '*.html' --reload-include '*.mo'
+	$(DEV) $(VENV)/bin/uvicorn portal.asgi:application --host 127.0.0.1 --port $(PORT) --reload --reload-exclude '.venv/*' --reload-exclude 'tests/*' --reload-include '*.html' --reload-include '*.mo'
 
 test: install
-	$(PY) manage.py makemigrations --check --dry-run > /dev/null || (echo "Models changed without a migration: run manage.py makemigrations." && exit 1)
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run > /dev/null || (echo "Models changed without a migration: run manage.py makemigrations." && exit 1)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -37,10 +39,10 @@ format: install
 	$(VENV)/bin/ruff format .
 
 worker: setup
-	$(VENV)/bin/celery -A portal worker --loglevel=info
+	$(DEV) $(VENV)/bin/celery -A portal worker --loglevel=info
 
 beat: setup
-	$(VENV)/bin/celery -A portal beat --loglevel=info
+	$(DEV) $(VENV)/bin/celery -A portal beat --loglevel=info
 
 # Needs DATABASE_URL=postgres://... and wrk; migrates and loads its own data (docs/performance.md).
 # BENCH_ARGS passes options, e.g. BENCH_ARGS=--two-instances; then the live stream bench
@@ -50,8 +52,8 @@ bench: install
 	$(PY) -m bench.streams $(STREAM_BENCH_ARGS)
 
 messages: install
-	$(PY) manage.py makemessages -l ja --no-obsolete --ignore='.venv/*' --ignore='bench/*' --ignore='tests/*'
-	$(PY) manage.py compilemessages -l ja --ignore='.venv/*'
+	$(DEV) $(PY) manage.py makemessages -l ja --no-obsolete --ignore='.venv/*' --ignore='bench/*' --ignore='tests/*'
+	$(DEV) $(PY) manage.py compilemessages -l ja --ignore='.venv/*'
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .mypy_cache .ruff_cache

@@ -1,15 +1,16 @@
-"""Support staff screens for logins, customers, identity checks and the CRM event inbox.
+"""Support staff screens for logins, customers and identity checks.
 
-Decisions (an eligibility result, a residence card review, re-playing CRM events) go
-through `accounts.services`, the same functions the CRM events use.
+Decisions (an eligibility result, a residence card review) go through `accounts.services`,
+the same functions the CRM events use (the CRM event inbox is `crm.admin`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -20,11 +21,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import services
+from accounts import services, tokens
 from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
 from accounts.models import (
-    CrmEvent,
     Customer,
     InternetEligibility,
     ResidenceCardVerification,
@@ -34,6 +35,11 @@ from accounts.selectors import get_residence_card_file
 from portal.api_errors import ApplicationError
 from staff.adminkit import ServiceOwnedAdmin
 from staff.selectors import get_customer_overview, search_customers
+
+# API tokens are no one's to browse or edit: a device is logged out by its refresh token, and
+# every device by a new password (accounts.tokens).
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)
 
 
 @admin.register(User)
@@ -51,8 +57,28 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # A new password set by support: the user's API tokens stop working too.
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                tokens.revoke_all_tokens(user=user)
+        return response
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a login is deactivated, never deleted: its history stays
+
+
+class AccessChangeForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Kept in the staff action log.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=500,
+    )
 
 
 @admin.register(Customer)
@@ -75,6 +101,60 @@ class CustomerAdmin(ServiceOwnedAdmin):
     @admin.display(ordering="user__email")
     def email(self, customer: Customer) -> str:
         return customer.user.email
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            *(
+                path(
+                    f"<int:customer_id>/{change}/",
+                    self.admin_site.admin_view(self.access_view),
+                    {"change": change},
+                    name=f"accounts_customer_{change}",
+                )
+                for change in ("deactivate", "reactivate")
+            ),
+            *super().get_urls(),
+        ]
+
+    def access_view(self, request: HttpRequest, customer_id: int, change: str) -> HttpResponse:
+        """Deactivate or reactivate a customer's login, with a reason, through the service."""
+        self.check_can_act(request)
+        customer = get_object_or_404(Customer.objects.select_related("user"), pk=customer_id)
+        back = reverse("admin:accounts_customer_change", args=[customer.pk])
+        form = AccessChangeForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            service = (
+                services.deactivate_customer
+                if change == "deactivate"
+                else services.reactivate_customer
+            )
+            try:
+                service(
+                    customer=customer,
+                    actor=request.user,  # type: ignore[arg-type]
+                    reason=form.cleaned_data["reason"],
+                    now=timezone.now(),
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, f"{customer.name}: {change}d.", messages.SUCCESS)
+            return HttpResponseRedirect(back)
+        deactivating = change == "deactivate"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{change.capitalize()} {customer.name}",
+            "opts": self.opts,
+            "form": form,
+            "legend": customer.user.email,
+            "intro": "They can no longer log in; their open sessions end and their app "
+            "tokens stop working. Nothing is deleted, and it can be undone."
+            if deactivating
+            else "They can log in again.",
+            "submit": change.capitalize(),
+            "back_url": back,
+        }
+        return TemplateResponse(request, "staff/admin/action_form.html", context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
@@ -342,53 +422,3 @@ class ResidenceCardVerificationAdmin(DecisionAdmin):
             "form": form,
         }
         return TemplateResponse(request, "accounts/admin/residence_card_review.html", context)
-
-
-@admin.register(CrmEvent)
-class CrmEventAdmin(DecisionAdmin):
-    list_display = [
-        "event_id",
-        "type",
-        "account_id",
-        "customer",
-        "state",
-        "attempts",
-        "received_at",
-        "processed_at",
-    ]
-    list_filter = ["state", "type"]
-    search_fields = ["event_id", "account_id", "customer__name", "customer__user__email"]
-    list_select_related = ["customer__user"]
-    date_hierarchy = "received_at"
-    actions = ["replay"]
-    fields = readonly_fields = (
-        "event_id",
-        "type",
-        "account_id",
-        "customer",
-        "occurred_at",
-        "received_at",
-        "state",
-        "attempts",
-        "processed_at",
-        "outcome",
-        "error",
-        "pretty_payload",
-        "raw_body",
-    )
-
-    @admin.display(description="Payload")
-    def pretty_payload(self, event: CrmEvent) -> SafeString:
-        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, ensure_ascii=False))
-
-    @admin.action(description="Re-play the selected events", permissions=["change"])
-    def replay(self, request: HttpRequest, queryset: QuerySet[CrmEvent]) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        count = services.replay_crm_events(crm_event_ids=ids)
-        skipped = len(ids) - count
-        self.message_user(
-            request,
-            f"{count} event(s) queued again"
-            + (f"; {skipped} already processed left alone." if skipped else "."),
-            messages.SUCCESS if count else messages.WARNING,
-        )

@@ -1,34 +1,29 @@
-"""Auth and profile, the two identity gates, the CRM webhook, and the base customer view."""
+"""Auth and profile, the two identity gates, and the base customer view."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import services
+from accounts import services, tokens
 from accounts.models import (
-    CrmEventState,
     Customer,
     EligibilityStatus,
     User,
     VerificationStatus,
 )
 from accounts.selectors import get_customer_for_user
-from portal.api_errors import ApplicationError, error_body
 from portal.serializers import DateTimeField, ErrorSerializer
 
 
@@ -49,10 +44,6 @@ def _access_lifetime_seconds() -> int:
     return int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
 
 
-def _client_address(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False)
@@ -62,6 +53,16 @@ class TokenOutput(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
     accessExpiresIn = serializers.IntegerField(help_text="Seconds until the access token expires")
+
+
+def _token_answer(refresh: RefreshToken) -> Response:
+    return Response(
+        {
+            "access": str(refresh.access_token),
+            "refresh": str(refresh),
+            "accessExpiresIn": _access_lifetime_seconds(),
+        }
+    )
 
 
 class TokenObtainView(APIView):
@@ -85,25 +86,13 @@ class TokenObtainView(APIView):
         user = services.log_in(
             email=data.validated_data["email"],
             password=data.validated_data["password"],
-            client_address=_client_address(request),
+            request=request._request,
         )
-        refresh = RefreshToken.for_user(user)
-        return Response(
-            {
-                "access": str(refresh.access_token),
-                "refresh": str(refresh),
-                "accessExpiresIn": _access_lifetime_seconds(),
-            }
-        )
+        return _token_answer(tokens.issue_tokens(user=user))
 
 
 class RefreshInput(serializers.Serializer):
     refresh = serializers.CharField()
-
-
-class RefreshOutput(serializers.Serializer):
-    access = serializers.CharField()
-    accessExpiresIn = serializers.IntegerField()
 
 
 class TokenRefreshView(APIView):
@@ -112,45 +101,96 @@ class TokenRefreshView(APIView):
 
     @extend_schema(
         request=RefreshInput,
-        responses={200: RefreshOutput, 400: ErrorSerializer, 401: ErrorSerializer},
+        responses={200: TokenOutput, 400: ErrorSerializer, 401: ErrorSerializer},
         auth=[],
-        summary="Exchange a refresh token for a new access token",
+        summary="Exchange a refresh token for new tokens (the refresh token works once)",
     )
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            refresh = RefreshToken(data.validated_data["refresh"])
-        except TokenError as error:
-            raise ApplicationError(
-                "not_authenticated", "The refresh token is invalid or expired."
-            ) from error
-        return Response(
-            {"access": str(refresh.access_token), "accessExpiresIn": _access_lifetime_seconds()}
-        )
+        return _token_answer(tokens.rotate_refresh_token(token=data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=RefreshInput,
+        responses={204: None, 400: ErrorSerializer, 401: ErrorSerializer},
+        auth=[],
+        summary="Log a device out: its refresh token stops working",
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tokens.revoke_refresh_token(token=data.validated_data["refresh"])
+        return Response(status=204)
 
 
 class MeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     name = serializers.CharField()
+    phone = serializers.CharField()
     language = serializers.ChoiceField(choices=["en", "ja"])
+
+
+class MeInput(serializers.Serializer):
+    # Lengths and formats are the service's to check, so the page and the API say the same.
+    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    language = serializers.CharField(required=False)
+
+
+def _me(user: User) -> dict[str, Any]:
+    customer = getattr(user, "customer", None)
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": customer.name if customer else user.get_full_name() or user.email,
+        "phone": customer.phone if customer else "",
+        "language": customer.language if customer else settings.LANGUAGE_CODE,
+    }
 
 
 class MeView(APIView):
     @extend_schema(responses={200: MeOutput, 401: ErrorSerializer}, summary="The logged-in user")
     def get(self, request: Request) -> Response:
-        user = request.user
-        assert isinstance(user, User)
-        customer = getattr(user, "customer", None)
-        return Response(
-            {
-                "id": user.pk,
-                "email": user.email,
-                "name": customer.name if customer else user.get_full_name() or user.email,
-                "language": customer.language if customer else settings.LANGUAGE_CODE,
-            }
-        )
+        assert isinstance(request.user, User)
+        return Response(_me(request.user))
+
+    @extend_schema(
+        request=MeInput,
+        responses={200: MeOutput, 400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="Change the name, phone or language",
+    )
+    def patch(self, request: Request) -> Response:
+        data = MeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = get_customer_for_user(user=request.user)
+        services.update_profile(customer=customer, **data.validated_data)
+        assert isinstance(request.user, User)
+        return Response(_me(request.user))
+
+
+class PasswordInput(serializers.Serializer):
+    currentPassword = serializers.CharField(source="current_password", trim_whitespace=False)
+    newPassword = serializers.CharField(source="new_password", trim_whitespace=False)
+
+
+class PasswordView(APIView):
+    @extend_schema(
+        request=PasswordInput,
+        responses={204: None, 400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer},
+        summary="Change the password; every token issued before stops working",
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assert isinstance(request.user, User)
+        services.change_password(user=request.user, request=request._request, **data.validated_data)
+        return Response(status=204)
 
 
 # --- The identity gates --------------------------------------------------------------------
@@ -247,152 +287,3 @@ class ResidenceCardUploadView(CustomerAPIView):
             customer=self.customer, now=timezone.now(), **data.validated_data
         )
         return Response(ResidenceCardUploadOutput(verification).data, status=202)
-
-
-# --- The CRM (Salesforce) webhook ----------------------------------------------------------
-
-
-class SalesforceChangesInput(serializers.Serializer):
-    # null means "not changed", as Salesforce sends empty fields.
-    internetEligibilityStatus = serializers.ChoiceField(
-        choices=services.ELIGIBILITY_RESULTS, required=False, allow_null=True
-    )
-    internetEligibilityNotes = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=2000
-    )
-    residenceCardStatus = serializers.ChoiceField(
-        choices=services.VERIFICATION_RESULTS, required=False, allow_null=True
-    )
-    residenceCardRejectionReason = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=2000
-    )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Part of the event's shape: a rejection the customer cannot read is incomplete.
-        rejected = attrs.get("residenceCardStatus") == VerificationStatus.REJECTED
-        if rejected and not (attrs.get("residenceCardRejectionReason") or "").strip():
-            raise serializers.ValidationError(
-                {"residenceCardRejectionReason": [_("A rejection needs its reason.")]}
-            )
-        return attrs
-
-
-class SalesforceEventInput(serializers.Serializer):
-    eventId = serializers.CharField(source="event_id", max_length=100)
-    type = serializers.ChoiceField(choices=services.CRM_EVENT_TYPES)
-    accountId = serializers.RegexField(r"^[A-Za-z0-9]{1,18}$", source="account_id")
-    occurredAt = serializers.DateTimeField(source="occurred_at")
-    changes = SalesforceChangesInput()
-
-
-class SalesforceEventAck(serializers.Serializer):
-    eventId = serializers.CharField(source="event_id")
-    state = serializers.ChoiceField(choices=CrmEventState.values)
-
-
-# An event is two levels deep; anything much deeper is not an event, and could be too deep
-# to store (JSON encoding recurses).
-CRM_PAYLOAD_MAX_DEPTH = 16
-
-
-def _unstorable_payload(payload: Any) -> str | None:
-    """Why a parsed event cannot be kept as received, or None. JSON may escape NUL (\\u0000)
-    and unpaired surrogates (\\ud800), which no PostgreSQL text or jsonb value holds."""
-    pending = [(payload, 1)]  # a loop, not recursion: the nesting is the sender's to choose
-    while pending:
-        value, depth = pending.pop()
-        if depth > CRM_PAYLOAD_MAX_DEPTH:
-            return _("The body is nested too deeply.")
-        if isinstance(value, dict):
-            pending.extend((key, depth) for key in value)
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str) and ("\x00" in value or not _encodes(value)):
-            return _("The body contains NUL characters or unpaired surrogates.")
-    return None
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _payload_too_large() -> Response:
-    message = _("The event is larger than %(limit)d bytes.") % {
-        "limit": settings.CRM_WEBHOOK_MAX_BODY_BYTES
-    }
-    return Response(error_body("payload_too_large", message), status=413)
-
-
-class SalesforceEventView(APIView):
-    """Account change events from Salesforce. The signature is the authentication."""
-
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        # The body is read raw (the signature covers its bytes) and parsed as JSON only.
-        request={"application/json": SalesforceEventInput},
-        parameters=[
-            OpenApiParameter(
-                "X-Signature",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="sha256=<hex HMAC-SHA256 of the raw body with the shared secret>",
-            )
-        ],
-        responses={
-            202: OpenApiResponse(SalesforceEventAck, description="Accepted and queued"),
-            200: OpenApiResponse(SalesforceEventAck, description="Already received: ignored"),
-            400: ErrorSerializer,
-            401: OpenApiResponse(ErrorSerializer, description="Missing or wrong signature"),
-            413: OpenApiResponse(ErrorSerializer, description="`payload_too_large`"),
-        },
-        auth=[],
-        summary="Receive a Salesforce Account change event",
-    )
-    def post(self, request: Request) -> Response:
-        # Size, then signature, then parsing: nothing unauthenticated is parsed.
-        limit = settings.CRM_WEBHOOK_MAX_BODY_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = limit + 1
-        if declared > limit:
-            return _payload_too_large()
-        body: bytes = request.body
-        if len(body) > limit:
-            return _payload_too_large()
-        services.verify_crm_signature(body=body, signature=request.headers.get("X-Signature"))
-
-        try:
-            text = body.decode("utf-8")
-            payload = json.loads(text)
-        # UnicodeDecodeError and JSONDecodeError are ValueErrors; very deep nesting
-        # exhausts the recursion limit.
-        except (ValueError, RecursionError) as error:
-            raise ApplicationError(
-                "validation_error", _("The body is not valid UTF-8 JSON.")
-            ) from error
-        if not isinstance(payload, dict):
-            raise ApplicationError("validation_error", _("The body must be a JSON object."))
-        problem = _unstorable_payload(payload)
-        if problem:
-            raise ApplicationError("validation_error", problem)
-        data = SalesforceEventInput(data=payload)
-        data.is_valid(raise_exception=True)
-        event, created = services.receive_crm_event(
-            event_id=data.validated_data["event_id"],
-            type=data.validated_data["type"],
-            account_id=data.validated_data["account_id"],
-            occurred_at=data.validated_data["occurred_at"],
-            payload=payload,
-            raw_body=text,
-            now=timezone.now(),
-        )
-        return Response(SalesforceEventAck(event).data, status=202 if created else 200)

@@ -5,16 +5,13 @@ from accounts import api
 urlpatterns = [
     path("auth/token", api.TokenObtainView.as_view(), name="api-token"),
     path("auth/token/refresh", api.TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("auth/logout", api.LogoutView.as_view(), name="api-logout"),
     path("me", api.MeView.as_view(), name="api-me"),
+    path("me/password", api.PasswordView.as_view(), name="api-me-password"),
     path(
         "me/internet-eligibility",
         api.InternetEligibilityRequestView.as_view(),
         name="api-internet-eligibility",
     ),
     path("me/residence-card", api.ResidenceCardUploadView.as_view(), name="api-residence-card"),
-    path(
-        "integrations/salesforce/events",
-        api.SalesforceEventView.as_view(),
-        name="api-salesforce-events",
-    ),
 ]

@@ -5,14 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts import throttling, tokens
 from accounts.models import User
 
 
 class EmailBackend(ModelBackend):
+    """Email and password, throttled here because every login passes through here: the
+    login page, the API and the admin's login."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        email = username if username is not None else kwargs.get(User.USERNAME_FIELD)
+        if email is None or password is None:
+            return None
+        address = request.META.get("REMOTE_ADDR") if request is not None else None
+        # Counted before the password is checked; LoginThrottled (a PermissionDenied) makes
+        # authenticate() answer None without trying any other backend.
+        attempt = throttling.begin_login_attempt(email=email, client_address=address)
+        user = super().authenticate(request, username=email, password=password)
+        if user is not None:
+            attempt.succeeded()
+        return user
+
     def get_user(self, user_id: Any) -> User | None:
         user = User.objects.select_related("customer").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
@@ -27,4 +51,7 @@ class CustomerJWTAuthentication(JWTAuthentication):
         user = User.objects.select_related("customer").filter(pk=user_id).first()
         if user is None or not user.is_active:
             raise AuthenticationFailed("User not found or inactive.", code="user_not_found")
+        if not tokens.token_is_current(token=validated_token, user=user):
+            # Issued before the password last changed.
+            raise AuthenticationFailed("The token has been revoked.", code="token_not_valid")
         return user

@@ -1,30 +1,26 @@
-"""Account use cases: customers, logging in (with throttling), preferences, the two identity
-gates (internet eligibility and residence card verification) and the CRM event inbox."""
+"""Account use cases: customers, logging in, the profile and the password, and the two identity
+gates (internet eligibility and residence card verification)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import throttling, tokens
 from accounts.models import (
-    CrmEvent,
-    CrmEventState,
     Customer,
     EligibilityStatus,
     InternetEligibility,
@@ -34,10 +30,8 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.validators import normalize_postal_code
-from dashboard.cache import mark_stale
 from notifications.catalog import Text
 from notifications.services import notify
-from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
 from staff.models import StaffActionType
@@ -65,85 +59,97 @@ def create_customer(
     return customer
 
 
-def _failure_keys(email: str, address: str | None) -> list[tuple[str, int]]:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    keys = [(f"login-failures:account:{digest}", settings.LOGIN_FAILURE_LIMIT)]
-    if address:
-        keys.append((f"login-failures:address:{address}", settings.LOGIN_ADDRESS_FAILURE_LIMIT))
-    return keys
-
-
-def _throttled(email: str, address: str | None) -> bool:
-    return any((cache.get(key) or 0) >= limit for key, limit in _failure_keys(email, address))
-
-
-def _record_failure(email: str, address: str | None) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, _limit in _failure_keys(email, address):
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=window)
-
-
-def log_in(
-    *, email: str, password: str, client_address: str | None, request: HttpRequest | None = None
-) -> User:
-    """Check credentials, refusing an account or address after repeated wrong passwords.
+def log_in(*, email: str, password: str, request: HttpRequest | None) -> User:
+    """Check credentials; the authentication backend refuses an account or address after
+    repeated wrong passwords (accounts.throttling).
 
     The message never says whether the email exists, so accounts cannot be enumerated.
     """
-    if _throttled(email, client_address):
-        raise ApplicationError(
-            "throttled", _("Too many failed attempts. Wait a few minutes and try again.")
-        )
-    user = authenticate(request, email=email.strip().lower(), password=password)
+    email = email.strip().lower()
+    user = authenticate(request, email=email, password=password)
     if user is None:
-        _record_failure(email, client_address)
+        address = request.META.get("REMOTE_ADDR") if request is not None else None
+        if throttling.login_throttled(email=email, client_address=address):
+            raise ApplicationError(
+                "throttled",
+                _("Too many failed attempts. Wait a few minutes and try again."),
+                retry_after=throttling.login_retry_after_seconds(),
+            )
         raise ApplicationError("not_authenticated", _("The email or password is not correct."))
     return user
 
 
-def clear_login_failures(*, email: str) -> None:
-    """Forget an account's wrong passwords: its owner just proved who they are."""
-    account_key, _limit = _failure_keys(email, None)[0]
-    cache.delete(account_key)
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
 
 
-# --- Password reset -----------------------------------------------------------------------
-
-# One reset mail per email address every five minutes (a double click sends one), and at
-# most 20 requests an hour from one client address: the form cannot flood an inbox.
-PASSWORD_RESET_EMAIL_INTERVAL_SECONDS = 5 * 60
-PASSWORD_RESET_ADDRESS_LIMIT = 20
-PASSWORD_RESET_ADDRESS_WINDOW_SECONDS = 60 * 60
-
-
-def allow_password_reset_mail(*, email: str, client_address: str | None) -> bool:
-    """Whether a reset mail may go out for this request, counting it if so.
-
-    Callers answer the same either way, so nobody learns whether an email has an account
-    or has been asked for already.
-    """
-    if client_address:
-        key = f"password-reset:address:{client_address}"
-        window = PASSWORD_RESET_ADDRESS_WINDOW_SECONDS
-        if cache.add(key, 1, timeout=window):
-            count = 1
+def update_profile(
+    *,
+    customer: Customer,
+    name: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+) -> Customer:
+    """Change what the customer may change about themselves; None leaves a field as it is."""
+    fields: dict[str, list[str]] = {}
+    changes: dict[str, str] = {}
+    if name is not None:
+        name = " ".join(name.split())
+        max_length = Customer._meta.get_field("name").max_length or 200
+        if not name:
+            fields["name"] = [_("Enter your name.")]
+        elif len(name) > max_length:
+            fields["name"] = [
+                _("Keep your name to %(count)d characters or fewer.") % {"count": max_length}
+            ]
         else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=window)
-                count = 1
-        if count > PASSWORD_RESET_ADDRESS_LIMIT:
-            return False
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    # add() is atomic in every cache backend: of two requests at once, one gets to send.
-    return cache.add(
-        f"password-reset:email:{digest}", 1, timeout=PASSWORD_RESET_EMAIL_INTERVAL_SECONDS
-    )
+            changes["name"] = name
+    if phone is not None:
+        phone = phone.strip()
+        if phone and not PHONE_PATTERN.match(phone):
+            fields["phone"] = [_("Enter a phone number of digits, for example 090-1234-5678.")]
+        else:
+            changes["phone"] = phone
+    if language is not None:
+        if language not in Language.values:
+            fields["language"] = [_("Choose English or Japanese.")]
+        else:
+            changes["language"] = language
+    if fields:
+        raise ApplicationError("validation_error", _("Some fields need attention."), fields)
+    changed = [key for key, value in changes.items() if getattr(customer, key) != value]
+    for key in changed:
+        setattr(customer, key, changes[key])
+    if changed:
+        customer.save(update_fields=changed)
+    return customer
+
+
+def change_password(
+    *, user: User, current_password: str, new_password: str, request: HttpRequest | None
+) -> User:
+    """Set a new password once the current one is proved; every API token issued before
+    stops working. Wrong current passwords count like wrong logins (they are one)."""
+    if authenticate(request, email=user.email, password=current_password) is None:
+        address = request.META.get("REMOTE_ADDR") if request is not None else None
+        if throttling.login_throttled(email=user.email, client_address=address):
+            raise ApplicationError(
+                "throttled",
+                _("Too many failed attempts. Wait a few minutes and try again."),
+                retry_after=throttling.login_retry_after_seconds(),
+            )
+        message = _("The current password is not correct.")
+        raise ApplicationError("validation_error", message, {"currentPassword": [message]})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ApplicationError(
+            "validation_error", error.messages[0], {"newPassword": list(error.messages)}
+        ) from error
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        tokens.revoke_all_tokens(user=user)
+    return user
 
 
 def set_language(*, customer: Customer, language: str) -> Customer:
@@ -180,8 +186,6 @@ def _locked_eligibility(customer: Customer) -> InternetEligibility:
         customer=customer
     )
     customer.internet_eligibility = eligibility
-    # Whoever locks it is about to change it: the dashboard shows this row.
-    mark_stale([customer.user_id])
     return eligibility
 
 
@@ -316,7 +320,6 @@ def _locked_verification(customer: Customer) -> ResidenceCardVerification:
         customer=customer
     )
     customer.residence_card_verification = verification
-    mark_stale([customer.user_id])
     return verification
 
 
@@ -471,166 +474,66 @@ def review_residence_card(
     return verification
 
 
-# --- CRM (Salesforce) events ---------------------------------------------------------------
-
-CRM_EVENT_TYPES = ("AccountChanged",)
+# --- Deactivation by support ----------------------------------------------------------------
 
 
-def verify_crm_signature(*, body: bytes, signature: str | None) -> None:
-    """Refuse a body not signed `sha256=<hex HMAC-SHA256>` with CRM_WEBHOOK_SECRET.
+def _end_sessions(user: User, *, now: datetime) -> int:
+    """Delete the user's browser sessions (database sessions carry the user id only inside)."""
+    from django.contrib.sessions.models import Session
 
-    Runs before anything reads the body. The comparison takes the same time however much
-    of the signature matches, so it cannot be guessed byte by byte.
-    """
-    secret = settings.CRM_WEBHOOK_SECRET
-    refused = ApplicationError("not_authenticated", _("The event signature is missing or wrong."))
-    if not secret:
-        logger.error("A CRM event was refused: CRM_WEBHOOK_SECRET is not configured.")
-        raise refused
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    provided = (signature or "").strip().lower()
-    if not hmac.compare_digest(expected.encode(), provided.encode("utf-8", "replace")):
-        raise refused
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=now).iterator(chunk_size=500)
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+    return len(mine)
 
 
-def receive_crm_event(
-    *,
-    event_id: str,
-    type: str,
-    account_id: str,
-    occurred_at: datetime,
-    payload: dict[str, Any],
-    raw_body: str,
-    now: datetime,
-) -> tuple[CrmEvent, bool]:
-    """Store an event once by its id and process it after commit; (event, created).
-
-    The unique event id makes concurrent deliveries of one event store one row: the
-    losers of the race find it and report it as already seen.
-    """
-    from accounts.tasks import process_crm_event_task  # tasks import this module
-
-    with transaction.atomic():
-        event, created = CrmEvent.objects.get_or_create(
-            event_id=event_id,
-            defaults={
-                "type": type,
-                "account_id": account_id,
-                "occurred_at": occurred_at,
-                "payload": payload,
-                "raw_body": raw_body,
-                "received_at": now,
-            },
-        )
-        if created:
-            # Through the outbox: a broker outage neither fails the acknowledgement nor
-            # loses the processing.
-            enqueue_on_commit(process_crm_event_task, event.pk)
-    return event, created
-
-
-def _superseded(event: CrmEvent, key: str) -> bool:
-    """Whether a later event for the same account already set `key` (deliveries reorder)."""
-    return (
-        CrmEvent.objects.filter(
-            account_id=event.account_id,
-            state=CrmEventState.PROCESSED,
-            occurred_at__gt=event.occurred_at,
-            payload__changes__has_key=key,
-        )
-        .exclude(pk=event.pk)
-        .exists()
+@transaction.atomic
+def deactivate_customer(*, customer: Customer, actor: User, reason: str, now: datetime) -> Customer:
+    """Support closes a customer's access: no login, their sessions end, their tokens stop
+    working (both check `is_active`). Nothing is deleted. Deactivating twice does nothing."""
+    reason = reason.strip()
+    if not reason:
+        message = _("Say why the customer is deactivated.")
+        raise ApplicationError("validation_error", message, fields={"reason": [message]})
+    user = User.objects.select_for_update().get(pk=customer.user_id)
+    if not user.is_active:
+        return customer
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    customer.user = user
+    sessions = _end_sessions(user, now=now)
+    record_staff_action(
+        actor=actor,
+        action=StaffActionType.CUSTOMER_DEACTIVATED,
+        customer=customer,
+        subject=customer,
+        subject_label=user.email,
+        reason=reason,
+        details={"sessionsEnded": sessions},
+        now=now,
     )
+    return customer
 
 
-def _apply_account_changes(*, event: CrmEvent, customer: Customer, now: datetime) -> str:
-    changes = event.payload.get("changes") or {}
-    outcome: list[str] = []
-    eligibility = changes.get("internetEligibilityStatus")
-    if eligibility is not None:
-        if _superseded(event, "internetEligibilityStatus"):
-            outcome.append("Internet eligibility skipped: a later event already set it.")
-        else:
-            record_eligibility_result(
-                customer=customer,
-                status=eligibility,
-                notes=changes.get("internetEligibilityNotes"),
-                now=now,
-            )
-            outcome.append(f"Internet eligibility set to {eligibility}.")
-    card = changes.get("residenceCardStatus")
-    if card is not None:
-        if _superseded(event, "residenceCardStatus"):
-            outcome.append("Residence card skipped: a later event already set it.")
-        else:
-            review_residence_card(
-                customer=customer,
-                status=card,
-                reviewer=None,
-                rejection_reason=changes.get("residenceCardRejectionReason") or "",
-                now=now,
-            )
-            outcome.append(f"Residence card set to {card}.")
-    return " ".join(outcome) or "No change the portal acts on."
-
-
-def process_crm_event(*, crm_event_id: int, now: datetime) -> CrmEvent | None:
-    """Apply a stored event to its customer through the same services support uses.
-
-    Safe to run again: a processed event is left alone. An unknown account marks it
-    `unmatched`; a change a business rule refuses marks it `failed` at once (trying
-    again cannot help). Anything else raises, and the task retries.
-    """
-    with transaction.atomic():
-        event = CrmEvent.objects.select_for_update().filter(pk=crm_event_id).first()
-        if event is None or event.state == CrmEventState.PROCESSED:
-            return event
-        event.attempts += 1
-        event.processed_at = now
-        customer = (
-            Customer.objects.select_related("user").filter(crm_account_id=event.account_id).first()
-        )
-        event.customer = customer
-        if customer is None:
-            event.state = CrmEventState.UNMATCHED
-            event.outcome = "No customer has this Salesforce Account Id."
-            event.error = ""
-            event.save()
-            return event
-        try:
-            with transaction.atomic():
-                event.outcome = _apply_account_changes(event=event, customer=customer, now=now)
-        except ApplicationError as refused:
-            event.state = CrmEventState.FAILED
-            event.outcome = ""
-            event.error = refused.message
-        else:
-            event.state = CrmEventState.PROCESSED
-            event.error = ""
-        event.save()
-    return event
-
-
-def record_crm_event_failure(*, crm_event_id: int, error: str, final: bool, now: datetime) -> None:
-    """Count a failed attempt (outside its rolled-back transaction); `final` gives up."""
-    updates: dict[str, Any] = {"attempts": F("attempts") + 1, "error": error[:4000]}
-    if final:
-        updates.update(state=CrmEventState.FAILED, processed_at=now)
-    CrmEvent.objects.filter(pk=crm_event_id).exclude(state=CrmEventState.PROCESSED).update(
-        **updates
+@transaction.atomic
+def reactivate_customer(*, customer: Customer, actor: User, reason: str, now: datetime) -> Customer:
+    """Undo a deactivation: the customer can log in again (with a new session)."""
+    user = User.objects.select_for_update().get(pk=customer.user_id)
+    if user.is_active:
+        return customer
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    customer.user = user
+    record_staff_action(
+        actor=actor,
+        action=StaffActionType.CUSTOMER_REACTIVATED,
+        customer=customer,
+        subject=customer,
+        subject_label=user.email,
+        reason=reason.strip(),
+        now=now,
     )
-
-
-def replay_crm_events(*, crm_event_ids: Iterable[int]) -> int:
-    """Process unfinished events again (after a fix, or once the customer exists)."""
-    from accounts.tasks import process_crm_event_task  # tasks import this module
-
-    with transaction.atomic():
-        events = CrmEvent.objects.select_for_update().filter(pk__in=list(crm_event_ids))
-        ids = list(events.exclude(state=CrmEventState.PROCESSED).values_list("pk", flat=True))
-        CrmEvent.objects.filter(pk__in=ids).update(
-            state=CrmEventState.RECEIVED, error="", outcome="", processed_at=None
-        )
-        for pk in ids:
-            enqueue_on_commit(process_crm_event_task, pk)
-    return len(ids)
+    return customer

@@ -8,7 +8,7 @@ from typing import Literal, cast
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
@@ -21,11 +21,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services
-from accounts.forms import InternetEligibilityForm, LanguageForm, LoginForm, ResidenceCardForm
-from accounts.models import EligibilityStatus, VerificationStatus
+from accounts import services, throttling, tokens
+from accounts.forms import (
+    InternetEligibilityForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    ResidenceCardForm,
+)
+from accounts.models import EligibilityStatus, User, VerificationStatus
 from accounts.selectors import (
     get_customer_for_user,
     get_internet_eligibility,
@@ -55,34 +62,38 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
     status = 200
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         try:
             user = services.log_in(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
-                client_address=request.META.get("REMOTE_ADDR"),
                 request=request,
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
             status = error.status_code if error.code == "throttled" else 200
+            retry_after = error.retry_after
         else:
             login(request, user)
-            response = redirect(_safe_next(request))
+            redirected = redirect(_safe_next(request))
             customer = getattr(user, "customer", None)
             if customer is not None:
                 # A language chosen on the login page, just before, is the customer's choice.
                 chosen = request.session.pop(CHOSEN_LANGUAGE_KEY, None)
                 if chosen:
                     services.set_language(customer=customer, language=chosen)
-                _remember_language(response, customer.language)
-            return response
-    return render(
+                _remember_language(redirected, customer.language)
+            return redirected
+    response = render(
         request,
         "accounts/login.html",
         {"form": form, "next": _safe_next(request, "")},
         status=status,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _remember_language(response: HttpResponse, language: str) -> None:
@@ -127,7 +138,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        allowed = services.allow_password_reset_mail(
+        allowed = throttling.allow_password_reset_mail(
             email=form.cleaned_data["email"], client_address=self.request.META.get("REMOTE_ADDR")
         )
         if not allowed:
@@ -141,7 +152,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
-        services.clear_login_failures(email=form.user.email)
+        throttling.clear_login_failures(email=form.user.email)
+        tokens.revoke_all_tokens(user=form.user)
         return response
 
 
@@ -156,6 +168,82 @@ def language_view(request: HttpRequest) -> HttpResponse:
         translation.activate(customer.language)
         _remember_language(response, customer.language)
     return response
+
+
+# --- Account settings: one page, one section per concern -------------------------------------
+
+
+def _settings_page(
+    request: HttpRequest, *, status: int = 200, **posted: forms.Form
+) -> HttpResponse:
+    """The settings page with each section's form: the one just posted (bound, with its
+    errors) or a fresh one. A new section adds its form here and an include to the page."""
+    customer = get_customer_for_user(user=request.user)
+    context: dict[str, forms.Form] = {
+        "profile_form": ProfileForm(
+            initial={"name": customer.name, "phone": customer.phone, "language": customer.language}
+        ),
+        "password_form": PasswordChangeForm(),
+    }
+    context.update(posted)
+    return render(
+        request, "accounts/settings.html", {"customer": customer, **context}, status=status
+    )
+
+
+@login_required
+@require_GET
+def settings_view(request: HttpRequest) -> HttpResponse:
+    return _settings_page(request)
+
+
+@login_required
+@require_POST
+def settings_profile_view(request: HttpRequest) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_profile(customer=customer, **form.cleaned_data)
+        except ApplicationError as error:
+            _show_error(form, error, {})
+        else:
+            translation.activate(customer.language)
+            messages.success(request, _("Your profile is saved."))
+            response = redirect("account-settings")
+            _remember_language(response, customer.language)
+            return response
+    return _settings_page(request, profile_form=form)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+def settings_password_view(request: HttpRequest) -> HttpResponse:
+    get_customer_for_user(user=request.user)  # a customer's page: 404 for staff
+    form = PasswordChangeForm(request.POST)
+    status = 200
+    if form.is_valid():
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            services.change_password(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                request=request,
+            )
+        except ApplicationError as error:
+            _show_error(
+                form, error, {"currentPassword": "current_password", "newPassword": "new_password"}
+            )
+            status = error.status_code if error.code == "throttled" else 200
+        else:
+            # This browser stays logged in; every other session and app token is logged out.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password is changed."))
+            return redirect("account-settings")
+    return _settings_page(request, status=status, password_form=form)
 
 
 def _show_error(form: forms.Form, error: ApplicationError, field_names: dict[str, str]) -> None:

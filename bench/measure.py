@@ -27,7 +27,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import User
 from bench.data import BENCH_ANNOUNCEMENT_PREFIX, BENCH_DOMAIN
 from bench.servers import HOST, wait_until
-from dashboard.cache import mark_stale
 from notifications.models import Announcement, AnnouncementAudience, Notification
 from notifications.services import notify
 
@@ -81,7 +80,6 @@ def statements_for(user: User, method: str, path: str) -> tuple[int, list[str]]:
     """
     client = _client(user)
     _call(client, method, path)
-    mark_stale([user.pk])
     with CaptureQueriesContext(connection) as captured:
         status = _call(client, method, path)
     return status, [query["sql"] for query in captured.captured_queries]

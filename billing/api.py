@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -11,8 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from billing import services
-from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
+from billing import documents, selectors, services
+from billing.models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentMethodType,
+    PaymentStatus,
+)
 from billing.providers import get_billing_provider
 from portal.dates import tokyo_today
 from portal.pagination import MAX_LIMIT, parse_limit
@@ -207,3 +215,115 @@ class PaymentMethodDefaultView(CustomerAPIView):
             customer=self.customer, payment_method_id=payment_method_id
         )
         return Response(_payment_method_data(method))
+
+
+# --- Payments ----------------------------------------------------------------------------
+
+
+class PaymentInput(serializers.Serializer):
+    paymentMethodId = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The method to charge; the default when absent",
+    )
+
+
+class PaymentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    invoiceId = serializers.IntegerField(source="invoice_id")
+    amount = MoneyField()
+    status = serializers.ChoiceField(choices=PaymentStatus.values)
+    paidAt = DateTimeField(source="paid_at", allow_null=True)
+    receiptUrl = serializers.SerializerMethodField(help_text="The receipt (PDF)")
+
+    def get_receiptUrl(self, payment: Payment) -> str:
+        return reverse("api-payment-receipt", args=[payment.pk])
+
+
+class InvoicePaymentView(CustomerAPIView):
+    """Paying an invoice now, once, whatever the network does to the request."""
+
+    @extend_schema(
+        request=PaymentInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="Unique to this payment (a UUID). Sending the same key again "
+                "gives the same answer and charges nothing more.",
+            )
+        ],
+        responses={
+            201: PaymentOutput,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            402: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+        operation_id="invoice_payments_create",
+        summary="Pay an invoice now",
+        description="Charges the chosen payment method (the default one when "
+        "`paymentMethodId` is absent). The invoice becomes `paid` and `PAYMENT_RECEIVED` is "
+        "created. `402 payment_declined` when the card is declined, `409 "
+        "invoice_already_paid`, `409 payment_method_required` without a payment method, "
+        "`400` without the `Idempotency-Key` header, `503 billing_unavailable` when the "
+        "processor cannot be reached (nothing is charged twice when you retry).",
+    )
+    def post(self, request: Request, invoice_id: int) -> Response:
+        data = PaymentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = services.pay_invoice(
+            customer=self.customer,
+            invoice_id=invoice_id,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            payment_method_id=data.validated_data.get("paymentMethodId"),
+        )
+        return Response(PaymentOutput(payment).data, status=201)
+
+
+def pdf_response(content: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class InvoicePdfView(CustomerAPIView):
+    """The qualified invoice (適格請求書) as a PDF, in the customer's language."""
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): bytes,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+        summary="Download the invoice (qualified invoice, PDF)",
+    )
+    def get(self, request: Request, invoice_id: int) -> HttpResponse:
+        invoice = selectors.get_invoice_for_customer(customer=self.customer, invoice_id=invoice_id)
+        content = documents.render_invoice_pdf(invoice=invoice, language=self.customer.language)
+        return pdf_response(content, filename=f"{invoice.number}.pdf")
+
+
+class PaymentReceiptView(CustomerAPIView):
+    """The receipt (領収書) of a payment as a PDF, in the customer's language."""
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): bytes,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+        summary="Download the receipt of a payment (PDF)",
+    )
+    def get(self, request: Request, payment_id: int) -> HttpResponse:
+        payment = selectors.get_paid_payment_for_customer(
+            customer=self.customer, payment_id=payment_id
+        )
+        content = documents.render_receipt_pdf(payment=payment, language=self.customer.language)
+        return pdf_response(content, filename=f"{payment.receipt_number}.pdf")

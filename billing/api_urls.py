@@ -7,6 +7,17 @@ from billing import api
 urlpatterns = [
     path("invoices", api.InvoiceListView.as_view(), name="api-invoices"),
     path("invoices/<int:invoice_id>", api.InvoiceDetailView.as_view(), name="api-invoice"),
+    path(
+        "invoices/<int:invoice_id>/payments",
+        api.InvoicePaymentView.as_view(),
+        name="api-invoice-payments",
+    ),
+    path("invoices/<int:invoice_id>/pdf", api.InvoicePdfView.as_view(), name="api-invoice-pdf"),
+    path(
+        "payments/<int:payment_id>/receipt",
+        api.PaymentReceiptView.as_view(),
+        name="api-payment-receipt",
+    ),
     path("payment-methods", api.PaymentMethodListView.as_view(), name="api-payment-methods"),
     path(
         "payment-methods/<int:payment_method_id>",

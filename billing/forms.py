@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import InvoiceStatus
+from billing.models import InvoiceStatus, PaymentMethod
 
 
 class InvoiceFilterForm(forms.Form):
@@ -27,3 +30,28 @@ class AddPaymentMethodForm(forms.Form):
             attrs={"autocomplete": "off", "spellcheck": "false", "list": "test-tokens"}
         ),
     )
+
+
+class PayInvoiceForm(forms.Form):
+    """The card to charge, and a key made when the page is shown: submitting twice pays once."""
+
+    payment_method = forms.ChoiceField(
+        label=_("Pay with"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose the card to pay with."),
+            "invalid_choice": _("Choose one of your payment methods."),
+        },
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, methods: list[PaymentMethod], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["payment_method"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(method.pk), str(method)) for method in methods]
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)
+            default = next((m for m in methods if m.is_default), None)
+            if default is not None:
+                self.initial.setdefault("payment_method", str(default.pk))

@@ -170,3 +170,61 @@ class PaymentMethod(models.Model):
         """The card stops working before the end of next month (expired ones included)."""
         months_left = self._months_left(today)
         return months_left is not None and months_left <= EXPIRES_SOON_MONTHS
+
+
+class PaymentStatus(models.TextChoices):
+    # Stored before the processor is asked to charge, so a charge cut off by a crash is found
+    # and finished by `billing.services.complete_payment` (the same charge, never a second).
+    PENDING = "pending", _("Processing")
+    SUCCEEDED = "succeeded", _("Paid")
+    FAILED = "failed", _("Declined")
+
+
+class Payment(models.Model):
+    """One attempt to pay one invoice with one payment method, keyed by the client's key."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    # The method may be removed later; the payment keeps what it was paid with.
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments"
+    )
+    method_description = models.CharField(max_length=80, blank=True)
+    idempotency_key = models.CharField(max_length=255)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="JPY")
+    status = models.CharField(
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    processor_reference = models.CharField(max_length=64, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"], name="one_payment_per_idempotency_key"
+            ),
+            # However many requests arrive at once, an invoice is charged once.
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status__in=["pending", "succeeded"]),
+                name="one_live_payment_per_invoice",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="payment_pending_idx", condition=Q(status="pending")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.pk} for {self.invoice_id}"
+
+    @property
+    def receipt_number(self) -> str:
+        return f"RCT-{self.pk:08d}"

@@ -10,8 +10,10 @@ runs in-process and accepts the test tokens documented in docs/decisions.md.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Protocol
 
@@ -44,6 +46,22 @@ class TokenRefused(Exception):
         self.message = str(message)
 
 
+@dataclass(frozen=True)
+class ProcessorCharge:
+    reference: str
+    amount: Decimal
+    currency: str
+
+
+class ChargeDeclined(Exception):
+    """The processor refused the charge; the message is meant for the customer."""
+
+    def __init__(self, code: str, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = str(message)
+
+
 class PaymentProcessor(Protocol):
     # Tokens the adapter accepts without a client library (token -> description), shown on
     # the add form. Empty for a real processor, whose own widget produces the token.
@@ -62,6 +80,17 @@ class PaymentProcessor(Protocol):
         """Forget a payment method at the processor; an unknown reference is not an error."""
         ...
 
+    def charge(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> ProcessorCharge:
+        """Charge a stored payment method. Raises ChargeDeclined.
+
+        The same idempotency key always gives the same charge: a charge retried after a
+        crash or a lost answer is never made twice. Any other exception means "unknown":
+        the payment stays pending and is finished later with the same key.
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class TestCard:
@@ -76,6 +105,8 @@ class TestCard:
     expires_in_months: int | None = 36
     # Set for tokens the test processor refuses, as a real one would.
     refusal: str | Promise = ""
+    # Set for cards that are stored fine but whose charges the issuer declines.
+    declines_charges: bool = False
 
 
 TEST_CARDS: tuple[TestCard, ...] = (
@@ -101,6 +132,13 @@ TEST_CARDS: tuple[TestCard, ...] = (
         expires_in_months=None,
     ),
     TestCard(
+        "tok_visa_insufficient_funds",
+        _("Visa ending in 9995: stored, but every charge is declined (insufficient funds)"),
+        brand="Visa",
+        last4="9995",
+        declines_charges=True,
+    ),
+    TestCard(
         "tok_visa_expired",
         _("Visa that expired last month (refused)"),
         brand="Visa",
@@ -116,6 +154,9 @@ TEST_CARDS: tuple[TestCard, ...] = (
         refusal=_("The card was declined. Try another card or contact your card issuer."),
     ),
 )
+
+
+DECLINING_PREFIX = "pm_test_nofunds_"
 
 
 class TestPaymentProcessor:
@@ -151,8 +192,10 @@ class TestPaymentProcessor:
             today = tokyo_today()
             exp_year, exp_month = add_months(today.year, today.month, card.expires_in_months)
         digest = hashlib.sha256(f"{customer_reference}|{token}".encode()).hexdigest()
+        # The test processor keeps no state: the reference itself says how charges go.
+        prefix = DECLINING_PREFIX if card.declines_charges else "pm_test_"
         return ProcessorPaymentMethod(
-            reference=f"pm_test_{digest[:24]}",
+            reference=f"{prefix}{digest[:24]}",
             type=card.type,
             brand=card.brand,
             last4=card.last4,
@@ -162,6 +205,30 @@ class TestPaymentProcessor:
 
     def detach(self, *, reference: str) -> None:
         """Nothing is stored on the test processor's side, so there is nothing to forget."""
+
+    # The charges made, by idempotency key: the processor's own ledger, shared by every
+    # instance in this process, so tests can count what was charged.
+    ledger: dict[str, ProcessorCharge] = {}
+    _ledger_lock = threading.Lock()
+
+    def charge(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> ProcessorCharge:
+        with self._ledger_lock:
+            existing = self.ledger.get(idempotency_key)
+            if existing is not None:
+                return existing
+            if reference.startswith(DECLINING_PREFIX):
+                raise ChargeDeclined(
+                    "insufficient_funds",
+                    _("The card was declined (insufficient funds). Try another card."),
+                )
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+            made = ProcessorCharge(
+                reference=f"ch_test_{digest[:24]}", amount=amount, currency=currency
+            )
+            self.ledger[idempotency_key] = made
+            return made
 
 
 @cache

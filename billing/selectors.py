@@ -6,11 +6,12 @@ The local billing provider answers from these; services use them to find what th
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from django.http import Http404
 
 from accounts.models import Customer
-from billing.models import Invoice, InvoiceStatus, PaymentMethod
+from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
 from portal.pagination import Page, paginate
 from subscriptions.models import SubscriptionStatus
 
@@ -76,3 +77,34 @@ def get_payment_method_for_customer(*, customer: Customer, payment_method_id: in
 def customer_requires_payment_method(*, customer: Customer) -> bool:
     """True while the customer has a service we bill, so their last method must stay."""
     return customer.subscriptions.filter(status__in=BILLED_SUBSCRIPTION_STATUSES).exists()
+
+
+def get_paid_payment_for_customer(*, customer: Customer, payment_id: int) -> Payment:
+    """A succeeded payment with its invoice; Http404 when it is not this customer's (or
+    was never completed: only a payment made has a receipt)."""
+    payment = (
+        Payment.objects.filter(customer=customer, pk=payment_id, status=PaymentStatus.SUCCEEDED)
+        .select_related("invoice", "customer")
+        .prefetch_related("invoice__lines")
+        .first()
+    )
+    if payment is None:
+        raise Http404("No such payment.")
+    return payment
+
+
+def get_succeeded_payment(*, invoice: Invoice) -> Payment | None:
+    """The payment that paid the invoice through the portal, if one did."""
+    return Payment.objects.filter(invoice=invoice, status=PaymentStatus.SUCCEEDED).first()
+
+
+def list_pending_payment_ids(*, started_before: datetime, limit: int = 500) -> list[int]:
+    """Payments still pending since before `started_before`: work a crash left unfinished.
+
+    `billing.services.complete_payment` finishes each one (safe to repeat).
+    """
+    return list(
+        Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=started_before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,4 +1,4 @@
-"""Billing background work: telling the payment processor about removed methods."""
+"""Billing background work: the processor forgets removed methods; pending payments finish."""
 
 from __future__ import annotations
 
@@ -18,3 +18,16 @@ from billing import services
 def detach_payment_method_task(processor_reference: str) -> None:
     # Takes the reference, not an id: the row is already gone when this runs.
     services.detach_payment_method(processor_reference=processor_reference)
+
+
+@shared_task(
+    name="billing.tasks.complete_payment_task",
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def complete_payment_task(payment_id: int) -> None:
+    """Finish a payment left pending (a crash mid-charge); finishing one twice is harmless."""
+    services.complete_payment(payment_id=payment_id)

@@ -8,6 +8,13 @@ urlpatterns = [
     path("billing", views.billing_home, name="billing"),
     path("billing/invoices", views.invoice_list, name="billing-invoices"),
     path("billing/invoices/<int:invoice_id>", views.invoice_detail, name="billing-invoice"),
+    path("billing/invoices/<int:invoice_id>/pay", views.pay_invoice, name="billing-invoice-pay"),
+    path("billing/invoices/<int:invoice_id>/pdf", views.invoice_pdf, name="billing-invoice-pdf"),
+    path(
+        "billing/payments/<int:payment_id>/receipt",
+        views.payment_receipt,
+        name="billing-payment-receipt",
+    ),
     path("billing/payment-methods", views.payment_methods, name="billing-payment-methods"),
     path(
         "billing/payment-methods/add",

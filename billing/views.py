@@ -12,17 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Customer
 from accounts.selectors import get_customer_for_user
-from billing import selectors, services
-from billing.forms import AddPaymentMethodForm, InvoiceFilterForm
+from billing import documents, selectors, services
+from billing.api import pdf_response
+from billing.forms import AddPaymentMethodForm, InvoiceFilterForm, PayInvoiceForm
 from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from billing.processor import get_payment_processor
 from billing.providers import get_billing_provider
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
+from portal.formats import format_money
 
 PAGE_SIZE = 20
 
@@ -93,7 +95,70 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
     invoice = get_billing_provider().get_invoice(customer=customer, invoice_id=invoice_id)
     (row,) = _rows([invoice], tokyo_today())
-    return render(request, "billing/invoice_detail.html", {"row": row, "invoice": invoice})
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "row": row,
+            "invoice": invoice,
+            "payment": selectors.get_succeeded_payment(invoice=invoice),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Confirm the amount and the card, then pay; the form's key makes a double submit one."""
+    customer = get_customer_for_user(user=request.user)
+    invoice = selectors.get_invoice_for_customer(customer=customer, invoice_id=invoice_id)
+    if invoice.status != InvoiceStatus.UNPAID:
+        messages.info(request, _("This invoice does not need paying."))
+        return redirect("billing-invoice", invoice_id=invoice.pk)
+    methods = selectors.list_payment_methods(customer=customer)
+    form = PayInvoiceForm(request.POST or None, methods=methods)
+    error_message = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.pay_invoice(
+                customer=customer,
+                invoice_id=invoice.pk,
+                idempotency_key=form.cleaned_data["key"],
+                payment_method_id=int(form.cleaned_data["payment_method"]),
+            )
+        except ApplicationError as error:
+            if error.code == "invoice_already_paid":
+                messages.info(request, error.message)
+                return redirect("billing-invoice", invoice_id=invoice.pk)
+            error_message = error.message
+            # A new attempt (another card, or the same one again) needs a new key.
+            form = PayInvoiceForm(
+                None,
+                methods=methods,
+                initial={"payment_method": form.cleaned_data["payment_method"]},
+            )
+        else:
+            messages.success(
+                request,
+                _("Thank you. We received %(amount)s for invoice %(number)s.")
+                % {
+                    "amount": format_money(payment.amount, payment.currency),
+                    "number": invoice.number,
+                },
+            )
+            return redirect("billing-invoice", invoice_id=invoice.pk)
+    (row,) = _rows([invoice], tokyo_today())
+    return render(
+        request,
+        "billing/pay.html",
+        {
+            "invoice": invoice,
+            "row": row,
+            "form": form,
+            "methods": methods,
+            "error_message": error_message,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -205,3 +270,21 @@ def make_default_payment_method(request: HttpRequest, payment_method_id: int) ->
 @require_GET
 def billing_home(request: HttpRequest) -> HttpResponse:
     return redirect("billing-invoices")
+
+
+@login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    invoice = selectors.get_invoice_for_customer(customer=customer, invoice_id=invoice_id)
+    content = documents.render_invoice_pdf(invoice=invoice, language=customer.language)
+    return pdf_response(content, filename=f"{invoice.number}.pdf")
+
+
+@login_required
+@require_GET
+def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    payment = selectors.get_paid_payment_for_customer(customer=customer, payment_id=payment_id)
+    content = documents.render_receipt_pdf(payment=payment, language=customer.language)
+    return pdf_response(content, filename=f"{payment.receipt_number}.pdf")

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from accounts.models import Customer
 from dashboard import services
-from dashboard.cache import cached_snapshot
+from dashboard.snapshot import MeStatus, Summary
 from portal.etag import json_with_etag
-from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
+from portal.serializers import DateTimeField, ErrorSerializer, MoneyField, iso_datetime, money
 
 
 class DashboardStatsOutput(serializers.Serializer):
@@ -123,21 +121,84 @@ class MeStatusOutput(serializers.Serializer):
     tasks = DashboardTaskOutput(many=True, help_text="Sorted by priority, then date")
 
 
-def _me_status_body(customer: Customer) -> dict[str, Any]:
-    """The JSON of the snapshot, cached as JSON: a warm read skips serializing it again."""
-    now = timezone.now()
-    return cached_snapshot(
-        name="me-status-json",
-        user_id=customer.user_id,
-        variant=services.snapshot_variant(customer=customer, now=now),
-        # A plain dict (not DRF's ReturnDict, which holds its serializer) for the cache.
-        build=lambda: json.loads(
-            JSONRenderer().render(
-                MeStatusOutput(services.get_me_status(customer=customer, now=now)).data
-            )
-        ),
-        keep=lambda body: body["paymentMethods"]["totalCount"] is not None,
-    )
+def _summary_json(summary: Summary) -> dict[str, Any]:
+    """`DashboardSummaryOutput`, written out by hand: the serializer documents it, this is
+    the hot path (the snapshot is built on every read)."""
+    stats = summary.stats
+    invoice = summary.next_invoice
+    return {
+        "stats": {
+            "activeSubscriptions": stats.active_subscriptions,
+            "unpaidInvoices": stats.unpaid_invoices,
+            "overdueInvoices": stats.overdue_invoices,
+            "ordersInProgress": stats.orders_in_progress,
+            "unreadNotifications": stats.unread_notifications,
+        },
+        "nextInvoice": None
+        if invoice is None
+        else {
+            "id": invoice.id,
+            "number": invoice.number,
+            "dueDate": invoice.due_date.isoformat(),
+            "daysUntilDue": invoice.days_until_due,
+            "total": money(invoice.total, invoice.currency),
+            "status": invoice.status,
+            "overdue": invoice.overdue,
+            "href": invoice.href,
+        },
+        "recentActivity": [
+            {
+                "id": activity.id,
+                "type": activity.type,
+                "title": activity.title,
+                "occurredAt": iso_datetime(activity.occurred_at),
+                "href": activity.href,
+            }
+            for activity in summary.recent_activity
+        ],
+    }
+
+
+def _me_status_json(status: MeStatus) -> dict[str, Any]:
+    """`MeStatusOutput`, written out by hand (see `_summary_json`)."""
+    eligibility = status.internet_eligibility
+    verification = status.residence_card_verification
+    return {
+        "summary": _summary_json(status.summary),
+        "internetEligibility": {
+            "status": eligibility.status,
+            "requestedAt": iso_datetime(eligibility.requested_at),
+            "checkedAt": iso_datetime(eligibility.checked_at),
+            "address": eligibility.address,
+            "notes": eligibility.notes,
+        },
+        "residenceCardVerification": {
+            "status": verification.status,
+            "submittedAt": iso_datetime(verification.submitted_at),
+            "reviewedAt": iso_datetime(verification.reviewed_at),
+            "rejectionReason": verification.rejection_reason,
+            "cardExpiresOn": _iso_date(verification.card_expires_on),
+        },
+        "paymentMethods": {"totalCount": status.payment_methods.total_count},
+        "tasks": [
+            {
+                "id": task.id,
+                "type": task.type,
+                "priority": task.priority,
+                "tone": task.tone,
+                "title": task.title,
+                "description": task.description,
+                "actionLabel": task.action_label,
+                "href": task.href,
+                "dueDate": _iso_date(task.due_date),
+            }
+            for task in status.tasks
+        ],
+    }
+
+
+def _iso_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 class MeSummaryView(CustomerAPIView):
@@ -146,7 +207,8 @@ class MeSummaryView(CustomerAPIView):
         summary="Stats, the next invoice and recent activity",
     )
     def get(self, request: Request) -> Response:
-        return json_with_etag(request, _me_status_body(self.customer)["summary"])
+        summary = services.build_summary(customer=self.customer, now=timezone.now())
+        return json_with_etag(request, _summary_json(summary))
 
 
 class MeStatusView(CustomerAPIView):
@@ -159,4 +221,5 @@ class MeStatusView(CustomerAPIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        return json_with_etag(request, _me_status_body(self.customer))
+        status = services.build_me_status(customer=self.customer, now=timezone.now())
+        return json_with_etag(request, _me_status_json(status))

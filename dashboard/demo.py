@@ -23,7 +23,6 @@ from accounts.models import (
 )
 from accounts.services import create_customer
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
-from dashboard.cache import mark_stale
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
 from portal.dates import tokyo_today
@@ -377,6 +376,4 @@ def load_demo_data(*, today: date | None = None) -> list[str]:
     _seed_rejected(rejected, today)
     _seed_ordering(ordering, plans, today)
     _seed_support()
-    # Written directly, not through the services: clear any cached dashboards.
-    mark_stale(customer.user_id for customer in customers)
     return [persona.email for persona in PERSONAS] + [SUPPORT_EMAIL]

@@ -1,124 +1,519 @@
-"""The reads behind the dashboard snapshot: a fixed set of queries, whatever the customer has.
+"""The one read behind the dashboard snapshot: every fact in a single SQL statement.
 
-Each function is one statement, so `GET /api/me/status` costs the same number of queries
-for a new customer and for one with years of history (DESIGN.md section 9).
+`read_facts` asks the database for the customer's eligibility and verification rows, the
+counts, the unpaid invoices (each with whether its reminder exists), the open orders and the
+newest events, all at once: lists come back as JSON arrays built by the database, so the
+number of statements is the same for a new customer and for one with years of history, and
+nothing is cached, so every committed write is in the next read (DESIGN.md section 11).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import functools
+import json
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import CharField, Count, OuterRef, Q
-from django.db.models.functions import Cast, Coalesce
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.utils.dateparse import parse_datetime
 
-from accounts.models import Customer, InternetEligibility, ResidenceCardVerification
-from accounts.selectors import get_internet_eligibility, get_residence_card_verification
-from billing.models import Invoice, InvoiceStatus
-from notifications.selectors import recent_notification_exists
+from accounts.models import (
+    Customer,
+    EligibilityStatus,
+    InternetEligibility,
+    ResidenceCardVerification,
+    User,
+    VerificationStatus,
+)
+from billing.models import Invoice, InvoiceStatus, overdue_condition
+from dashboard.snapshot import EligibilityState, VerificationState
+from notifications import catalog
+from notifications.selectors import recent_notification_exists, unread_notifications
 from orders.models import OPEN_ORDER_STATUSES, Order
 from subscriptions.models import CancellationRequest, Subscription, SubscriptionStatus
 
 # A subscription with a scheduled cancellation still runs until its effective date.
+logger = logging.getLogger(__name__)
+
 RUNNING_SUBSCRIPTION_STATUSES = (
     SubscriptionStatus.ACTIVE,
     SubscriptionStatus.CANCELLATION_SCHEDULED,
 )
 
 
-def get_identity_gates(
-    *, customer: Customer
-) -> tuple[InternetEligibility, ResidenceCardVerification]:
-    """The eligibility and verification rows, loaded together in one query."""
-    loaded = Customer.objects.select_related(
-        "internet_eligibility", "residence_card_verification"
-    ).get(pk=customer.pk)
-    return (
-        get_internet_eligibility(customer=loaded),
-        get_residence_card_verification(customer=loaded),
-    )
-
-
-def list_unpaid_invoices(*, customer: Customer, now: datetime) -> list[Invoice]:
-    """Every unpaid invoice, earliest due first, each annotated `reminded`.
-
-    `reminded` says whether its INVOICE_DUE notification already exists inside the dedupe
-    window, so the snapshot can skip notify() without another statement.
-    """
-    return list(
-        Invoice.objects.filter(customer=customer, status=InvoiceStatus.UNPAID)
-        .annotate(
-            reminded=recent_notification_exists(
-                user_id=customer.user_id,
-                type="INVOICE_DUE",
-                source_id=Cast(OuterRef("pk"), output_field=CharField()),
-                now=now,
-            )
-        )
-        .only("id", "customer_id", "number", "due_date", "total", "currency", "status")
-        .order_by("due_date", "id")
-    )
-
-
-def list_open_orders(*, customer: Customer) -> list[Order]:
-    """Orders on their way (pending review, approved, provisioning), oldest first."""
-    return list(
-        Order.objects.filter(customer=customer, status__in=OPEN_ORDER_STATUSES)
-        .select_related("plan")
-        .order_by("placed_at", "id")
-    )
-
-
-def list_recently_changed_orders(*, customer: Customer, limit: int) -> list[Order]:
-    """The orders whose latest event (placed, activated or failed) is most recent.
-
-    An order activates or fails after it is placed, so its latest event is the first of
-    those times that is set. Any of the `limit` newest order events belongs to one of these
-    orders.
-    """
-    latest = Coalesce("activated_at", "failed_at", "placed_at")
-    return list(
-        Order.objects.filter(customer=customer)
-        .only("id", "number", "status", "placed_at", "activated_at", "failed_at")
-        .order_by(latest.desc(), "-id")[:limit]
-    )
-
-
-def list_recently_issued_invoices(*, customer: Customer, today: date, limit: int) -> list[Invoice]:
-    return list(
-        Invoice.objects.filter(customer=customer, issued_on__lte=today)
-        .only("id", "number", "issued_on")
-        .order_by("-issued_on", "-id")[:limit]
-    )
-
-
-def list_recently_paid_invoices(*, customer: Customer, limit: int) -> list[Invoice]:
-    return list(
-        Invoice.objects.filter(customer=customer, paid_at__isnull=False)
-        .only("id", "number", "paid_at")
-        .order_by("-paid_at", "-id")[:limit]
-    )
-
-
-def list_recent_cancellation_requests(
-    *, customer: Customer, limit: int
-) -> list[CancellationRequest]:
-    return list(
-        CancellationRequest.objects.filter(customer=customer)
-        .select_related("subscription__plan")
-        .order_by("-requested_at", "-id")[:limit]
-    )
+# --- The facts, as plain data --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SubscriptionCounts:
-    total: int
-    running: int
+class UnpaidInvoice:
+    id: int
+    number: str
+    due_date: date
+    total: Decimal
+    currency: str
+    # `Invoice.is_overdue`, from its query twin.
+    overdue: bool
+    # Its INVOICE_DUE notification exists inside the dedupe window.
+    reminded: bool
 
 
-def count_subscriptions(*, customer: Customer) -> SubscriptionCounts:
-    counts = Subscription.objects.filter(customer=customer).aggregate(
-        total=Count("id"),
-        running=Count("id", filter=Q(status__in=RUNNING_SUBSCRIPTION_STATUSES)),
+@dataclass(frozen=True)
+class OpenOrder:
+    id: int
+    number: str
+    status: str
+    placed_at: datetime
+    plan_name: str
+    plan_name_ja: str
+
+
+@dataclass(frozen=True)
+class IssuedInvoice:
+    id: int
+    number: str
+    issued_on: date
+
+
+@dataclass(frozen=True)
+class PaidInvoice:
+    id: int
+    number: str
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderEvents:
+    id: int
+    number: str
+    placed_at: datetime
+    activated_at: datetime | None
+    failed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RequestedCancellation:
+    id: int
+    subscription_id: int
+    requested_at: datetime
+    plan_name: str
+    plan_name_ja: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the snapshot is computed from, read in one statement."""
+
+    eligibility: EligibilityState
+    verification: VerificationState
+    running_subscriptions: int
+    subscription_total: int
+    has_ordered: bool
+    unread_notifications: int
+    # Earliest due first.
+    unpaid_invoices: tuple[UnpaidInvoice, ...]
+    # Oldest first.
+    open_orders: tuple[OpenOrder, ...]
+    # The newest of each kind of event (at most `limit` each), in no particular order.
+    issued_invoices: tuple[IssuedInvoice, ...]
+    paid_invoices: tuple[PaidInvoice, ...]
+    recent_orders: tuple[OrderEvents, ...]
+    cancellations: tuple[RequestedCancellation, ...]
+
+
+# --- SQL building blocks -------------------------------------------------------------------
+
+
+class _JSONArrayOf(Func):
+    """The JSON array of one expression over every row of the query it is selected in.
+
+    An aggregate written as a function, so the query gets no GROUP BY: selected alone in a
+    subquery it is that subquery's one value. NULL when there are no rows.
+    """
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+class _CountRows(Func):
+    function = "COUNT"
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    return Coalesce(Subquery(rows.order_by().annotate(n=_CountRows()).values("n")[:1]), 0)
+
+
+def _json_rows(rows: QuerySet[Any], **fields: Any) -> Subquery:
+    """The rows as a JSON array of objects with `fields` (names to expressions)."""
+    return Subquery(
+        rows.order_by().annotate(items=_JSONArrayOf(JSONObject(**fields))).values("items")[:1],
+        output_field=JSONField(),
     )
-    return SubscriptionCounts(total=counts["total"], running=counts["running"])
+
+
+def _newest(rows: QuerySet[Any], *order: str, limit: int) -> QuerySet[Any]:
+    """The `limit` newest of `rows` (by `order`), as a set to aggregate over."""
+    model = rows.model
+    return model._default_manager.filter(pk__in=rows.order_by(*order).values("pk")[:limit])
+
+
+# --- The statement -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Everything the statement depends on besides constants."""
+
+    customer_id: int
+    user_id: int
+    now: datetime
+    today: date
+    limit: int
+
+
+def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
+    """The statement, as one row of named columns (JSON arrays for the lists)."""
+    customer_id, limit = inputs.customer_id, inputs.limit
+    invoices = Invoice.objects.filter(customer_id=customer_id)
+    orders = Order.objects.filter(customer_id=customer_id)
+    subscriptions = Subscription.objects.filter(customer_id=customer_id)
+    columns = {
+        "eligibility": Subquery(
+            InternetEligibility.objects.filter(customer_id=customer_id)
+            .annotate(
+                row=JSONObject(
+                    status="status",
+                    requested_at="requested_at",
+                    checked_at="checked_at",
+                    address="address",
+                    notes="notes",
+                )
+            )
+            .values("row")[:1],
+            output_field=JSONField(),
+        ),
+        "verification": Subquery(
+            ResidenceCardVerification.objects.filter(customer_id=customer_id)
+            .annotate(
+                row=JSONObject(
+                    status="status",
+                    submitted_at="submitted_at",
+                    reviewed_at="reviewed_at",
+                    rejection_reason="rejection_reason",
+                    card_expires_on="card_expires_on",
+                )
+            )
+            .values("row")[:1],
+            output_field=JSONField(),
+        ),
+        "running_subscriptions": _count(
+            subscriptions.filter(status__in=RUNNING_SUBSCRIPTION_STATUSES)
+        ),
+        "subscription_total": _count(subscriptions),
+        "has_ordered": Exists(orders),
+        "unread_notifications": _count(
+            unread_notifications(user=User(pk=inputs.user_id), now=inputs.now)
+        ),
+        "unpaid_invoices": _json_rows(
+            invoices.filter(status=InvoiceStatus.UNPAID),
+            id="id",
+            number="number",
+            due_date="due_date",
+            total=Cast("total", CharField()),
+            currency="currency",
+            overdue=ExpressionWrapper(
+                overdue_condition(today=inputs.today), output_field=BooleanField()
+            ),
+            reminded=recent_notification_exists(
+                user_id=inputs.user_id,
+                type="INVOICE_DUE",
+                source_id=Cast(OuterRef("pk"), output_field=CharField()),
+                now=inputs.now,
+            ),
+        ),
+        "open_orders": _json_rows(
+            orders.filter(status__in=OPEN_ORDER_STATUSES),
+            id="id",
+            number="number",
+            status="status",
+            placed_at="placed_at",
+            plan_name=F("plan__name"),
+            plan_name_ja=F("plan__name_ja"),
+        ),
+        "issued_invoices": _json_rows(
+            _newest(invoices.filter(issued_on__lte=inputs.today), "-issued_on", "-id", limit=limit),
+            id="id",
+            number="number",
+            issued_on="issued_on",
+        ),
+        "paid_invoices": _json_rows(
+            _newest(invoices.filter(paid_at__isnull=False), "-paid_at", "-id", limit=limit),
+            id="id",
+            number="number",
+            paid_at="paid_at",
+        ),
+        # An order activates or fails after it is placed, so its latest event is the first
+        # of those times that is set: any of the newest order events belongs to one of these.
+        "recent_orders": _json_rows(
+            _newest(
+                orders.alias(latest=Coalesce("activated_at", "failed_at", "placed_at")),
+                "-latest",
+                "-id",
+                limit=limit,
+            ),
+            id="id",
+            number="number",
+            placed_at="placed_at",
+            activated_at="activated_at",
+            failed_at="failed_at",
+        ),
+        "cancellations": _json_rows(
+            _newest(
+                CancellationRequest.objects.filter(customer_id=customer_id),
+                "-requested_at",
+                "-id",
+                limit=limit,
+            ),
+            id="id",
+            subscription_id="subscription_id",
+            requested_at="requested_at",
+            plan_name=F("subscription__plan__name"),
+            plan_name_ja=F("subscription__plan__name_ja"),
+        ),
+    }
+    return Customer.objects.filter(pk=customer_id).order_by().annotate(**columns).values(*columns)
+
+
+# Inputs no customer has, to compile the statement once and find where each input went.
+_PROBES = (
+    _Inputs(-987_654_301, -987_654_302, datetime(1901, 2, 3, 4, 5, 6, 7, UTC), date(1901, 2, 4), 0),
+    _Inputs(-987_654_311, -987_654_312, datetime(1902, 3, 4, 5, 6, 7, 8, UTC), date(1902, 3, 5), 0),
+)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # For each parameter: a constant, or the name of the input value that goes there.
+    params: tuple[Any, ...]
+    slots: frozenset[int]
+
+
+def _input_values(inputs: _Inputs, ops: Any) -> dict[str, Any]:
+    """Every parameter value the inputs turn into (as the database adapter writes it)."""
+    window = catalog.get_template("INVOICE_DUE").dedupe_window
+    return {
+        "customer_id": inputs.customer_id,
+        "user_id": inputs.user_id,
+        "now": ops.adapt_datetimefield_value(inputs.now),
+        "reminded_since": ops.adapt_datetimefield_value(inputs.now - window),
+        "today": ops.adapt_datefield_value(inputs.today),
+    }
+
+
+def _compile(inputs: _Inputs) -> tuple[str, tuple[Any, ...]]:
+    sql, params = _facts_query(inputs).query.sql_with_params()
+    return sql, tuple(params)
+
+
+@functools.cache
+def _compiled(alias: str, limit: int) -> _Compiled | None:
+    """The statement compiled once per process and database, its inputs as named slots.
+
+    Building and compiling this query through the ORM costs several times what the
+    database needs to answer it, so it is done once with probe inputs; each read then only
+    puts its own values in. A second probe proves the substitution: if any input reaches
+    the SQL in a way the slots do not cover, this answers None and every read compiles.
+    """
+    ops = connections[alias].ops
+    first, second = (replace(probe, limit=limit) for probe in _PROBES)
+    sql, params = _compile(first)
+    # The probes' values are all different, so each tells which input it stands for.
+    slots_of = {value: name for name, value in _input_values(first, ops).items()}
+    named = tuple(slots_of.get(value, value) if _hashable(value) else value for value in params)
+    slots = frozenset(i for i, value in enumerate(params) if _hashable(value) and value in slots_of)
+    compiled = _Compiled(sql=sql, params=named, slots=slots)
+    if _compile(second) != (sql, _fill(compiled, _input_values(second, ops))):
+        logger.error("The dashboard statement could not be compiled once; compiling per read")
+        return None
+    return compiled
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _fill(compiled: _Compiled, values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        values[param] if index in compiled.slots else param
+        for index, param in enumerate(compiled.params)
+    )
+
+
+def read_facts(*, customer: Customer, now: datetime, today: date, limit: int) -> Facts:
+    """Every fact of the snapshot at `now` (`today` is the date in Tokyo), in one statement."""
+    inputs = _Inputs(customer.pk, customer.user_id, now, today, limit)
+    connection = connections[DEFAULT_DB_ALIAS]
+    compiled = _compiled(DEFAULT_DB_ALIAS, limit)
+    if compiled is None:
+        sql, params = _compile(inputs)
+    else:
+        sql, params = compiled.sql, _fill(compiled, _input_values(inputs, connection.ops))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        values = cursor.fetchone()
+    if values is None:
+        raise Customer.DoesNotExist(f"No customer {customer.pk}.")
+    return _facts(dict(zip(names, values, strict=True)))
+
+
+def _facts(row: dict[str, Any]) -> Facts:
+    eligibility = _object(row["eligibility"])
+    verification = _object(row["verification"])
+    return Facts(
+        eligibility=EligibilityState(
+            status=eligibility.get("status", EligibilityStatus.NOT_REQUESTED),
+            requested_at=_optional_datetime(eligibility.get("requested_at")),
+            checked_at=_optional_datetime(eligibility.get("checked_at")),
+            address=eligibility.get("address") or None,
+            notes=eligibility.get("notes") or None,
+        ),
+        verification=VerificationState(
+            status=verification.get("status", VerificationStatus.NOT_SUBMITTED),
+            submitted_at=_optional_datetime(verification.get("submitted_at")),
+            reviewed_at=_optional_datetime(verification.get("reviewed_at")),
+            rejection_reason=verification.get("rejection_reason") or None,
+            card_expires_on=_optional_date(verification.get("card_expires_on")),
+        ),
+        running_subscriptions=row["running_subscriptions"],
+        subscription_total=row["subscription_total"],
+        has_ordered=bool(row["has_ordered"]),
+        unread_notifications=row["unread_notifications"],
+        unpaid_invoices=tuple(
+            sorted(
+                (
+                    UnpaidInvoice(
+                        id=item["id"],
+                        number=item["number"],
+                        due_date=_date(item["due_date"]),
+                        total=Decimal(str(item["total"])),
+                        currency=item["currency"],
+                        overdue=bool(item["overdue"]),
+                        reminded=bool(item["reminded"]),
+                    )
+                    for item in _items(row["unpaid_invoices"])
+                ),
+                key=lambda invoice: (invoice.due_date, invoice.id),
+            )
+        ),
+        open_orders=tuple(
+            sorted(
+                (
+                    OpenOrder(
+                        id=item["id"],
+                        number=item["number"],
+                        status=item["status"],
+                        placed_at=_datetime(item["placed_at"]),
+                        plan_name=item["plan_name"],
+                        plan_name_ja=item["plan_name_ja"],
+                    )
+                    for item in _items(row["open_orders"])
+                ),
+                key=lambda order: (order.placed_at, order.id),
+            )
+        ),
+        issued_invoices=tuple(
+            IssuedInvoice(id=item["id"], number=item["number"], issued_on=_date(item["issued_on"]))
+            for item in _items(row["issued_invoices"])
+        ),
+        paid_invoices=tuple(
+            PaidInvoice(id=item["id"], number=item["number"], paid_at=_datetime(item["paid_at"]))
+            for item in _items(row["paid_invoices"])
+        ),
+        recent_orders=tuple(
+            OrderEvents(
+                id=item["id"],
+                number=item["number"],
+                placed_at=_datetime(item["placed_at"]),
+                activated_at=_optional_datetime(item["activated_at"]),
+                failed_at=_optional_datetime(item["failed_at"]),
+            )
+            for item in _items(row["recent_orders"])
+        ),
+        cancellations=tuple(
+            RequestedCancellation(
+                id=item["id"],
+                subscription_id=item["subscription_id"],
+                requested_at=_datetime(item["requested_at"]),
+                plan_name=item["plan_name"],
+                plan_name_ja=item["plan_name_ja"],
+            )
+            for item in _items(row["cancellations"])
+        ),
+    )
+
+
+# --- Reading the JSON back -----------------------------------------------------------------
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON column as the driver gives it: text (decoded here), already decoded, or NULL."""
+    if isinstance(value, str | bytes):
+        return json.loads(value)
+    return value
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """A JSON array column; NULL when the subquery had no rows."""
+    return list(_decoded(value) or [])
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object column; NULL when there is no such row."""
+    return dict(_decoded(value) or {})
+
+
+def _optional_date(value: str | None) -> date | None:
+    return None if value is None else _date(value)
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value[:10])
+
+
+def _datetime(value: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"Not a time: {value!r}")
+    # SQLite keeps times as naive UTC text; PostgreSQL writes them with their offset.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _optional_datetime(value: str | None) -> datetime | None:
+    return None if value is None else _datetime(value)

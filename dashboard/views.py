@@ -18,7 +18,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # Support staff have no customer account: their place is the admin.
         return redirect("admin:index")
     customer = get_customer_for_user(user=request.user)
-    snapshot = services.get_me_status(customer=customer, now=timezone.now())
+    snapshot = services.build_me_status(customer=customer, now=timezone.now())
     unread_count = snapshot.summary.stats.unread_notifications
     return render(
         request,

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
-from notifications import services
+from notifications import selectors, services
 from notifications.models import (
     Announcement,
     AnnouncementStatus,
@@ -56,6 +61,7 @@ class NotificationAdmin(admin.ModelAdmin):
 _CONTENT_FIELDS = ("title", "message", "title_ja", "message_ja", "audience", "customers")
 _PROGRESS_FIELDS = (
     "status",
+    "scheduled_for",
     "progress",
     "recipient_count",
     "sent_count",
@@ -68,23 +74,31 @@ _PROGRESS_FIELDS = (
 )
 
 
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label="Send at",
+        help_text="Japan time.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
-    list_display = ["title", "audience", "status", "progress", "queued_at", "finished_at"]
+    """Drafts are written here; sending is a button that previews both languages, shows the
+    number of recipients and asks for a confirmation, or schedules it for later."""
+
+    list_display = ["title", "audience", "status", "scheduled_for", "progress", "finished_at"]
     list_filter = ["status", "audience"]
     search_fields = ["title", "message"]
     autocomplete_fields = ["customers"]
-    actions = ["send"]
     fieldsets = (
         (None, {"fields": _CONTENT_FIELDS}),
         (
             _("Sending"),
             {
                 "fields": _PROGRESS_FIELDS,
-                "description": _(
-                    "Save the draft, then choose “Send” in the list of announcements. "
-                    "Reload this page to follow the progress."
-                ),
+                "description": "Save the draft, then use “Preview and send” on this page.",
             },
         ),
     )
@@ -93,9 +107,15 @@ class AnnouncementAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Announcement | None = None
     ) -> tuple[str, ...]:
         if obj is not None and obj.status != AnnouncementStatus.DRAFT:
-            # What customers received cannot be edited any more.
+            # What is scheduled or sent cannot be edited; cancel the schedule first.
             return _CONTENT_FIELDS + _PROGRESS_FIELDS
         return _PROGRESS_FIELDS
+
+    def has_delete_permission(self, request: HttpRequest, obj: Announcement | None = None) -> bool:
+        # Only a draft that nobody received can go.
+        if obj is not None and obj.status != AnnouncementStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("progress"))
     def progress(self, obj: Announcement) -> str:
@@ -106,27 +126,99 @@ class AnnouncementAdmin(admin.ModelAdmin):
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Send the selected announcements"))
-    def send(self, request: HttpRequest, queryset: QuerySet[Announcement]) -> None:
-        queued = 0
-        for announcement in queryset:
-            try:
-                services.queue_announcement(announcement_id=announcement.pk)
-            except ApplicationError as error:
-                self.message_user(request, error.message, messages.ERROR)
-            else:
-                queued += 1
-        if queued:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d announcement is being sent; its progress shows in the list.",
-                    "%(count)d announcements are being sent; their progress shows in the list.",
-                    queued,
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:announcement_id>/send/",
+                self.admin_site.admin_view(self.send_view),
+                name="notifications_announcement_send",
+            ),
+            path(
+                "<int:announcement_id>/unschedule/",
+                self.admin_site.admin_view(require_POST(self.unschedule_view)),
+                name="notifications_announcement_unschedule",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _change_url(self, announcement_id: int) -> HttpResponseRedirect:
+        url = reverse("admin:notifications_announcement_change", args=[announcement_id])
+        return HttpResponseRedirect(url)
+
+    def _check_can_send(self, request: HttpRequest) -> None:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+
+    def send_view(self, request: HttpRequest, announcement_id: int) -> HttpResponse:
+        """Preview in both languages with the recipient count; send on confirmation or schedule."""
+        self._check_can_send(request)
+        announcement = get_object_or_404(Announcement, pk=announcement_id)
+        preview = selectors.preview_announcement(announcement=announcement)
+        schedule_form = ScheduleForm(
+            request.POST if "schedule" in request.POST else None,
+            initial={"send_at": announcement.scheduled_for},
+        )
+        now = timezone.now()
+        try:
+            if request.method == "POST" and "send_now" in request.POST:
+                if request.POST.get("expected_count") != str(preview.recipient_count):
+                    self.message_user(
+                        request,
+                        f"The number of recipients changed: it is now {preview.recipient_count}. "
+                        "Check it and confirm again.",
+                        messages.WARNING,
+                    )
+                else:
+                    services.queue_announcement(
+                        announcement_id=announcement.pk,
+                        actor=request.user,  # type: ignore[arg-type]
+                        now=now,
+                    )
+                    self.message_user(
+                        request,
+                        f"“{announcement.title}” is being sent to {preview.recipient_count} "
+                        "customers; reload its page to follow the progress.",
+                        messages.SUCCESS,
+                    )
+                    return self._change_url(announcement.pk)
+            if schedule_form.is_valid():
+                scheduled = services.schedule_announcement(
+                    announcement_id=announcement.pk,
+                    send_at=schedule_form.cleaned_data["send_at"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    now=now,
                 )
-                % {"count": queued},
-                messages.SUCCESS,
-            )
+                self.message_user(
+                    request,
+                    f"“{scheduled.title}” will be sent at "
+                    f"{timezone.localtime(scheduled.scheduled_for):%Y-%m-%d %H:%M}.",
+                    messages.SUCCESS,
+                )
+                return self._change_url(announcement.pk)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Send “{announcement.title}”",
+            "opts": self.opts,
+            "original": announcement,
+            "preview": preview,
+            "schedule_form": schedule_form,
+            "sendable": announcement.status
+            in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED),
+        }
+        return TemplateResponse(request, "admin/notifications/announcement/send.html", context)
+
+    def unschedule_view(self, request: HttpRequest, announcement_id: int) -> HttpResponse:
+        self._check_can_send(request)
+        get_object_or_404(Announcement, pk=announcement_id)
+        services.unschedule_announcement(
+            announcement_id=announcement_id,
+            actor=request.user,  # type: ignore[arg-type]
+            now=timezone.now(),
+        )
+        self.message_user(request, "The schedule is cancelled; it is a draft again.")
+        return self._change_url(announcement_id)
 
 
 @admin.register(NotificationEmail)

@@ -394,12 +394,13 @@ _TEMPLATES = [
     ),
     NotificationTemplate(
         type="PAYMENT_RECEIVED",
-        title=_("Payment received"),
-        message=_("We received %(amount)s for invoice %(invoice_number)s. Thank you."),
+        title=_("Payment received for invoice %(invoice_number)s"),
+        message=_("We received %(amount)s. Thank you. Your receipt is ready to download."),
         action_url="/account/billing/invoices/%(invoice_id)s",
         action_label=_("View invoice"),
         source="payment",
         category=Category.BILLING,
+        dedupe_window=ONE_DAY,
         retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),
     NotificationTemplate(

@@ -244,6 +244,7 @@ class AnnouncementAudience(models.TextChoices):
 
 class AnnouncementStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
@@ -301,6 +302,7 @@ class Announcement(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True, editable=False)
     queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)

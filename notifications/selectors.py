@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, Expression, F, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from accounts.models import User
 from notifications import catalog
@@ -188,3 +190,40 @@ def users_who_want_email(
         }
         for category, severity in pairs
     }
+
+
+def announcement_text(*, announcement: Announcement, language: str) -> dict[str, str]:
+    """The title and message a reader in `language` gets: Japanese when it was written."""
+    if language == "ja" and announcement.title_ja:
+        return {
+            "title": announcement.title_ja,
+            "message": announcement.message_ja or announcement.message,
+        }
+    return {"title": announcement.title, "message": announcement.message}
+
+
+@dataclass(frozen=True)
+class AnnouncementPreview:
+    announcement: Announcement
+    recipient_count: int
+    # language code -> {"title", "message", "action_label"}, as the notification will read.
+    texts: dict[str, dict[str, str]]
+    missing_japanese: bool
+
+
+def preview_announcement(*, announcement: Announcement) -> AnnouncementPreview:
+    """What each language's readers will see, and how many customers it would reach now."""
+    template = catalog.get_template("SYSTEM_ANNOUNCEMENT")
+    texts = {}
+    for language in ("en", "ja"):
+        with override(language):
+            texts[language] = {
+                **announcement_text(announcement=announcement, language=language),
+                "action_label": str(template.action_label),
+            }
+    return AnnouncementPreview(
+        announcement=announcement,
+        recipient_count=announcement_recipients(announcement=announcement).count(),
+        texts=texts,
+        missing_japanese=not (announcement.title_ja and announcement.message_ja),
+    )

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
-from dashboard.cache import mark_stale
 from notifications import catalog, selectors
 from notifications.models import (
     Announcement,
@@ -31,6 +30,7 @@ from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
+from staff.services import record_staff_action
 
 # An unpaid invoice gets a reminder (and a dashboard task) from this many days before its
 # due date, and every day after it while it stays unpaid.
@@ -81,7 +81,6 @@ def notify(
         advisory_xact_lock("notify", f"{user.pk}:{type}:{source_id}")
         if recent.exists():
             return None
-        mark_stale([user.pk])
         notification = Notification.objects.create(
             user=user,
             type=type,
@@ -132,10 +131,7 @@ def retire_notifications(
     Safe to repeat; returns how many changed."""
     now = now or timezone.now()
     subject = None if source_id is None else str(source_id)
-    updated = _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
-    if updated:
-        mark_stale([user_id])
-    return updated
+    return _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
 
 
 def notify_many(
@@ -187,7 +183,6 @@ def notify_many(
             if user_id not in already
         ]
         Notification.objects.bulk_create(rows)
-        mark_stale(row.user_id for row in rows)
         queue_notification_emails(rows, now=now)
     return len(rows)
 
@@ -349,10 +344,9 @@ BULK_ACTIONS = ("read", "archive")
 def mark_read(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
     """Mark one of the user's notifications read (and seen); reading again keeps the first time."""
     now = now or timezone.now()
-    if Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+    Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
         read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
@@ -362,8 +356,6 @@ def mark_all_read(*, user: User, now: datetime | None = None) -> int:
     updated = selectors.unread_notifications(user=user, now=now).update(
         read_at=now, seen_at=Coalesce(F("seen_at"), Value(now))
     )
-    if updated:
-        mark_stale([user.pk])
     return updated
 
 
@@ -378,19 +370,17 @@ def archive(*, user: User, notification_id: int, now: datetime | None = None) ->
 
     `dismiss` of the first API is this, so shipped apps keep working.
     """
-    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=True).update(
+    Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=True).update(
         archived_at=now or timezone.now()
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
 def unarchive(*, user: User, notification_id: int, now: datetime | None = None) -> Notification:
     """Bring an archived notification back to the inbox, as it was (read or not)."""
-    if Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=False).update(
+    Notification.objects.filter(pk=notification_id, user=user, archived_at__isnull=False).update(
         archived_at=None
-    ):
-        mark_stale([user.pk])
+    )
     return selectors.get_notification_for_user(user=user, notification_id=notification_id)
 
 
@@ -419,7 +409,6 @@ def snooze(
         # A retired one stays read: what it was about is settled.
         changes.update(read_at=None, seen_at=None)
     Notification.objects.filter(pk=notification.pk).update(**changes)
-    mark_stale([user.pk])
     notification.refresh_from_db()
     return notification
 
@@ -465,8 +454,6 @@ def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | 
         )
     else:
         updated = rows.filter(archived_at__isnull=True).update(archived_at=now)
-    if updated:
-        mark_stale([user.pk])
     return updated
 
 
@@ -516,8 +503,6 @@ def update_notification_preferences(
             unique_fields=["user", "category"],
             update_fields=["in_app", "email", "updated_at"],
         )
-        if rows:
-            mark_stale([user.pk])
     return preferences
 
 
@@ -644,31 +629,66 @@ def purge_expired_notifications(
 # --- Announcements --------------------------------------------------------------------------
 
 
-def queue_announcement(*, announcement_id: int, now: datetime | None = None) -> Announcement:
-    """Freeze a draft announcement and hand it to the sending task."""
+ANNOUNCEMENT_SCHEDULE_HORIZON = timedelta(days=90)
+
+
+def _lock_unsent_announcement(announcement_id: int) -> Announcement:
+    """The announcement, locked, if it is still a draft or scheduled; else `already sent`."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+    if announcement.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
+        raise ApplicationError(
+            "announcement_already_sent",
+            _("“%(title)s” was already sent.") % {"title": announcement.title},
+        )
+    if (
+        announcement.audience == AnnouncementAudience.SELECTED
+        and not announcement.customers.exists()
+    ):
+        raise ApplicationError(
+            "validation_error",
+            _("Choose at least one customer, or send it to every customer."),
+            fields={"customers": [_("Choose at least one customer.")]},
+        )
+    return announcement
+
+
+def _record_announcement(
+    announcement: Announcement, actor: User | None, action: str, *, now: datetime, **details: Any
+) -> None:
+    if actor is not None:
+        record_staff_action(
+            actor=actor,
+            action=action,
+            customer=None,
+            subject=announcement,
+            subject_label=announcement.title,
+            details=details,
+            now=now,
+        )
+
+
+def queue_announcement(
+    *, announcement_id: int, actor: User | None = None, now: datetime | None = None
+) -> Announcement:
+    """Freeze a draft (or a scheduled announcement whose time came) and hand it to the
+    sending task. A staff member's confirmation (`actor`) is logged with the count."""
     from notifications import tasks
 
+    now = now or timezone.now()
     with transaction.atomic():
-        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
-        if announcement.status != AnnouncementStatus.DRAFT:
-            raise ApplicationError(
-                "announcement_already_sent",
-                _("“%(title)s” was already sent.") % {"title": announcement.title},
-            )
+        announcement = _lock_unsent_announcement(announcement_id)
         recipients = selectors.announcement_recipients(announcement=announcement)
-        if (
-            announcement.audience == AnnouncementAudience.SELECTED
-            and not announcement.customers.exists()
-        ):
-            raise ApplicationError(
-                "validation_error",
-                _("Choose at least one customer, or send it to every customer."),
-                fields={"customers": [_("Choose at least one customer.")]},
-            )
         announcement.status = AnnouncementStatus.QUEUED
-        announcement.queued_at = now or timezone.now()
+        announcement.queued_at = now
         announcement.recipient_count = recipients.count()
         announcement.save(update_fields=["status", "queued_at", "recipient_count"])
+        _record_announcement(
+            announcement,
+            actor,
+            "announcement_queued",
+            now=now,
+            recipients=announcement.recipient_count,
+        )
         enqueue_on_commit(tasks.send_announcement, announcement.pk)
     return announcement
 
@@ -680,6 +700,53 @@ def announcement_context(announcement: Announcement) -> dict[str, Any]:
         "message": catalog.Text(en=announcement.message, ja=announcement.message_ja),
         "announcement_id": announcement.pk,
     }
+
+
+def schedule_announcement(
+    *, announcement_id: int, send_at: datetime, actor: User, now: datetime
+) -> Announcement:
+    """Send a draft later (or move a scheduled one): a periodic task queues it when due."""
+    if not now < send_at <= now + ANNOUNCEMENT_SCHEDULE_HORIZON:
+        message = _("Choose a time in the future, at most 90 days ahead.")
+        raise ApplicationError("validation_error", message, fields={"sendAt": [message]})
+    with transaction.atomic():
+        announcement = _lock_unsent_announcement(announcement_id)
+        announcement.status = AnnouncementStatus.SCHEDULED
+        announcement.scheduled_for = send_at
+        announcement.save(update_fields=["status", "scheduled_for"])
+        _record_announcement(
+            announcement, actor, "announcement_scheduled", now=now, sendAt=send_at.isoformat()
+        )
+    return announcement
+
+
+def unschedule_announcement(*, announcement_id: int, actor: User, now: datetime) -> Announcement:
+    """Take a scheduled announcement back to a draft; a draft stays a draft."""
+    with transaction.atomic():
+        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+        if announcement.status != AnnouncementStatus.SCHEDULED:
+            return announcement
+        announcement.status = AnnouncementStatus.DRAFT
+        announcement.scheduled_for = None
+        announcement.save(update_fields=["status", "scheduled_for"])
+        _record_announcement(announcement, actor, "announcement_unscheduled", now=now)
+    return announcement
+
+
+def queue_due_announcements(*, now: datetime | None = None) -> int:
+    """Queue every scheduled announcement whose time has come (run every minute)."""
+    now = now or timezone.now()
+    due = Announcement.objects.filter(
+        status=AnnouncementStatus.SCHEDULED, scheduled_for__lte=now
+    ).order_by("scheduled_for", "pk")
+    queued = 0
+    for announcement_id in due.values_list("pk", flat=True):
+        try:
+            queue_announcement(announcement_id=announcement_id, now=now)
+        except ApplicationError:
+            continue  # sent meanwhile, or its customers were removed: it stays for staff
+        queued += 1
+    return queued
 
 
 def send_announcement(
@@ -698,7 +765,11 @@ def send_announcement(
     while True:
         with transaction.atomic():
             announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
-            if announcement.status in (AnnouncementStatus.DRAFT, AnnouncementStatus.SENT):
+            if announcement.status in (
+                AnnouncementStatus.DRAFT,
+                AnnouncementStatus.SCHEDULED,
+                AnnouncementStatus.SENT,
+            ):
                 return announcement
             if announcement.status == AnnouncementStatus.QUEUED:
                 announcement.status = AnnouncementStatus.SENDING

@@ -67,3 +67,8 @@ def send_notification_emails(email_ids: list[int]) -> int:
 @shared_task(name="notifications.tasks.retry_notification_emails", **RETRY_POLICY)
 def retry_notification_emails() -> int:
     return services.retry_unsent_notification_emails()
+
+
+@shared_task(name="notifications.tasks.queue_due_announcements", **RETRY_POLICY)
+def queue_due_announcements() -> int:
+    return services.queue_due_announcements()

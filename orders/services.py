@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
-from dashboard.cache import mark_stale
 from notifications.services import notify
 from orders.models import Order, OrderStatus
 from orders.provisioning import (
@@ -225,7 +224,6 @@ def place_order(
             )
             order.number = f"ORD-{order.pk:06d}"
             order.save(update_fields=["number"])
-            mark_stale([customer.user_id])
     except IntegrityError:
         open_order = get_open_order(customer=customer, kind=plan.kind)
         if open_order is None:
@@ -249,7 +247,6 @@ def _lock_order(order_id: int) -> Order:
         .select_related("plan", "customer__user")
         .get(pk=order_id)
     )
-    mark_stale([order.customer.user_id])
     return order
 
 

@@ -24,3 +24,23 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}"
+
+
+class SweepRecord(models.Model):
+    """A row the sweep found unfinished and enqueued again (outbox.sweeps); deleted once the
+    row is finished."""
+
+    sweep = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
+    first_found_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["first_found_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sweep", "object_id"], name="one_record_per_swept_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sweep}:{self.object_id}"

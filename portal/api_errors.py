@@ -7,6 +7,7 @@ rendered here too, so a client never sees another shape.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from portal.uploads import FileTooLarge
+
 logger = logging.getLogger(__name__)
 
 _STATUS_BY_CODE = {
@@ -23,18 +26,30 @@ _STATUS_BY_CODE = {
     "not_authenticated": status.HTTP_401_UNAUTHORIZED,
     "permission_denied": status.HTTP_403_FORBIDDEN,
     "not_found": status.HTTP_404_NOT_FOUND,
+    "payment_declined": status.HTTP_402_PAYMENT_REQUIRED,
+    "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+    "billing_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
 class ApplicationError(Exception):
     """A business rule said no. `code` is part of the API contract; other codes are 409s."""
 
-    def __init__(self, code: str, message: str, fields: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+        *,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.fields = fields
+        # Seconds a `throttled` client should wait: sent as the Retry-After header.
+        self.retry_after = retry_after
 
     @property
     def status_code(self) -> int:
@@ -75,12 +90,18 @@ def _validation_fields(detail: Any) -> tuple[str, dict[str, list[str]]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        body = error_body(exc.code, exc.message, exc.fields)
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    if isinstance(exc, FileTooLarge):
+        fields = {exc.field_name: [exc.message]}
+        return Response(error_body("validation_error", exc.message, fields), status=400)
     if isinstance(exc, RequestDataTooBig):
         message = _("The request body is too large.")
         return Response(error_body("payload_too_large", message), status=413)
@@ -104,8 +125,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(error_body(code, message), status=401, headers=headers)
     if isinstance(exc, exceptions.Throttled):
         wait = getattr(exc, "wait", None)
-        if wait:
-            headers["Retry-After"] = str(int(wait))
+        # Every 429 says when to come back (at least a second).
+        headers["Retry-After"] = str(max(1, math.ceil(wait or 1)))
         message = _("Too many attempts. Try again later.")
         return Response(error_body("throttled", message), status=429, headers=headers)
     if isinstance(exc, exceptions.APIException):
@@ -116,7 +137,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             exceptions.NotAcceptable: "not_acceptable",
             exceptions.UnsupportedMediaType: "unsupported_media_type",
         }
-        code = code_by_class.get(type(exc), "error")
+        code = code_by_class.get(type(exc), getattr(exc, "default_code", "error"))
         if isinstance(exc, exceptions.NotFound):
             message = _("Not found.")
         else:

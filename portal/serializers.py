@@ -27,6 +27,17 @@ class DateTimeField(serializers.DateTimeField):
         return iso_datetime(value)
 
 
+class StrictCharField(serializers.CharField):
+    """A string and only a string: DRF's CharField would take 0 or true as "0" or "True"."""
+
+    default_error_messages = {"not_a_string": "Send text here."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 class MoneySerializer(serializers.Serializer):
     amount = serializers.CharField(help_text="Decimal string, e.g. 5500.00")
     currency = serializers.CharField(help_text="ISO 4217 code, JPY by default")

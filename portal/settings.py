@@ -20,13 +20,15 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` turns it on for development. Off, a SECRET_KEY is required.
+DEBUG = env.bool("DEBUG", default=False)
 # An empty variable (as in .env.example) counts as unset, here and below.
 SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a long random value when DEBUG is off "
-        "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        "(python -c 'import secrets; print(secrets.token_urlsafe(64))'). "
+        "For development set DEBUG=1 (make run does)."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -43,10 +45,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "accounts",
+    "crm",
     "billing",
     "subscriptions",
     "orders",
@@ -54,9 +58,17 @@ INSTALLED_APPS = [
     "dashboard",
     "outbox",
     "staff",
+    "support",
 ]
 
+# Behind N reverse proxies (a load balancer, nginx), each appending the address it received
+# from to X-Forwarded-For, the client is the N-th address from the right; everything else in
+# the header is the client's own word. 0: REMOTE_ADDR is the client (docs/operations.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+XFF_TRUSTED_PROXY_DEPTH = TRUSTED_PROXY_COUNT
+
 MIDDLEWARE = [
+    *(["xff.middleware.XForwardedForMiddleware"] if TRUSTED_PROXY_COUNT else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -69,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.PrivateCacheControlMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -97,7 +110,9 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Persistent connections in production; none in development, where runserver opens a
+# thread (and so a connection) per request and would keep them all.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so check-then-insert stays
@@ -114,14 +129,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+            # A Redis that hangs costs a request at most this long; callers fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# How long a customer's dashboard snapshot may be served from the cache. Only with a shared
-# cache (Redis): a per-process memory cache could not be cleared across processes.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 
 # --- Auth --------------------------------------------------------------------------------
 
@@ -178,7 +191,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
         "BACKEND": "accounts.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        # Readable by the portal's own user only.
+        "OPTIONS": {
+            "location": str(PRIVATE_MEDIA_ROOT),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
     "staticfiles": {
         "BACKEND": (
@@ -188,7 +207,19 @@ STORAGES = {
         )
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Request bodies besides uploaded files (forms, and JSON, which the API refuses as a 413
+# before parsing it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+API_JSON_MAX_BODY_BYTES = 1024 * 1024
+# One uploaded file (a residence card side) is refused as soon as it passes 10 MB; a request
+# larger than two such files and its form is refused before a byte is read.
+FILE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+UPLOAD_REQUEST_MAX_BYTES = 2 * FILE_UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security ----------------------------------------------------------------------------
@@ -248,7 +279,9 @@ REST_FRAMEWORK = {
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
-    "ROTATE_REFRESH_TOKENS": False,
+    # Rotation and the blacklist are done by accounts.tokens, under a row lock.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SIGNING_KEY": SECRET_KEY,
     "UPDATE_LAST_LOGIN": False,
@@ -278,6 +311,9 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
         "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus.values",
+        "PaymentStatusEnum": "billing.models.PaymentStatus.values",
+        "SupportRequestStatusEnum": "support.models.SupportRequestStatus.values",
+        "SupportTopicEnum": "support.models.SupportTopic.values",
     },
 }
 
@@ -294,6 +330,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="portal")
 CELERY_TIMEZONE = TIME_ZONE
+# Rows one sweep enqueues again per run, at most (the run is every five minutes).
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
 CELERY_BEAT_SCHEDULE = {
     "invoice-due-reminders": {
         "task": "notifications.tasks.send_invoice_due_reminders",
@@ -311,9 +349,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.purge_expired_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
+    "queue-due-announcements": {
+        "task": "notifications.tasks.queue_due_announcements",
+        "schedule": 60.0,
+    },
     "dispatch-outbox": {
         "task": "outbox.tasks.dispatch_outbox",
         "schedule": 60.0,
+    },
+    # Work the database says is unfinished is enqueued again (outbox.sweeps).
+    "sweep-unfinished-work": {
+        "task": "outbox.tasks.sweep_unfinished_work",
+        "schedule": 5 * 60.0,
     },
     "purge-sent-outbox": {
         "task": "outbox.tasks.purge_sent_outbox",
@@ -337,6 +384,17 @@ PROVISIONING_FAILURE_MODE = env.str("PROVISIONING_FAILURE_MODE", default="")
 # The same per plan code, e.g. "sim-data-3gb=permanent,hikari-10g=temporary".
 PROVISIONING_FAILURE_PLANS: dict[str, str] = env.dict("PROVISIONING_FAILURE_PLANS", default={})
 PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="billing.processor.TestPaymentProcessor")
+# The issuer printed on qualified invoices (適格請求書) and receipts; the registration
+# number is the qualified invoice issuer number: "T" and 13 digits.
+INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Sakura Hikari Mobile K.K.")
+INVOICE_ISSUER_NAME_JA = env.str("INVOICE_ISSUER_NAME_JA", default="株式会社さくら光モバイル")
+INVOICE_ISSUER_ADDRESS = env.str(
+    "INVOICE_ISSUER_ADDRESS", default="1-2-3 Shibuya, Shibuya-ku, Tokyo 150-0002"
+)
+INVOICE_ISSUER_ADDRESS_JA = env.str(
+    "INVOICE_ISSUER_ADDRESS_JA", default="〒150-0002 東京都渋谷区渋谷1-2-3"
+)
+INVOICE_REGISTRATION_NUMBER = env.str("INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
 CRM_WEBHOOK_SECRET = env.str("CRM_WEBHOOK_SECRET", default="")
 CRM_WEBHOOK_MAX_BODY_BYTES = env.int("CRM_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 

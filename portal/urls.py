@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from portal import api_errors, health
 
@@ -17,9 +22,14 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("orders.api_urls")),
     path("", include("subscriptions.api_urls")),
     path("", include("billing.api_urls")),
+    path("", include("support.api_urls")),
+    path("", include("crm.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: the CSP refuses inline scripts.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Last: any other path under /api/ is a 404 in the error shape, with DEBUG on or off.
+    re_path(r"", csrf_exempt(api_errors.json_not_found), name="api-not-found"),
 ]
 
 account_patterns: list[URLPattern | URLResolver] = [
@@ -29,6 +39,7 @@ account_patterns: list[URLPattern | URLResolver] = [
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
     path("", include("accounts.account_urls")),
+    path("", include("support.urls")),
 ]
 
 urlpatterns = [

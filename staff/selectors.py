@@ -109,7 +109,7 @@ def list_work_queues() -> list[WorkQueue]:
                 status=EligibilityStatus.PENDING
             ).select_related("customer"),
             since="requested_at",
-            label=lambda check: check.postal_code or "Eligibility check",
+            label=lambda check: f"Eligibility check {check.postal_code}".strip(),
             url_name="admin:accounts_interneteligibility_result",
             list_url=reverse("admin:accounts_interneteligibility_changelist")
             + "?status__exact=pending",

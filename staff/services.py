@@ -21,7 +21,6 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "accounts.customer": ("view", "change"),
     "accounts.interneteligibility": ("view", "change"),
     "accounts.residencecardverification": ("view", "change"),
-    "accounts.crmevent": ("view", "change"),
     "crm.crmevent": ("view", "change"),
     "orders.order": ("view", "change"),
     "subscriptions.plan": ("view",),

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
-from dashboard.cache import mark_stale
 from notifications.models import Notification
 from notifications.services import notify
 from outbox.services import enqueue_on_commit
@@ -154,7 +153,6 @@ def request_cancellation(
             raise _already_scheduled() from error
         subscription.status = SubscriptionStatus.CANCELLATION_SCHEDULED
         subscription.save(update_fields=["status"])
-        mark_stale([customer.user_id])
         enqueue_on_commit(tasks.send_cancellation_scheduled_notification, cancellation.pk)
     return cancellation
 
@@ -202,7 +200,6 @@ def _lock_cancellation(cancellation_request_id: int) -> CancellationRequest | No
     )
     cancellation = CancellationRequest.objects.select_for_update().get(pk=cancellation_request_id)
     cancellation.subscription = subscription
-    mark_stale([subscription.customer.user_id])
     return cancellation
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -9,10 +10,12 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
+from redis.exceptions import RedisError
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Customer, User
+from portal import counters
 from portal.celery import app as celery_app
 from tests.factories import CustomerFactory, StaffUserFactory
 
@@ -61,10 +64,13 @@ def _isolated_state(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
     # Factories set a password for every user; the production hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    counters.reset_fallback()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
-    cache.clear()
+    with contextlib.suppress(RedisError):  # a test that took the cache down
+        cache.clear()
+    counters.reset_fallback()
     # A service that renders in the customer's language must not leave it on for the next test.
     translation.deactivate()
 

@@ -1,4 +1,4 @@
-"""Fixtures for the identity gates and the CRM webhook: private storage and the secret."""
+"""Fixtures for the identity gates: private storage for residence card files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from accounts.models import ResidenceCardVerification
 from accounts.storage import PrivateFileSystemStorage
-from tests.accounts.support import WEBHOOK_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -24,9 +23,3 @@ def private_storage(
     for name in ("front_image", "back_image"):
         monkeypatch.setattr(ResidenceCardVerification._meta.get_field(name), "storage", storage)
     yield root
-
-
-@pytest.fixture(autouse=True)
-def webhook_secret(settings: Any) -> str:
-    settings.CRM_WEBHOOK_SECRET = WEBHOOK_SECRET
-    return WEBHOOK_SECRET

@@ -1,17 +1,8 @@
-"""Helpers for the accounts tests: card files and signed CRM events."""
+"""Helpers for the accounts tests: residence card files."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from typing import Any
-
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
-
-WEBHOOK_SECRET = "test-webhook-secret-0123456789"
-EVENTS_URL = "/api/integrations/salesforce/events"
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -20,33 +11,3 @@ PDF = b"%PDF-1.7\n" + b"\x00" * 64
 
 def upload(name: str, content: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def event_body(
-    *,
-    account_id: str,
-    changes: dict[str, Any],
-    event_id: str = "evt-0001",
-    occurred_at: str | None = None,
-    type: str = "AccountChanged",
-) -> bytes:
-    payload = {
-        "eventId": event_id,
-        "type": type,
-        "accountId": account_id,
-        "occurredAt": occurred_at or timezone.now().isoformat(),
-        "changes": changes,
-    }
-    return json.dumps(payload).encode()
-
-
-def post_event(client: Any, body: bytes, signature: str | None = "sign") -> Any:
-    """POST raw bytes as the CRM does; `signature="sign"` signs them correctly."""
-    headers = {}
-    if signature is not None:
-        headers["HTTP_X_SIGNATURE"] = sign(body) if signature == "sign" else signature
-    return client.generic("POST", EVENTS_URL, body, content_type="application/json", **headers)

@@ -84,7 +84,7 @@ def test_one_address_trying_many_accounts_is_throttled(anonymous_api, settings):
     assert response.status_code == 429
 
 
-def test_refresh_gives_a_new_access_token(anonymous_api, customer):
+def test_refresh_gives_a_new_access_token_and_a_new_refresh_token(anonymous_api, customer):
     tokens = anonymous_api.post(
         "/api/auth/token", {"email": customer.user.email, "password": PASSWORD}, format="json"
     ).json()
@@ -92,7 +92,7 @@ def test_refresh_gives_a_new_access_token(anonymous_api, customer):
         "/api/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json"
     )
     assert response.status_code == 200
-    assert set(response.json()) == {"access", "accessExpiresIn"}
+    assert set(response.json()) == {"access", "refresh", "accessExpiresIn"}
     anonymous_api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
     assert anonymous_api.get("/api/me").status_code == 200
 
@@ -110,6 +110,7 @@ def test_me_describes_the_logged_in_customer(api, customer):
         "id": customer.user.pk,
         "email": customer.user.email,
         "name": "Alice Example",
+        "phone": "",
         "language": "en",
     }
 

@@ -241,7 +241,7 @@ def test_an_overdue_invoice_page_says_how_late_it_is(browser_client, customer):
     html = browser_client.get(f"/account/billing/invoices/{invoice.pk}").content.decode()
     assert "is 1 day overdue" in html
     assert "Overdue by 1 day" in html
-    assert 'href="/account/billing/payment-methods"' in html
+    assert f'href="/account/billing/invoices/{invoice.pk}/pay"' in html
 
 
 def test_a_paid_invoice_page_says_when(browser_client, customer):

@@ -70,3 +70,18 @@ def _emails() -> list[str]:
         "rejected@demo.example",
         "ordering@demo.example",
     ]
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["new@demo.example", "overdue@demo.example", "rejected@demo.example", "ordering@demo.example"],
+)
+def test_the_json_is_what_the_documented_serializer_gives(demo, email):
+    """The API writes the snapshot out by hand (the hot path); the schema's serializer agrees."""
+    from django.utils.translation import override
+
+    from dashboard.api import MeStatusOutput, _me_status_json
+
+    status = dashboard_of(email)
+    with override("en"):
+        assert _me_status_json(status) == MeStatusOutput(status).data

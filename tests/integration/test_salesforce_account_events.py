@@ -9,11 +9,12 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import CrmEvent, CrmEventState, Customer, VerificationStatus
+from accounts.models import Customer, VerificationStatus
+from crm.models import CrmEvent, CrmEventState
 from dashboard.demo import REJECTED, load_demo_data
 from dashboard.services import build_me_status
 from notifications.models import Notification
-from tests.accounts.support import WEBHOOK_SECRET, event_body, post_event
+from tests.crm.support import WEBHOOK_SECRET, event_body, post_event
 
 DELIVERIES = 8
 

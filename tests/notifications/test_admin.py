@@ -36,13 +36,12 @@ def test_staff_write_and_send_an_announcement_and_see_its_progress(
     item = Announcement.objects.get()
     assert (item.status, item.created_by) == ("draft", staff_user)
 
+    send_url = f"/admin/notifications/announcement/{item.pk}/send/"
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            "/admin/notifications/announcement/",
-            {"action": "send", "_selected_action": [item.pk]},
-            follow=True,
+            send_url, {"send_now": "1", "expected_count": str(len(customers))}, follow=True
         )
-    assert "1 announcement is being sent" in response.content.decode()
+    assert "is being sent to 3 customers" in response.content.decode()
     item.refresh_from_db()
     assert item.status == "sent"
     assert Notification.objects.filter(source_id=str(item.pk)).count() == len(customers)
@@ -54,8 +53,8 @@ def test_staff_write_and_send_an_announcement_and_see_its_progress(
 def test_sending_a_sent_announcement_again_is_refused_with_a_message(admin_client):
     item = Announcement.objects.create(title="Old news", message="Done.", status="sent")
     response = admin_client.post(
-        "/admin/notifications/announcement/",
-        {"action": "send", "_selected_action": [item.pk]},
+        f"/admin/notifications/announcement/{item.pk}/send/",
+        {"send_now": "1", "expected_count": "0"},
         follow=True,
     )
     assert "was already sent" in response.content.decode()

@@ -24,7 +24,7 @@ DEDUPE_WINDOWS = {
     "CANCELLATION_SCHEDULED": timedelta(hours=1),
     "CANCELLATION_COMPLETED": timedelta(hours=1),
     "CANCELLATION_WITHDRAWN": timedelta(hours=1),
-    "PAYMENT_RECEIVED": timedelta(hours=1),
+    "PAYMENT_RECEIVED": timedelta(hours=24),
     "INVOICE_DUE": None,
     "PAYMENT_METHOD_EXPIRING": None,
     "RESIDENCE_CARD_EXPIRING": None,

@@ -24,6 +24,11 @@ def _run_settings(
             "SECRET_KEY",
             "DEBUG",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            # Filled in by tests/settings.py for the test run only.
+            "SECURE_SSL_REDIRECT",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "SECURE_HSTS_SECONDS",
         }
     }
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
@@ -42,13 +47,40 @@ def test_time_is_stored_in_utc_and_shown_in_tokyo():
     assert settings.TIME_ZONE == "Asia/Tokyo"
 
 
-def test_defaults_need_nothing_installed():
+def test_debug_is_off_unless_asked_for_and_then_a_secret_key_is_required():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    refused = _run_settings({}, code)
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be set" in refused.stderr
+    result = _run_settings({"SECRET_KEY": "k" * 64}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
+
+
+def test_make_run_turns_debug_on():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "DEV := DEBUG=$${DEBUG:-true}" in makefile
+    assert "$(DEV) $(VENV)/bin/uvicorn portal.asgi:application" in makefile
+
+
+def test_development_keeps_no_database_connection_open_and_production_does():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    )
+    development = _run_settings({"DEBUG": "true"}, code)
+    production = _run_settings({"SECRET_KEY": "k" * 64}, code)
+    assert development.stdout.split() == ["0"], development.stderr
+    assert production.stdout.split() == ["60"], production.stderr
+
+
+def test_development_defaults_need_nothing_installed():
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "from portal.celery import app; "
         "print(settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'], app.conf.task_always_eager)"
     )
-    result = _run_settings({}, code)
+    result = _run_settings({"DEBUG": "true"}, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
@@ -67,6 +99,7 @@ def test_urls_switch_to_the_real_services():
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
+            "DEBUG": "true",
         },
         code,
     )
@@ -101,7 +134,17 @@ def test_check_deploy_is_clean_with_production_settings():
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "SECURE_SSL_REDIRECT",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "SECURE_HSTS_SECONDS",
+        }
     }
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
     result = subprocess.run(

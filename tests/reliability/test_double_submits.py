@@ -259,6 +259,20 @@ def _password_changed(owner: Customer) -> None:
     assert owner.user.check_password(NEW_PASSWORD)
 
 
+def _profile(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"name": "Renamed Twice", "phone": "090-1234-5678", "language": "ja"}
+
+
+def _profile_saved(owner: Customer) -> None:
+    owner.refresh_from_db()
+    assert (owner.name, owner.phone, owner.language) == ("Renamed Twice", "090-1234-5678", "ja")
+
+
+def _password_change(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    new = {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+    return {}, {"current_password": PASSWORD, **new}
+
+
 FORMS: dict[str, Form] = {
     "login": Form(_login, _nothing_stored, frozenset({302})),
     "logout": Form(_nothing, _nothing_stored, frozenset({302})),
@@ -267,6 +281,9 @@ FORMS: dict[str, Form] = {
     "password_reset_confirm": Form(_new_password, _password_changed, visit_first=True),
     "account-language": Form(_language, _in_japanese, frozenset({302})),
     "choose-language": Form(_language, _nothing_stored, frozenset({302})),
+    "account-settings-profile": Form(_profile, _profile_saved, frozenset({302})),
+    # The second may find the current password already changed and say so.
+    "account-settings-password": Form(_password_change, _password_changed),
     "account-eligibility": Form(_eligibility, _one_pending_check),
     "account-verification": Form(_card, _one_card_in_review),
     "order-new": Form(_sim_order, _one_order, frozenset({302})),
@@ -303,6 +320,7 @@ READ_ONLY_PAGES = {
     "billing-invoices",
     "billing-invoice",
     "billing-payment-methods",
+    "account-settings",
 }
 
 

@@ -20,16 +20,24 @@ from celery.exceptions import Retry
 from django.db import OperationalError
 from django.utils import timezone
 
-import accounts.services
 import billing.services
+import crm.services
 import notifications.services
 import orders.services
 import subscriptions.services
-from accounts.models import CrmEvent, CrmEventState
+from billing.models import Payment
+from crm.models import CrmEvent, CrmEventState
+from crm.parsers import ParsedEvent
 from notifications.models import Announcement, Notification
 from orders.models import OrderStatus
 from portal.celery import app as celery_app
-from tests.factories import CancellationRequestFactory, CustomerFactory, OrderFactory
+from tests.factories import (
+    CancellationRequestFactory,
+    CustomerFactory,
+    InvoiceFactory,
+    OrderFactory,
+    PaymentMethodFactory,
+)
 from tests.orders.support import ready_to_order, sim_plan
 
 pytestmark = pytest.mark.django_db
@@ -58,13 +66,15 @@ def _approved_order() -> tuple[list[Any], Callable[[], bool]]:
 
 def _crm_event() -> tuple[list[Any], Callable[[], bool]]:
     customer = CustomerFactory()
-    event, _created = accounts.services.receive_crm_event(
-        event_id="evt-retry",
-        type="AccountChanged",
-        account_id=customer.crm_account_id,
-        occurred_at=timezone.now(),
-        payload={"changes": {"internetEligibilityStatus": "eligible"}},
-        raw_body="{}",
+    event, _created = crm.services.receive_crm_event(
+        event=ParsedEvent(
+            event_id="evt-retry",
+            type="AccountChanged",
+            account_id=customer.crm_account_id,
+            occurred_at=timezone.now(),
+            payload={"changes": {"internetEligibilityStatus": "eligible"}},
+            raw_body="{}",
+        ),
         now=timezone.now(),
     )
 
@@ -87,6 +97,20 @@ def _announcement() -> tuple[list[Any], Callable[[], bool]]:
     return [draft.pk], Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").exists
 
 
+def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
+    invoice = InvoiceFactory()
+    method = PaymentMethodFactory(customer=invoice.customer, is_default=True)
+    payment = Payment.objects.create(
+        customer=invoice.customer,
+        invoice=invoice,
+        payment_method=method,
+        idempotency_key="left-pending",
+        amount=invoice.total,
+        created_at=timezone.now(),
+    )
+    return [payment.pk], Payment.objects.filter(pk=payment.pk, status="succeeded").exists
+
+
 def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
@@ -97,9 +121,7 @@ def _reference() -> tuple[list[Any], Callable[[], bool]]:
 
 RETRIED: dict[str, Retried] = {
     "orders.tasks.fulfill_order_task": Retried(orders.services, "fulfill_order", _approved_order),
-    "accounts.tasks.process_crm_event_task": Retried(
-        accounts.services, "process_crm_event", _crm_event
-    ),
+    "accounts.tasks.process_crm_event_task": Retried(crm.services, "process_crm_event", _crm_event),
     "subscriptions.tasks.send_cancellation_scheduled_notification": Retried(
         subscriptions.services, "notify_cancellation_scheduled", _cancellation
     ),
@@ -121,9 +143,17 @@ RETRIED: dict[str, Retried] = {
     "billing.tasks.detach_payment_method_task": Retried(
         billing.services, "detach_payment_method", _reference
     ),
+    "billing.tasks.complete_payment_task": Retried(
+        billing.services, "complete_payment", _pending_payment
+    ),
 }
-LEFT_TO_THE_SCHEDULE = {"outbox.tasks.dispatch_outbox", "outbox.tasks.purge_sent_outbox"}
-OUR_APPS = ("accounts.", "billing.", "dashboard.", "notifications.", "orders.", "outbox.")
+LEFT_TO_THE_SCHEDULE = {
+    "outbox.tasks.dispatch_outbox",
+    "outbox.tasks.purge_sent_outbox",
+    "outbox.tasks.sweep_unfinished_work",
+    "notifications.tasks.queue_due_announcements",
+}
+OUR_APPS = ("accounts.", "billing.", "crm.", "dashboard.", "notifications.", "orders.", "outbox.")
 OUR_APPS += ("subscriptions.",)
 
 
@@ -167,11 +197,11 @@ def test_a_crm_event_is_retried_even_when_its_failure_cannot_be_recorded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     args, processed = _crm_event()
-    real_process = accounts.services.process_crm_event
-    monkeypatch.setattr(accounts.services, "process_crm_event", _failing_once(real_process))
-    real_record = accounts.services.record_crm_event_failure
+    real_process = crm.services.process_crm_event
+    monkeypatch.setattr(crm.services, "process_crm_event", _failing_once(real_process))
+    real_record = crm.services.record_crm_event_failure
     # The database is down: recording the failed attempt fails too.
-    monkeypatch.setattr(accounts.services, "record_crm_event_failure", _failing_once(real_record))
+    monkeypatch.setattr(crm.services, "record_crm_event_failure", _failing_once(real_record))
 
     with pytest.raises(Retry) as retry:
         celery_app.tasks["accounts.tasks.process_crm_event_task"].apply(args=args)

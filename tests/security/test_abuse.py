@@ -5,7 +5,7 @@ the API (tests/accounts/test_api.py::test_repeated_wrong_passwords_for_one_accou
 ::test_throttling_one_account_leaves_others_alone,
 ::test_one_address_trying_many_accounts_is_throttled) and on the login page
 (tests/accounts/test_views.py::test_login_page_is_throttled_too); the webhook's size cap
-(tests/accounts/test_crm_webhook.py::test_a_body_over_the_limit_is_refused_before_anything_else);
+(tests/crm/test_webhook.py::test_a_body_over_the_limit_is_refused_before_anything_else);
 upload types by content (tests/accounts/test_gate_services.py, tests/accounts/test_gate_api.py);
 `manage.py check --deploy` with production settings
 (tests/portal/test_settings.py::test_check_deploy_is_clean_with_production_settings).
@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from accounts.models import CrmEvent, ResidenceCardVerification
-from tests.accounts.support import EVENTS_URL, JPEG, upload
+from accounts.models import ResidenceCardVerification
+from crm.models import CrmEvent
+from tests.accounts.support import JPEG, upload
+from tests.crm.support import EVENTS_URL
 from tests.factories import PASSWORD, CustomerFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db

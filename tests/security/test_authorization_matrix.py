@@ -32,6 +32,7 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.models import Customer, User
+from billing.models import Payment
 from subscriptions.services import offered_effective_dates
 from tests.accounts.support import JPEG, PNG, upload
 from tests.conftest import bearer_client
@@ -173,6 +174,24 @@ def payment_method(owner: Customer) -> dict[str, Any]:
     return {"payment_method_id": PaymentMethodFactory(customer=owner).pk}
 
 
+def paid_payment(owner: Customer) -> dict[str, Any]:
+    invoice = InvoiceFactory(customer=owner, status="paid", paid_at=timezone.now())
+    payment = Payment.objects.create(
+        customer=owner,
+        invoice=invoice,
+        idempotency_key="matrix",
+        amount=invoice.total,
+        status="succeeded",
+        created_at=timezone.now(),
+        paid_at=timezone.now(),
+    )
+    return {"payment_id": payment.pk}
+
+
+def support_request(owner: Customer) -> dict[str, Any]:
+    return {"topic": "other", "message": "Hello"}
+
+
 def card_token(owner: Customer) -> dict[str, Any]:
     return {"token": "tok_visa"}
 
@@ -209,6 +228,19 @@ def credentials(owner: Customer) -> dict[str, Any]:
 def refresh_token(owner: Customer) -> dict[str, Any]:
     token = APIClient().post("/api/auth/token", credentials(owner), format="json")
     return {"refresh": token.json()["refresh"]}
+
+
+def password_change(owner: Customer) -> dict[str, Any]:
+    return {"currentPassword": PASSWORD, "newPassword": "a-long-new-passphrase-42"}
+
+
+def password_change_form(owner: Customer) -> dict[str, Any]:
+    new = "a-long-new-passphrase-42"
+    return {"current_password": PASSWORD, "new_password": new, "new_password_again": new}
+
+
+def profile(owner: Customer) -> dict[str, Any]:
+    return {"name": "Owner Renamed", "phone": "090-1234-5678", "language": "ja"}
 
 
 def sim_order(owner: Customer) -> dict[str, Any]:
@@ -301,10 +333,16 @@ MATRIX: dict[str, Route] = {
     # --- Authentication and the CRM webhook (not a customer's credentials) ---
     "api-token": api(_post(OK, OK, OK, data=credentials)),
     "api-token-refresh": api(_post(OK, OK, OK, data=refresh_token)),
+    # The refresh token is the credential: whoever holds it may end it.
+    "api-logout": api(_post(NO_CONTENT, NO_CONTENT, NO_CONTENT, data=refresh_token)),
+    # Any other path under /api/: the error shape, whoever asks.
+    "api-not-found": api(_get(API_404, API_404, API_404)),
     # The signature is the only credential: a customer's or staff token is not enough.
     "api-salesforce-events": api(_post(API_401, API_401, API_401)),
     # --- The API of a customer ---
     "api-me": api(_get(API_401, OK, OK)),
+    # A password of one's own: staff have one too.
+    "api-me-password": api(_post(API_401, NO_CONTENT, NO_CONTENT, data=password_change)),
     "api-me-summary": api(customer_api_get()),
     "api-me-status": api(customer_api_get()),
     "api-internet-eligibility": api(customer_api_post(ACCEPTED, eligibility)),
@@ -342,6 +380,13 @@ MATRIX: dict[str, Route] = {
         Probe("DELETE", API_401, NO_CONTENT, API_404, API_404), objects=payment_method
     ),
     "api-payment-method-default": api(customer_api_post(OK, other=API_404), objects=payment_method),
+    # Without its Idempotency-Key header the owner's payment is a 400; nothing is charged.
+    "api-invoice-payments": api(
+        customer_api_post(ApiError(400, "validation_error"), other=API_404), objects=invoice
+    ),
+    "api-invoice-pdf": api(customer_api_get(OK, API_404), objects=invoice),
+    "api-payment-receipt": api(customer_api_get(OK, API_404), objects=paid_payment),
+    "api-support-requests": api(customer_api_get(), customer_api_post(CREATED, support_request)),
     # --- Pages of a customer ---
     "dashboard": page(_get(LOGIN, OK, RedirectTo("/admin/"))),
     "notifications": page(_get(LOGIN, OK, OK)),
@@ -402,6 +447,12 @@ MATRIX: dict[str, Route] = {
     "billing": page(_get(LOGIN, INVOICES, INVOICES)),
     "billing-invoices": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-invoice": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "billing-invoice-pay": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "billing-invoice-pdf": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "billing-payment-receipt": page(
+        _get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=paid_payment
+    ),
+    "support": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-payment-methods": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-payment-method-add": page(
         _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, data=card_token)
@@ -411,6 +462,13 @@ MATRIX: dict[str, Route] = {
     ),
     "billing-payment-method-default": page(
         _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=payment_method
+    ),
+    "account-settings": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "account-settings-profile": page(
+        _post(LOGIN, RedirectTo("/account/settings"), PAGE_NOT_FOUND, data=profile)
+    ),
+    "account-settings-password": page(
+        _post(LOGIN, RedirectTo("/account/settings"), PAGE_NOT_FOUND, data=password_change_form)
     ),
     "account-eligibility": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "account-verification": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),

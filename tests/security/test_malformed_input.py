@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts.models import CrmEvent
-from tests.accounts.support import EVENTS_URL, WEBHOOK_SECRET, post_event
+from crm.models import CrmEvent
+from tests.crm.support import EVENTS_URL, WEBHOOK_SECRET, post_event
 from tests.security.test_api_fuzz import schema
 
 pytestmark = pytest.mark.django_db

@@ -118,3 +118,50 @@ def test_the_page_costs_the_same_queries_with_more_rows(support: Client, custome
 def test_an_unknown_customer_is_not_found(support: Client):
     response = support.get("/admin/accounts/customer/999999/change/")
     assert response.status_code == 404
+
+
+def test_deactivating_ends_the_customers_sessions_and_tokens(
+    support: Client, support_user, customer
+):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from staff.models import StaffAction
+    from tests.conftest import bearer_client
+
+    browser = Client()
+    browser.force_login(customer.user)
+    other = Client()
+    other.force_login(support_user)  # someone else's session survives
+    app = bearer_client(customer.user)
+    assert browser.get("/account/").status_code == 200
+    assert app.get("/api/me").status_code == 200
+    RefreshToken.for_user(customer.user)
+
+    url = f"/admin/accounts/customer/{customer.pk}/deactivate/"
+    assert support.post(url, {"reason": ""}).status_code == 200  # a reason is required
+    response = support.post(url, {"reason": "Asked to close the account"})
+    assert response.status_code == 302
+    customer.user.refresh_from_db()
+    assert not customer.user.is_active
+    assert browser.get("/account/").status_code == 302
+    assert app.get("/api/me").status_code == 401
+    assert other.get("/admin/").status_code == 200
+    action = StaffAction.objects.get()
+    assert (action.action, action.reason) == ("customer_deactivated", "Asked to close the account")
+    assert action.details == {"sessionsEnded": 1}
+    # Twice: nothing more happens. Nothing was deleted.
+    support.post(url, {"reason": "again"})
+    assert StaffAction.objects.count() == 1
+    assert "deactivated" in support.get(_url(customer)).content.decode()
+
+    support.post(f"/admin/accounts/customer/{customer.pk}/reactivate/", {"reason": "Came back"})
+    customer.user.refresh_from_db()
+    assert customer.user.is_active
+    assert StaffAction.objects.filter(action="customer_reactivated").count() == 1
+
+
+def test_a_customer_cannot_deactivate_anyone(client: Client, customer, other_customer):
+    client.force_login(customer.user)
+    client.post(f"/admin/accounts/customer/{other_customer.pk}/deactivate/", {"reason": "x"})
+    other_customer.user.refresh_from_db()
+    assert other_customer.user.is_active

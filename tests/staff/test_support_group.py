@@ -17,11 +17,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import CrmEvent, User
+from accounts.models import User
+from crm.models import CrmEvent
 from notifications.models import Announcement, NotificationEmail
 from outbox.models import OutboxMessage
 from staff.models import StaffAction
 from staff.services import SUPPORT_GROUP, record_staff_action, sync_support_group
+from support.services import create_support_request
 from tests.factories import (
     CancellationRequestFactory,
     CustomerFactory,
@@ -42,7 +44,6 @@ REACH: dict[str, tuple[bool, bool, bool]] = {
     "accounts.customer": (True, False, False),
     "accounts.interneteligibility": (True, False, False),
     "accounts.residencecardverification": (True, False, False),
-    "accounts.crmevent": (True, False, False),
     "crm.crmevent": (True, False, False),
     "orders.order": (True, False, False),
     "subscriptions.plan": (True, False, False),
@@ -83,6 +84,9 @@ def _one_of_each() -> dict[str, models.Model]:
             key="test", user=customer.user, created_at=now
         ),
         "outbox.outboxmessage": OutboxMessage.objects.create(task_name="x", args=[]),
+        "support.supportrequest": create_support_request(
+            customer=customer, topic="other", message="Help"
+        ).support_request,
         "staff.staffaction": record_staff_action(
             actor=StaffUserFactory(),
             action="order_approved",
@@ -91,16 +95,15 @@ def _one_of_each() -> dict[str, models.Model]:
             now=now,
         ),
     }
-    if CrmEvent._meta.app_label == "accounts":
-        rows["accounts.crmevent"] = CrmEvent.objects.create(
-            event_id="evt-1",
-            type="AccountChanged",
-            account_id="001X",
-            occurred_at=now - timedelta(minutes=1),
-            payload={},
-            raw_body="{}",
-            received_at=now,
-        )
+    rows["crm.crmevent"] = CrmEvent.objects.create(
+        event_id="evt-1",
+        type="AccountChanged",
+        account_id="001X",
+        occurred_at=now - timedelta(minutes=1),
+        payload={},
+        raw_body="{}",
+        received_at=now,
+    )
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Background work for accounts: applying CRM (Salesforce) events."""
+"""Background work for the CRM inbox: applying each event."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from celery import Task, shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from accounts import services
+from crm import services
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,13 @@ def crm_event_retry_delay(retries: int) -> int:
     return int(min(30 * 2**retries, 3600))
 
 
-@shared_task(bind=True, max_retries=CRM_EVENT_MAX_RETRIES, acks_late=True)
+# The name it had before the inbox had its own app: queued messages and outbox rows keep it.
+@shared_task(
+    bind=True,
+    name="accounts.tasks.process_crm_event_task",
+    max_retries=CRM_EVENT_MAX_RETRIES,
+    acks_late=True,
+)
 def process_crm_event_task(self: Task, crm_event_id: int) -> None:
     try:
         services.process_crm_event(crm_event_id=crm_event_id, now=timezone.now())

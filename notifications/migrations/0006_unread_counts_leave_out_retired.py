@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0004_render_at_read_time'),
+        ('notifications', '0005_render_at_read_time'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
-from django.db import OperationalError
 
-from accounts import services, tasks
-from accounts.models import CrmEvent, CrmEventState, VerificationStatus
+from accounts.models import VerificationStatus
+from crm import services, tasks
+from crm.models import CrmEvent, CrmEventState
+from crm.parsers import ParsedEvent
 from notifications.models import Notification
 from portal.celery import app as celery_app
+from tests.crm.support import database_fails_on
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,18 +50,17 @@ def _verified_count(customer):
 
 
 def test_receiving_an_event_twice_stores_it_once(django_capture_on_commit_callbacks):
-    arguments = {
-        "event_id": "evt-9",
-        "type": "AccountChanged",
-        "account_id": "001UNKNOWN",
-        "occurred_at": NOW,
-        "payload": {"changes": {}},
-        "raw_body": "{}",
-        "now": NOW,
-    }
+    event = ParsedEvent(
+        event_id="evt-9",
+        type="AccountChanged",
+        account_id="001UNKNOWN",
+        occurred_at=NOW,
+        payload={"changes": {}},
+        raw_body="{}",
+    )
     with django_capture_on_commit_callbacks() as queued:
-        first, created = services.receive_crm_event(**arguments)
-        again, created_again = services.receive_crm_event(**arguments)
+        first, created = services.receive_crm_event(event=event, now=NOW)
+        again, created_again = services.receive_crm_event(event=event, now=NOW)
     assert (created, created_again) == (True, False)
     assert first.pk == again.pk
     assert len(queued) == 1  # only the first delivery enqueues processing
@@ -107,17 +107,13 @@ def test_a_refused_change_rolls_back_the_other_change_of_the_same_event(customer
 
 def test_a_failing_event_is_retried_then_kept_as_failed_with_its_error(customer, eager_retries):
     event = _event(customer.crm_account_id, {"residenceCardStatus": "verified"})
-    with mock.patch(
-        "accounts.services.review_residence_card",
-        autospec=True,
-        side_effect=OperationalError("database went away"),
-    ) as review:
+    with database_fails_on("accounts_residencecardverification") as failed:
         tasks.process_crm_event_task.delay(event.pk)
-    assert review.call_count == tasks.CRM_EVENT_MAX_RETRIES + 1
+    assert len(failed) == tasks.CRM_EVENT_MAX_RETRIES + 1
     event.refresh_from_db()
     assert event.state == CrmEventState.FAILED
     assert event.attempts == tasks.CRM_EVENT_MAX_RETRIES + 1
-    assert event.error == "OperationalError: database went away"
+    assert event.error == ("OperationalError: terminating connection due to administrator command")
     assert event.processed_at is not None
     customer.residence_card_verification.refresh_from_db()
     assert customer.residence_card_verification.status == VerificationStatus.NOT_SUBMITTED
@@ -125,17 +121,9 @@ def test_a_failing_event_is_retried_then_kept_as_failed_with_its_error(customer,
 
 def test_a_failure_that_clears_up_is_applied_on_a_retry(customer, eager_retries):
     event = _event(customer.crm_account_id, {"residenceCardStatus": "verified"})
-    real_review = services.review_residence_card
-    calls = []
-
-    def flaky(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 1:
-            raise OperationalError("deadlock detected")
-        return real_review(**kwargs)
-
-    with mock.patch("accounts.services.review_residence_card", autospec=True, side_effect=flaky):
+    with database_fails_on("accounts_residencecardverification", times=1) as failed:
         tasks.process_crm_event_task.delay(event.pk)
+    assert len(failed) == 1
     event.refresh_from_db()
     assert event.state == CrmEventState.PROCESSED
     assert event.attempts == 2

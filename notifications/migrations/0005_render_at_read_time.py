@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
         ("billing", "0001_initial"),
         ("orders", "0001_initial"),
         ("subscriptions", "0002_cancellation_reason_choices"),
-        ("notifications", "0003_inbox_states"),
+        ("notifications", "0004_announcement_schedule"),
     ]
 
     operations = [
