@@ -393,17 +393,6 @@ _TEMPLATES = [
         retires=(Retires("INVOICE_DUE"),),
     ),
     NotificationTemplate(
-        type="PAYMENT_RECEIVED",
-        title=_("Payment received for invoice %(invoice_number)s"),
-        message=_("We received %(amount)s. Thank you. Your receipt is ready to download."),
-        action_url="/account/billing/invoices/%(invoice_id)s",
-        action_label=_("View invoice"),
-        source="payment",
-        category=Category.BILLING,
-        dedupe_window=ONE_DAY,
-        retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
-    ),
-    NotificationTemplate(
         type="PAYMENT_METHOD_EXPIRING",
         title=_("Your card is expiring"),
         message=_(
@@ -426,6 +415,17 @@ _TEMPLATES = [
         source="announcement",
         category=Category.ANNOUNCEMENTS,
         dedupe_window=ONE_DAY,
+    ),
+    NotificationTemplate(
+        type="PAYMENT_RECEIVED",
+        title=_("Payment received for invoice %(invoice_number)s"),
+        message=_("We received %(amount)s. Thank you. Your receipt is ready to download."),
+        action_url="/account/billing/invoices/%(invoice_id)s",
+        action_label=_("View invoice"),
+        source="payment",
+        category=Category.BILLING,
+        dedupe_window=ONE_DAY,
+        retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),
 ]
 

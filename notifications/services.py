@@ -131,7 +131,8 @@ def retire_notifications(
     Safe to repeat; returns how many changed."""
     now = now or timezone.now()
     subject = None if source_id is None else str(source_id)
-    return _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
+    updated = _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
+    return updated
 
 
 def notify_many(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -97,6 +98,17 @@ def _announcement() -> tuple[list[Any], Callable[[], bool]]:
     return [draft.pk], Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").exists
 
 
+def _scheduled_announcement() -> tuple[list[Any], Callable[[], bool]]:
+    CustomerFactory()
+    Announcement.objects.create(
+        title="Maintenance",
+        message="Tonight.",
+        status="scheduled",
+        scheduled_for=timezone.now() - timedelta(minutes=1),
+    )
+    return [], lambda: not Announcement.objects.filter(status="scheduled").exists()
+
+
 def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
     invoice = InvoiceFactory()
     method = PaymentMethodFactory(customer=invoice.customer, is_default=True)
@@ -130,6 +142,9 @@ RETRIED: dict[str, Retried] = {
     ),
     "notifications.tasks.send_announcement": Retried(
         notifications.services, "send_announcement", _announcement
+    ),
+    "notifications.tasks.queue_due_announcements": Retried(
+        notifications.services, "queue_due_announcements", _scheduled_announcement
     ),
     "notifications.tasks.send_invoice_due_reminders": Retried(
         notifications.services, "send_invoice_due_reminders", _nothing
