@@ -36,6 +36,7 @@ from tests.factories import (
     CancellationRequestFactory,
     CustomerFactory,
     InvoiceFactory,
+    NotificationFactory,
     OrderFactory,
     PaymentMethodFactory,
 )
@@ -123,6 +124,19 @@ def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
     return [payment.pk], Payment.objects.filter(pk=payment.pk, status="succeeded").exists
 
 
+def _notification_email() -> tuple[list[Any], Callable[[], bool]]:
+    from notifications.models import NotificationEmail
+
+    notification = NotificationFactory()
+    email = NotificationEmail.objects.create(
+        key=f"notification:{notification.pk}",
+        user=notification.user,
+        notification=notification,
+        created_at=timezone.now(),
+    )
+    return [[email.pk]], NotificationEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists
+
+
 def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
@@ -151,6 +165,12 @@ RETRIED: dict[str, Retried] = {
     ),
     "notifications.tasks.send_payment_method_expiring_reminders": Retried(
         notifications.services, "send_payment_method_expiring_reminders", _nothing
+    ),
+    "notifications.tasks.send_notification_emails": Retried(
+        notifications.services, "send_notification_email", _notification_email
+    ),
+    "notifications.tasks.retry_notification_emails": Retried(
+        notifications.services, "retry_unsent_notification_emails", _nothing
     ),
     "notifications.tasks.purge_expired_notifications": Retried(
         notifications.services, "purge_expired_notifications", _nothing
