@@ -32,6 +32,7 @@ from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
 from notifications import catalog
 from notifications.models import Announcement, Notification
 from orders.models import Order, OrderStatus
+from portal.links import PageLink
 from subscriptions.models import Plan, PlanKind, Subscription, SubscriptionStatus
 
 BENCH_DOMAIN = "bench.example"
@@ -346,8 +347,10 @@ _SAMPLE_VALUES: dict[str, Any] = {
 def sample_context(template: catalog.NotificationTemplate) -> dict[str, Any]:
     """A value for every placeholder of `template`, including ones added after this was
     written (those get a readable sample text)."""
-    texts = (str(template.title), str(template.message), template.action_url)
+    link = template.action_url
+    texts = (str(template.title), str(template.message), link if isinstance(link, str) else "")
     names = {name for text in texts for name in _PLACEHOLDER.findall(text)}
+    names.update(link.args if isinstance(link, PageLink) else ())
     return {name: _SAMPLE_VALUES.get(name, f"sample {name.replace('_', ' ')}") for name in names}
 
 

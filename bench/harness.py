@@ -29,6 +29,7 @@ from bench.data import BENCH_PASSWORD, HEAVY_EMAIL, LIGHT_EMAIL, Scale
 from bench.measure import QueryCount, UnreadPlan
 from bench.report import EndpointRun, Report
 from bench.runner import BASE_DIR
+from bench.seed import Command as SeedBench
 from bench.wrk import (
     WrkCommand,
     WrkResult,
@@ -269,7 +270,7 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     say(f"Loading the benchmark data ({args.customers:,} customers).")
     scale = Scale(customers=args.customers)
-    call_command("seed_bench", customers=scale.customers, force=True)
+    call_command(SeedBench(), customers=scale.customers, force=True)
     light = User.objects.select_related("customer").get(email=LIGHT_EMAIL)
     heavy = User.objects.select_related("customer").get(email=HEAVY_EMAIL)
 

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from portal.formats import format_money
+from portal.links import PageLink
 
 DEFAULT_EXPIRY = timedelta(days=30)
 ONE_HOUR = timedelta(hours=1)
@@ -181,7 +182,7 @@ class NotificationTemplate:
     type: str
     title: str | Promise
     message: str | Promise
-    action_url: str
+    action_url: str | PageLink
     action_label: str | Promise
     source: str
     category: str
@@ -253,7 +254,7 @@ _TEMPLATES = [
         message=_(
             "Good news: our internet service is available at %(address)s. You can now order an internet plan."
         ),
-        action_url="/account/orders/new",
+        action_url=PageLink("order-new"),
         action_label=_("Order internet"),
         source="eligibility",
         category=Category.ACCOUNT,
@@ -263,7 +264,7 @@ _TEMPLATES = [
         type="ELIGIBILITY_INELIGIBLE",
         title=_("Internet is not available at your address"),
         message=_("We checked %(address)s: our internet service cannot reach it yet."),
-        action_url="/account/eligibility",
+        action_url=PageLink("account-eligibility"),
         action_label=_("See details"),
         source="eligibility",
         category=Category.ACCOUNT,
@@ -274,7 +275,7 @@ _TEMPLATES = [
         type="VERIFICATION_VERIFIED",
         title=_("Your residence card is verified"),
         message=_("Thank you. Your identity is verified, so you can now order a SIM."),
-        action_url="/account/orders/new",
+        action_url=PageLink("order-new"),
         action_label=_("Order a SIM"),
         source="verification",
         category=Category.ACCOUNT,
@@ -287,7 +288,7 @@ _TEMPLATES = [
         type="VERIFICATION_REJECTED",
         title=_("We could not verify your residence card"),
         message=_("%(reason)s Please upload your residence card again."),
-        action_url="/account/verification",
+        action_url=PageLink("account-verification"),
         action_label=_("Upload again"),
         source="verification",
         category=Category.ACCOUNT,
@@ -304,7 +305,7 @@ _TEMPLATES = [
         critical_message=_(
             "Please upload your renewed residence card so that your service can continue."
         ),
-        action_url="/account/verification",
+        action_url=PageLink("account-verification"),
         action_label=_("Upload new card"),
         source="verification",
         category=Category.ACCOUNT,
@@ -317,7 +318,7 @@ _TEMPLATES = [
         type="ORDER_APPROVED",
         title=_("Your order was approved"),
         message=_("Order %(order_number)s (%(plan_name)s) was approved and is being set up."),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
@@ -326,7 +327,7 @@ _TEMPLATES = [
         type="ORDER_ACTIVATED",
         title=_("Your order is active"),
         message=_("Order %(order_number)s (%(plan_name)s) is now active."),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
@@ -336,7 +337,7 @@ _TEMPLATES = [
         type="ORDER_FAILED",
         title=_("Your order could not be completed"),
         message=_("Order %(order_number)s (%(plan_name)s) could not be completed: %(reason)s"),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
@@ -347,7 +348,7 @@ _TEMPLATES = [
         type="CANCELLATION_SCHEDULED",
         title=_("Cancellation scheduled"),
         message=_("%(plan_name)s will end on %(effective_on)s. We will confirm when it is done."),
-        action_url="/account/services/%(subscription_id)s",
+        action_url=PageLink("service", ("subscription_id",)),
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
@@ -359,7 +360,7 @@ _TEMPLATES = [
         message=_(
             "%(plan_name)s ended on %(effective_on)s as you requested. Thank you for using it."
         ),
-        action_url="/account/services/%(subscription_id)s",
+        action_url=PageLink("service", ("subscription_id",)),
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
@@ -369,7 +370,7 @@ _TEMPLATES = [
         type="CANCELLATION_WITHDRAWN",
         title=_("Cancellation withdrawn"),
         message=_("%(plan_name)s will not end on %(effective_on)s: it continues as before."),
-        action_url="/account/services/%(subscription_id)s",
+        action_url=PageLink("service", ("subscription_id",)),
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
@@ -383,7 +384,7 @@ _TEMPLATES = [
         critical_message=_(
             "%(amount)s was due on %(due_date)s. Please pay it as soon as possible."
         ),
-        action_url="/account/billing/invoices/%(invoice_id)s",
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
         action_label=_("View invoice"),
         source="invoice",
         category=Category.BILLING,
@@ -398,7 +399,7 @@ _TEMPLATES = [
         message=_(
             "Your %(brand)s card ending in %(last4)s expires at the end of %(expiry)s. Add a new card to avoid interruptions."
         ),
-        action_url="/account/billing/payment-methods",
+        action_url=PageLink("billing-payment-methods"),
         action_label=_("Update payment method"),
         source="payment_method",
         category=Category.BILLING,
@@ -410,7 +411,7 @@ _TEMPLATES = [
         type="SYSTEM_ANNOUNCEMENT",
         title="%(title)s",
         message="%(message)s",
-        action_url="/account/notifications",
+        action_url=PageLink("notifications"),
         action_label=_("Read more"),
         source="announcement",
         category=Category.ANNOUNCEMENTS,
@@ -420,7 +421,7 @@ _TEMPLATES = [
         type="PAYMENT_RECEIVED",
         title=_("Payment received for invoice %(invoice_number)s"),
         message=_("We received %(amount)s. Thank you. Your receipt is ready to download."),
-        action_url="/account/billing/invoices/%(invoice_id)s",
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
         action_label=_("View invoice"),
         source="payment",
         category=Category.BILLING,

@@ -126,6 +126,33 @@ def list_notifications(
     return paginate(queryset, order_field="created_at", limit=limit, cursor=cursor)
 
 
+# The dashboard's card shows the newest few unread ones; the list page has the rest.
+LATEST_SIZE = 3
+
+
+@dataclass(frozen=True)
+class LatestNotifications:
+    items: list[Notification]
+    unread_count: int
+
+    def as_context(self) -> dict[str, object]:
+        """What the dashboard's notifications card (`notifications/_latest.html`) reads."""
+        return {"latest": self.items, "unread_count": self.unread_count}
+
+
+def get_latest_notifications(
+    *, user: User, now: datetime, unread_count: int | None = None
+) -> LatestNotifications:
+    """The dashboard's notifications card: the newest unread ones and how many there are.
+
+    A caller that already counted (the dashboard's snapshot) passes `unread_count`.
+    """
+    if unread_count is None:
+        unread_count = count_unread_notifications(user=user, now=now)
+    page = list_notifications(user=user, now=now, limit=LATEST_SIZE, unread_only=True)
+    return LatestNotifications(items=page.items, unread_count=unread_count)
+
+
 def get_notification_for_user(*, user: User, notification_id: int) -> Notification:
     """The user's own notification (whatever its state); Http404 for anybody else's."""
     notification = Notification.objects.filter(pk=notification_id, user=user).first()

@@ -7,17 +7,11 @@ briefly unreachable is retried with exponential backoff, a bounded number of tim
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from notifications import services
+from portal.retries import retry_policy
 
-RETRY_POLICY = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 15 * 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
 
 
 @shared_task(name="notifications.tasks.send_invoice_due_reminders", **RETRY_POLICY)
@@ -42,7 +36,7 @@ def send_announcement(announcement_id: int) -> None:
 
 # smtplib's errors and a refused connection are OSErrors. A mail server that is down for
 # hours is caught by the sweep below once these retries are spent.
-EMAIL_RETRY_POLICY = {**RETRY_POLICY, "autoretry_for": (OperationalError, InterfaceError, OSError)}
+EMAIL_RETRY_POLICY = {**RETRY_POLICY, "autoretry_for": (*RETRY_POLICY["autoretry_for"], OSError)}
 
 
 @shared_task(name="notifications.tasks.send_notification_emails", **EMAIL_RETRY_POLICY)

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,10 +32,8 @@ from portal.api_errors import ApplicationError
 from portal.pagination import Page
 
 PAGE_SIZE = 20
-# The dashboard's card shows the newest few unread ones; the list page has the rest.
-LATEST_SIZE = 3
-LIST_URL = "/account/notifications"
-DASHBOARD_URL = "/account/"
+LIST_URL = reverse_lazy("notifications")
+DASHBOARD_URL = reverse_lazy("dashboard")
 CHANGED_EVENT = "notifications-changed"
 # Only the badge changes: the bell refreshes, the dashboard card does not need to.
 SEEN_EVENT = "notifications-seen"
@@ -63,7 +62,7 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return redirect_to_login(request.get_full_path())
         if request.method == "GET":
             return HttpResponse(status=204)
-        current = urlsplit(request.htmx.current_url or LIST_URL)
+        current = urlsplit(request.htmx.current_url or str(LIST_URL))
         back = current.path + (f"?{current.query}" if current.query else "")
         return HttpResponseClientRedirect(redirect_to_login(back).url)
 
@@ -193,24 +192,16 @@ def open_bell(request: HtmxHttpRequest) -> HttpResponse:
     return trigger_client_event(response, SEEN_EVENT)
 
 
-def latest_context(*, user: User, unread_count: int | None = None) -> dict[str, object]:
-    """The dashboard's notifications card: the newest unread ones and how many there are."""
-    now = timezone.now()
-    if unread_count is None:
-        unread_count = selectors.count_unread_notifications(user=user, now=now)
-    page = selectors.list_notifications(user=user, now=now, limit=LATEST_SIZE, unread_only=True)
-    return {"latest": page.items, "unread_count": unread_count, "return_to": DASHBOARD_URL}
-
-
 @login_required
 @require_GET
 def latest_notifications(request: HtmxHttpRequest) -> HttpResponse:
     """The dashboard card again, after the customer read or dismissed something (htmx)."""
     if not request.htmx:
         return HttpResponseRedirect(DASHBOARD_URL)
-    context = latest_context(user=_user(request))
+    latest = selectors.get_latest_notifications(user=_user(request), now=timezone.now())
     # The card also updates the dashboard's "unread" figure, out of band.
-    response = render(request, "notifications/_latest.html", {**context, "swap_stat": True})
+    context = {**latest.as_context(), "return_to": DASHBOARD_URL, "swap_stat": True}
+    response = render(request, "notifications/_latest.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

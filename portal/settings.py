@@ -146,7 +146,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = ["accounts.authentication.EmailBackend"]
 LOGIN_URL = "/login"
-LOGIN_REDIRECT_URL = "/account/"
+LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/login"
 
 # Wrong passwords allowed per account (and per client address) before logins are refused.

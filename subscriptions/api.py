@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -31,7 +32,7 @@ _KEYS_BY_KIND = {
 
 
 def service_href(subscription_id: int) -> str:
-    return f"/account/services/{subscription_id}"
+    return reverse("service", args=[subscription_id])
 
 
 class SubscriptionPlanOutput(serializers.Serializer):

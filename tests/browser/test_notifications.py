@@ -74,7 +74,7 @@ def test_the_notifications_page_reads_archives_and_loads_more_in_place(page):
     expect(page.locator("li.notification--unread")).to_have_count(19)
     expect(first).not_to_have_class(re.compile("notification--unread"))
     # The read item took the focus, so a keyboard user carries on from where they were.
-    assert page.evaluate("document.activeElement.classList.contains('notification')")
+    expect(first).to_be_focused()
 
     title = items.nth(1).locator(".notification__title").inner_text()
     items.nth(1).get_by_role("button", name=re.compile("^Archive")).click()

@@ -36,11 +36,12 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.models import Customer, EligibilityStatus, ResidenceCardVerification
-from billing.models import PaymentMethod
+from billing.models import Payment, PaymentMethod
 from notifications.models import Notification
 from orders.models import Order
 from subscriptions.models import CancellationRequest
 from subscriptions.services import offered_effective_dates
+from support.models import SupportRequest
 from tests.accounts.support import JPEG, PNG, upload
 from tests.conftest import bearer_client
 from tests.factories import (
@@ -259,6 +260,36 @@ def _password_changed(owner: Customer) -> None:
     assert owner.user.check_password(NEW_PASSWORD)
 
 
+def _pending_order(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"order_id": OrderFactory(customer=owner, plan=sim_plan()).pk}, {}
+
+
+def _cancelled_once(owner: Customer) -> None:
+    [order] = Order.objects.filter(customer=owner)
+    assert order.status == "cancelled"
+
+
+def _invoice_to_pay(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    method = PaymentMethodFactory(customer=owner, is_default=True)
+    invoice = InvoiceFactory(customer=owner)
+    # The key the pay page put in its form: both submits carry the same one.
+    return {"invoice_id": invoice.pk}, {"payment_method": method.pk, "key": "form-key"}
+
+
+def _paid_once(owner: Customer) -> None:
+    [payment] = Payment.objects.filter(customer=owner)
+    assert payment.status == "succeeded"
+    assert payment.invoice.status == "paid"
+
+
+def _support_message(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"topic": "billing", "message": "Why twice?"}
+
+
+def _one_support_request(owner: Customer) -> None:
+    assert SupportRequest.objects.filter(customer=owner).count() == 1
+
+
 def _profile(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     return {}, {"name": "Renamed Twice", "phone": "090-1234-5678", "language": "ja"}
 
@@ -300,6 +331,9 @@ FORMS: dict[str, Form] = {
     "billing-payment-method-add": Form(_card_token, _one_payment_method, frozenset({302})),
     "billing-payment-method-remove": Form(_second_method, _one_left, frozenset({302, 404})),
     "billing-payment-method-default": Form(_second_method, _one_default, frozenset({302})),
+    "order-cancel": Form(_pending_order, _cancelled_once, frozenset({302})),
+    "billing-invoice-pay": Form(_invoice_to_pay, _paid_once, frozenset({302})),
+    "support": Form(_support_message, _one_support_request, frozenset({302})),
 }
 
 READ_ONLY_PAGES = {
@@ -320,6 +354,8 @@ READ_ONLY_PAGES = {
     "billing-invoices",
     "billing-invoice",
     "billing-payment-methods",
+    "billing-invoice-pdf",
+    "billing-payment-receipt",
     "account-settings",
 }
 

@@ -365,6 +365,7 @@ MATRIX: dict[str, Route] = {
     "api-plans": api(customer_api_get()),
     "api-orders": api(customer_api_get(), customer_api_post(CREATED, sim_order)),
     "api-order-detail": api(customer_api_get(OK, API_404), objects=order),
+    "api-order-cancel": api(customer_api_post(OK, other=API_404), objects=order),
     "api-subscriptions": api(customer_api_get()),
     "api-subscription": api(customer_api_get(OK, API_404), objects=subscription),
     "api-subscription-cancellation-options": api(
@@ -447,6 +448,7 @@ MATRIX: dict[str, Route] = {
     "billing": page(_get(LOGIN, INVOICES, INVOICES)),
     "billing-invoices": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-invoice": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "order-cancel": page(_post(LOGIN, Status(302), PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=order),
     "billing-invoice-pay": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
     "billing-invoice-pdf": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
     "billing-payment-receipt": page(
