@@ -165,9 +165,11 @@ def set_language(*, customer: Customer, language: str) -> Customer:
     return customer
 
 
-def _notification_source_id(customer: Customer) -> str:
-    """DESIGN.md names the Salesforce Account Id; customers without one get a stable portal id."""
-    return customer.crm_account_id or f"customer:{customer.pk}"
+def _notification_source_id(record: InternetEligibility | ResidenceCardVerification) -> str:
+    """The check or review that produced a result: the record and the moment of the result,
+    so a second rejection an hour after the first is told, and a repeated result is not."""
+    moment = getattr(record, "checked_at", None) or getattr(record, "reviewed_at", None)
+    return f"{record.pk}:{moment:%Y%m%dT%H%M%S%f}" if moment else str(record.pk)
 
 
 # --- Internet eligibility ------------------------------------------------------------------
@@ -277,7 +279,7 @@ def record_eligibility_result(
     notify(
         user=customer.user,
         type=_ELIGIBILITY_NOTIFICATIONS[EligibilityStatus(status)],
-        source_id=_notification_source_id(customer),
+        source_id=_notification_source_id(eligibility),
         context={"address": address or gettext_lazy("your address")},
         now=now,
     )
@@ -467,7 +469,7 @@ def review_residence_card(
     notify(
         user=customer.user,
         type=_VERIFICATION_NOTIFICATIONS[VerificationStatus(status)],
-        source_id=_notification_source_id(customer),
+        source_id=_notification_source_id(verification),
         context={"reason": Text.written(reason)} if status == VerificationStatus.REJECTED else {},
         now=now,
     )

@@ -254,3 +254,18 @@ def preview_announcement(*, announcement: Announcement) -> AnnouncementPreview:
         texts=texts,
         missing_japanese=not (announcement.title_ja and announcement.message_ja),
     )
+
+
+def get_announcement_for_user(*, user: User, announcement_id: int) -> Notification:
+    """The user's own SYSTEM_ANNOUNCEMENT notification of an announcement; Http404 for an
+    announcement that was not sent to them."""
+    notification = (
+        Notification.objects.filter(
+            user=user, type="SYSTEM_ANNOUNCEMENT", source_id=str(announcement_id)
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if notification is None:
+        raise Http404("No such announcement.")
+    return notification

@@ -7,6 +7,11 @@ from notifications import views
 urlpatterns = [
     path("settings/notifications", views.notification_settings, name="notification-settings"),
     path("notifications", views.notification_list, name="notifications"),
+    path(
+        "announcements/<int:announcement_id>",
+        views.announcement_detail,
+        name="announcement",
+    ),
     path("notifications/bell", views.notification_bell, name="notification-bell"),
     path("notifications/latest", views.latest_notifications, name="notifications-latest"),
     path("notifications/bell/open", views.open_bell, name="notification-bell-open"),

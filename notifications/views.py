@@ -150,6 +150,16 @@ def _list_context(request: HtmxHttpRequest, *, cursor: str | None) -> dict[str, 
 
 @login_required
 @require_GET
+def announcement_detail(request: HtmxHttpRequest, announcement_id: int) -> HttpResponse:
+    """The whole announcement, where its notification's "Read more" leads."""
+    notification = selectors.get_announcement_for_user(
+        user=_user(request), announcement_id=announcement_id
+    )
+    return render(request, "notifications/announcement.html", {"notification": notification})
+
+
+@login_required
+@require_GET
 def notification_list(request: HtmxHttpRequest) -> HttpResponse:
     context = _list_context(request, cursor=request.GET.get("cursor") or None)
     if request.htmx and context["cursor"]:

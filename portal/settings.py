@@ -168,6 +168,8 @@ PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
+# Japanese dates and times with a space between them (portal/locale_formats/ja).
+FORMAT_MODULE_PATH = ["portal.locale_formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
