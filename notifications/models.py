@@ -102,13 +102,17 @@ class Notification(models.Model):
             models.Index(
                 fields=["user", "expires_at", "snoozed_until"],
                 name="notification_unread_idx",
-                condition=Q(read_at__isnull=True, archived_at__isnull=True),
+                condition=Q(
+                    read_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True
+                ),
             ),
             # The badge (unseen count): the same, over the unseen rows.
             models.Index(
                 fields=["user", "expires_at", "snoozed_until"],
                 name="notification_unseen_idx",
-                condition=Q(seen_at__isnull=True, archived_at__isnull=True),
+                condition=Q(
+                    seen_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True
+                ),
             ),
             # Dedupe and retirement look-ups, whatever the notification's state.
             models.Index(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -20,6 +23,8 @@ from notifications.models import (
     AnnouncementAudience,
     AnnouncementStatus,
     Notification,
+    NotificationEmail,
+    NotificationPreference,
 )
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
@@ -34,6 +39,13 @@ INVOICE_DUE_SOON_DAYS = 7
 PURGE_AFTER = timedelta(days=30)
 PURGE_BATCH_SIZE = 1000
 ANNOUNCEMENT_BATCH_SIZE = 1000
+# Where every notification email links to change what the customer is told.
+PREFERENCES_URL = "/account/settings/notifications"
+EMAIL_DOMAIN = "portal.invalid"
+# An email still unsent this long after it was queued was lost on the way: queue it again,
+# for a day; after that it is too late to be useful.
+EMAIL_RETRY_AFTER = timedelta(minutes=15)
+EMAIL_GIVE_UP_AFTER = timedelta(days=1)
 
 
 def notify(
@@ -91,6 +103,7 @@ def notify(
             _retire(user_id=user.pk, type=rule.type, source_id=subject).exclude(
                 pk=notification.pk
             ).update(**_retired(now))
+        queue_notification_emails([notification], now=now)
         return notification
 
 
@@ -171,7 +184,151 @@ def notify_many(
             if user_id not in already
         ]
         Notification.objects.bulk_create(rows)
+        queue_notification_emails(rows, now=now)
     return len(rows)
+
+
+# --- Email -----------------------------------------------------------------------------------
+
+
+def email_key(notification: Notification) -> str:
+    """What an email is sent once for: the notification, or a reminder's subject and severity."""
+    if catalog.get_template(notification.type).daily:
+        return (
+            f"{notification.user_id}:{notification.type}:{notification.source_id}"
+            f":{notification.severity}"
+        )
+    return f"notification:{notification.pk}"
+
+
+def queue_notification_emails(notifications: Sequence[Notification], *, now: datetime) -> int:
+    """Record the emails these new notifications send, and send them after the commit.
+
+    Called by notify() and notify_many() inside their transaction (and their lock), so an
+    email exists exactly when its notification does. Returns how many were queued.
+    """
+    from notifications import tasks
+
+    if not notifications:
+        return 0
+    emailed = selectors.users_who_want_email(notifications=notifications)
+    wanted = {
+        email_key(notification): notification
+        for notification in notifications
+        if notification.user_id in emailed[(notification.category, notification.severity)]
+    }
+    if not wanted:
+        return 0
+    already = set(
+        NotificationEmail.objects.filter(key__in=list(wanted)).values_list("key", flat=True)
+    )
+    records = NotificationEmail.objects.bulk_create(
+        [
+            NotificationEmail(
+                key=key,
+                user_id=notification.user_id,
+                notification=notification,
+                created_at=now,
+            )
+            for key, notification in wanted.items()
+            if key not in already
+        ]
+    )
+    if records:
+        enqueue_on_commit(tasks.send_notification_emails, [record.pk for record in records])
+    return len(records)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.PORTAL_URL}{path}" if path.startswith("/") else path
+
+
+def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternatives | None:
+    """The email of one notification, in the customer's language now; None: nothing to send."""
+    notification = record.notification
+    user = record.user
+    if notification is None or not user.is_active or not user.email:
+        return None
+    customer = getattr(user, "customer", None)
+    language = customer.language if customer is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "name": customer.name if customer is not None else "",
+            "title": notification.title,
+            "message": notification.message,
+            "action_label": notification.action_label,
+            "action_url": _absolute(notification.action_url) if notification.action_url else "",
+            "preferences_url": _absolute(PREFERENCES_URL),
+            "severity": notification.severity,
+        }
+        name = f"notifications/email/{notification.type.lower()}"
+        subject = str(notification.title)
+        text = render_to_string(f"{name}.txt", context)
+        html = render_to_string(f"{name}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[user.email],
+        # The same Message-ID on a resend lets mail systems drop the copy.
+        headers={"Message-ID": f"<notification-email-{record.pk}@{EMAIL_DOMAIN}>"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_notification_email(*, email_id: int, now: datetime | None = None) -> bool:
+    """Send one recorded email unless it was sent; True when this call sent it.
+
+    The row stays locked while the mail goes out, so a duplicate task (a retry, a redelivery)
+    waits and then finds it sent. A failed send is recorded and raised, for the task to
+    retry. Only a process killed between the server's acceptance and the commit can send
+    it twice; the unchanged Message-ID lets mail systems drop that copy.
+    """
+    failure: Exception | None = None
+    with transaction.atomic():
+        record = (
+            NotificationEmail.objects.select_for_update(of=("self",))
+            .select_related("user__customer", "notification")
+            .filter(pk=email_id, sent_at__isnull=True)
+            .first()
+        )
+        if record is None:
+            return False
+        message = build_notification_email(record=record)
+        record.attempts += 1
+        if message is not None:
+            try:
+                message.send()
+            except OSError as error:  # smtplib's errors are OSErrors, so is a refused connection
+                failure = error
+                record.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if failure is None:
+            record.sent_at = now or timezone.now()
+            record.last_error = "" if message is not None else "Nothing to send."
+        record.save(update_fields=["attempts", "sent_at", "last_error"])
+    if failure is not None:
+        raise failure
+    return message is not None
+
+
+def retry_unsent_notification_emails(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Enqueue again the emails still unsent a while after they were queued (a lost task)."""
+    from notifications import tasks
+
+    now = now or timezone.now()
+    ids = list(
+        NotificationEmail.objects.filter(
+            sent_at__isnull=True,
+            created_at__lte=now - EMAIL_RETRY_AFTER,
+            created_at__gt=now - EMAIL_GIVE_UP_AFTER,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        with transaction.atomic():
+            enqueue_on_commit(tasks.send_notification_emails, ids)
+    return len(ids)
 
 
 # --- The customer's actions -----------------------------------------------------------------
@@ -181,6 +338,7 @@ def notify_many(
 SNOOZE_MIN = timedelta(hours=1)
 SNOOZE_MAX = timedelta(days=30)
 BULK_MAX = 100
+SNOOZE_MORNING = time(9, 0)
 BULK_ACTIONS = ("read", "archive")
 
 
@@ -247,11 +405,29 @@ def snooze(
             fields={"until": [_("Choose a time between an hour and 30 days from now.")]},
         )
     notification = selectors.get_notification_for_user(user=user, notification_id=notification_id)
-    Notification.objects.filter(pk=notification.pk).update(
-        snoozed_until=until, read_at=None, seen_at=None, archived_at=None
-    )
+    changes: dict[str, Any] = {"snoozed_until": until, "archived_at": None}
+    if notification.retired_at is None:
+        # A retired one stays read: what it was about is settled.
+        changes.update(read_at=None, seen_at=None)
+    Notification.objects.filter(pk=notification.pk).update(**changes)
     notification.refresh_from_db()
     return notification
+
+
+def snooze_choice_until(*, choice: str, now: datetime) -> datetime:
+    """The page's snooze choices, in Tokyo time: tomorrow at 9:00, or next Monday at 9:00."""
+    today = timezone.localdate(now)
+    if choice == "tomorrow":
+        day = today + timedelta(days=1)
+    elif choice == "next_week":
+        day = today + timedelta(days=7 - today.weekday())
+    else:
+        raise ApplicationError(
+            "validation_error",
+            _("Choose when to be reminded."),
+            fields={"choice": [_("Choose tomorrow morning or next week.")]},
+        )
+    return timezone.make_aware(datetime.combine(day, SNOOZE_MORNING))
 
 
 def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | None = None) -> int:
@@ -280,6 +456,55 @@ def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | 
     else:
         updated = rows.filter(archived_at__isnull=True).update(archived_at=now)
     return updated
+
+
+def update_notification_preferences(
+    *,
+    user: User,
+    changes: Mapping[str, Mapping[str, bool]],
+    now: datetime | None = None,
+) -> dict[str, dict[str, bool]]:
+    """Change some channels of some categories; what is left out keeps its value.
+
+    `changes` is `{category: {channel: bool}}` with the channels of `selectors.CHANNELS`.
+    Returns the whole preferences. Concurrent changes of one customer are serialised, so
+    two partial changes of the same category both hold.
+    """
+    unknown_categories = sorted(set(changes) - set(selectors.CATEGORIES))
+    if unknown_categories:
+        raise ApplicationError(
+            "validation_error",
+            _("There is no such category: %(names)s.") % {"names": ", ".join(unknown_categories)},
+            fields={name: [_("Unknown category.")] for name in unknown_categories},
+        )
+    errors: dict[str, list[str]] = {}
+    for category, channels in changes.items():
+        for channel, value in channels.items():
+            if channel not in selectors.CHANNELS:
+                errors[f"{category}.{channel}"] = [_("Unknown channel.")]
+            elif not isinstance(value, bool):
+                errors[f"{category}.{channel}"] = [_("Use true or false.")]
+    if errors:
+        raise ApplicationError("validation_error", _("Check the preferences you sent."), errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        advisory_xact_lock("notification-preferences", str(user.pk))
+        preferences = selectors.get_notification_preferences(user=user)
+        rows = []
+        for category, channels in changes.items():
+            preferences[category].update(channels)
+            rows.append(
+                NotificationPreference(
+                    user=user, category=category, updated_at=now, **preferences[category]
+                )
+            )
+        NotificationPreference.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["user", "category"],
+            update_fields=["in_app", "email", "updated_at"],
+        )
+    return preferences
 
 
 # --- Reminders ------------------------------------------------------------------------------

@@ -34,6 +34,35 @@ def send_announcement(announcement_id: int) -> None:
     services.send_announcement(announcement_id=announcement_id)
 
 
+# smtplib's errors and a refused connection are OSErrors. A mail server that is down for
+# hours is caught by the sweep below once these retries are spent.
+EMAIL_RETRY_POLICY = {**RETRY_POLICY, "autoretry_for": (*RETRY_POLICY["autoretry_for"], OSError)}
+
+
+@shared_task(name="notifications.tasks.send_notification_emails", **EMAIL_RETRY_POLICY)
+def send_notification_emails(email_ids: list[int]) -> int:
+    """Send each recorded email once; a retry skips the ones already sent.
+
+    One failing address does not hold back the others: all are tried, then the first
+    failure makes the task retry.
+    """
+    sent = 0
+    failures: list[OSError] = []
+    for email_id in email_ids:
+        try:
+            sent += services.send_notification_email(email_id=email_id)
+        except OSError as error:
+            failures.append(error)
+    if failures:
+        raise failures[0]
+    return sent
+
+
+@shared_task(name="notifications.tasks.retry_notification_emails", **RETRY_POLICY)
+def retry_notification_emails() -> int:
+    return services.retry_unsent_notification_emails()
+
+
 @shared_task(name="notifications.tasks.queue_due_announcements", **RETRY_POLICY)
 def queue_due_announcements() -> int:
     return services.queue_due_announcements()

@@ -159,3 +159,27 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   connect();
 })();
+
+// The bell's menu is a <details>: Escape closes it and puts the focus back on the bell, a
+// click elsewhere closes it. "Tick all" exists only where this file runs.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = document.querySelector("details.bell-menu[open]");
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+document.addEventListener("click", (event) => {
+  const menu = document.querySelector("details.bell-menu[open]");
+  if (menu && !menu.contains(event.target)) menu.open = false;
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const all = document.querySelector("[data-select-all]");
+  if (!all) return;
+  all.closest("label").hidden = false;
+  all.addEventListener("change", () => {
+    document.querySelectorAll("input[form=bulk-form][name=ids]").forEach((box) => {
+      box.checked = all.checked;
+    });
+  });
+});

@@ -164,6 +164,49 @@ def _dismissed_once(owner: Customer) -> None:
     assert notification.archived_at is not None
 
 
+def _archived(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    notification = NotificationFactory(user=owner.user, archived_at=timezone.now())
+    return {"notification_id": notification.pk}, {}
+
+
+def _back_in_the_inbox(owner: Customer) -> None:
+    [notification] = Notification.objects.filter(user=owner.user)
+    assert notification.archived_at is None
+
+
+def _snooze(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"notification_id": NotificationFactory(user=owner.user).pk}, {"choice": "next_week"}
+
+
+def _snoozed_once(owner: Customer) -> None:
+    [notification] = Notification.objects.filter(user=owner.user)
+    assert notification.snoozed_until is not None
+
+
+def _bulk(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    ids = [NotificationFactory(user=owner.user).pk for _ in range(3)]
+    return {}, {"ids": ids, "action": "archive"}
+
+
+def _all_archived(owner: Customer) -> None:
+    assert not Notification.objects.filter(user=owner.user, archived_at__isnull=True).exists()
+
+
+def _all_seen(owner: Customer) -> None:
+    assert not Notification.objects.filter(user=owner.user, seen_at__isnull=True).exists()
+
+
+def _preferences(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"billing-in_app": "on", "announcements-email": "on"}
+
+
+def _preferences_saved(owner: Customer) -> None:
+    from notifications.models import NotificationPreference
+
+    assert NotificationPreference.objects.filter(user=owner.user).count() == 5
+    assert NotificationPreference.objects.get(user=owner.user, category="billing").email is False
+
+
 def _unread(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     for _ in range(3):
         NotificationFactory(user=owner.user)
@@ -279,6 +322,12 @@ FORMS: dict[str, Form] = {
     "notification-read": Form(_notification, _read_once, frozenset({302})),
     "notification-dismiss": Form(_notification, _dismissed_once, frozenset({302})),
     "notifications-read-all": Form(_unread, _all_read, frozenset({302})),
+    "notification-archive": Form(_notification, _dismissed_once, frozenset({302})),
+    "notification-unarchive": Form(_archived, _back_in_the_inbox, frozenset({302})),
+    "notification-snooze": Form(_snooze, _snoozed_once, frozenset({302})),
+    "notifications-bulk": Form(_bulk, _all_archived, frozenset({302})),
+    "notification-bell-open": Form(_unread, _all_seen, frozenset({302})),
+    "notification-settings": Form(_preferences, _preferences_saved, frozenset({302})),
     "billing-payment-method-add": Form(_card_token, _one_payment_method, frozenset({302})),
     "billing-payment-method-remove": Form(_second_method, _one_left, frozenset({302, 404})),
     "billing-payment-method-default": Form(_second_method, _one_default, frozenset({302})),

@@ -34,6 +34,7 @@ from tests.factories import (
     CancellationRequestFactory,
     CustomerFactory,
     InvoiceFactory,
+    NotificationFactory,
     OrderFactory,
     PaymentMethodFactory,
 )
@@ -127,6 +128,19 @@ def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
     return [payment.pk], Payment.objects.filter(pk=payment.pk, status="succeeded").exists
 
 
+def _notification_email() -> tuple[list[Any], Callable[[], bool]]:
+    from notifications.models import NotificationEmail
+
+    notification = NotificationFactory()
+    email = NotificationEmail.objects.create(
+        key=f"notification:{notification.pk}",
+        user=notification.user,
+        notification=notification,
+        created_at=timezone.now(),
+    )
+    return [[email.pk]], NotificationEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists
+
+
 def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
@@ -152,6 +166,8 @@ RETRIED: dict[str, Retried] = {
     "notifications.tasks.send_payment_method_expiring_reminders": Retried(_nothing),
     "notifications.tasks.queue_due_announcements": Retried(_scheduled_announcement),
     "notifications.tasks.purge_expired_notifications": Retried(_nothing),
+    "notifications.tasks.send_notification_emails": Retried(_notification_email),
+    "notifications.tasks.retry_notification_emails": Retried(_nothing),
     "billing.tasks.detach_payment_method_task": Retried(
         _reference, outage=_processor_goes_away_once
     ),
