@@ -58,6 +58,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0005_render_at_read_time")]
+    dependencies = [("notifications", "0006_unread_counts_leave_out_retired")]
 
     operations = [migrations.RunPython(create, drop)]
