@@ -19,6 +19,7 @@ from rest_framework import serializers
 from accounts.models import VerificationStatus
 from accounts.services import ELIGIBILITY_RESULTS, VERIFICATION_RESULTS
 from portal.api_errors import ApplicationError
+from portal.serializers import StrictCharField
 
 CRM_EVENT_TYPES = ("AccountChanged",)
 # An event is two levels deep; anything much deeper is not an event, and could be too deep
@@ -38,13 +39,13 @@ class SalesforceChangesInput(serializers.Serializer):
     internetEligibilityStatus = serializers.ChoiceField(
         choices=ELIGIBILITY_RESULTS, required=False, allow_null=True
     )
-    internetEligibilityNotes = serializers.CharField(
+    internetEligibilityNotes = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=2000
     )
     residenceCardStatus = serializers.ChoiceField(
         choices=VERIFICATION_RESULTS, required=False, allow_null=True
     )
-    residenceCardRejectionReason = serializers.CharField(
+    residenceCardRejectionReason = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=2000
     )
 
