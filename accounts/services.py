@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import throttling, tokens
 from accounts.models import (
@@ -30,6 +30,7 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.validators import normalize_postal_code
+from notifications.catalog import Text
 from notifications.services import notify
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
@@ -164,9 +165,11 @@ def set_language(*, customer: Customer, language: str) -> Customer:
     return customer
 
 
-def _notification_source_id(customer: Customer) -> str:
-    """DESIGN.md names the Salesforce Account Id; customers without one get a stable portal id."""
-    return customer.crm_account_id or f"customer:{customer.pk}"
+def _notification_source_id(record: InternetEligibility | ResidenceCardVerification) -> str:
+    """The check or review that produced a result: the record and the moment of the result,
+    so a second rejection an hour after the first is told, and a repeated result is not."""
+    moment = getattr(record, "checked_at", None) or getattr(record, "reviewed_at", None)
+    return f"{record.pk}:{moment:%Y%m%dT%H%M%S%f}" if moment else str(record.pk)
 
 
 # --- Internet eligibility ------------------------------------------------------------------
@@ -272,13 +275,12 @@ def record_eligibility_result(
     eligibility.save(update_fields=["status", "checked_at", "notes"])
     record()
 
-    with translation.override(customer.language):
-        address = eligibility.address or _("your address")
+    address = Text(en=eligibility.address, ja=eligibility.address) if eligibility.address else None
     notify(
         user=customer.user,
         type=_ELIGIBILITY_NOTIFICATIONS[EligibilityStatus(status)],
-        source_id=_notification_source_id(customer),
-        context={"address": address},
+        source_id=_notification_source_id(eligibility),
+        context={"address": address or gettext_lazy("your address")},
         now=now,
     )
     return eligibility
@@ -467,8 +469,8 @@ def review_residence_card(
     notify(
         user=customer.user,
         type=_VERIFICATION_NOTIFICATIONS[VerificationStatus(status)],
-        source_id=_notification_source_id(customer),
-        context={"reason": reason} if status == VerificationStatus.REJECTED else {},
+        source_id=_notification_source_id(verification),
+        context={"reason": Text.written(reason)} if status == VerificationStatus.REJECTED else {},
         now=now,
     )
     return verification

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -46,7 +46,9 @@ SameSite = Literal["Lax", "Strict", "None", False] | None
 CHOSEN_LANGUAGE_KEY = "chosen_language"
 
 
-def _safe_next(request: HttpRequest, fallback: str = "/account/") -> str:
+def _safe_next(request: HttpRequest, fallback: str | None = None) -> str:
+    if fallback is None:
+        fallback = reverse("dashboard")
     target = request.POST.get("next") or request.GET.get("next") or ""
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -121,7 +123,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def choose_language_view(request: HttpRequest) -> HttpResponse:
     """The login page's switch: this browser's language until the visitor logs in."""
     form = LanguageForm(request.POST)
-    response = HttpResponseRedirect(_safe_next(request, "/login"))
+    response = HttpResponseRedirect(_safe_next(request, reverse("login")))
     if form.is_valid():
         language = form.cleaned_data["language"]
         request.session[CHOSEN_LANGUAGE_KEY] = language

@@ -32,6 +32,7 @@ from billing.models import Invoice, InvoiceLine, InvoiceStatus, PaymentMethod
 from notifications import catalog
 from notifications.models import Announcement, Notification
 from orders.models import Order, OrderStatus
+from portal.links import PageLink
 from subscriptions.models import Plan, PlanKind, Subscription, SubscriptionStatus
 
 BENCH_DOMAIN = "bench.example"
@@ -336,29 +337,32 @@ _SAMPLE_VALUES: dict[str, Any] = {
     "order_number": "B0000001",
     "plan_name": "Bench SIM Data 20GB",
     "subscription_id": 1,
+    "due_date": date(2026, 12, 31),
+    "effective_on": date(2026, 12, 31),
+    "expires_on": date(2027, 3, 31),
+    "announcement_id": 1,
 }
 
 
 def sample_context(template: catalog.NotificationTemplate) -> dict[str, Any]:
     """A value for every placeholder of `template`, including ones added after this was
     written (those get a readable sample text)."""
-    texts = (str(template.title), str(template.message), template.action_url)
+    link = template.action_url
+    texts = (str(template.title), str(template.message), link if isinstance(link, str) else "")
     names = {name for text in texts for name in _PLACEHOLDER.findall(text)}
+    names.update(link.args if isinstance(link, PageLink) else ())
     return {name: _SAMPLE_VALUES.get(name, f"sample {name.replace('_', ' ')}") for name in names}
 
 
 @cache
-def _rendered_catalog(
-    language: str,
-) -> tuple[list[catalog.NotificationTemplate], dict[str, catalog.Rendered]]:
+def _encoded_catalog() -> tuple[list[catalog.NotificationTemplate], dict[str, dict[str, Any]]]:
     templates = [
         template for template in catalog.CATALOG.values() if template.type != "SYSTEM_ANNOUNCEMENT"
     ]
-    rendered = {
-        template.type: template.render(sample_context(template), language=language)
-        for template in templates
+    contexts = {
+        template.type: catalog.encode_context(sample_context(template)) for template in templates
     }
-    return templates, rendered
+    return templates, contexts
 
 
 def _sample_notifications(
@@ -368,27 +372,26 @@ def _sample_notifications(
 
     Announcements are left out: the broadcast timing counts the ones it creates.
     """
-    templates, rendered = _rendered_catalog(language)
+    templates, contexts = _encoded_catalog()
     step = timedelta(days=25) / max(1, count)
     for index in range(count):
         template = templates[index % len(templates)]
-        text = rendered[template.type]
         created_at = now - step * (index + 1)
         unread = index % 5 == 0
         dismissed = index % 20 == 1
         yield Notification(
             user_id=user_id,
             type=template.type,
-            title=text.title,
-            message=text.message,
-            action_url=text.action_url,
-            action_label=text.action_label,
+            context=contexts[template.type],
+            category=template.category,
+            severity=template.severity,
             source=template.source,
             source_id=f"bench-{index}",
             created_at=created_at,
             read_at=None if unread else created_at + timedelta(hours=1),
             archived_at=created_at + timedelta(hours=2) if dismissed else None,
             expires_at=created_at + template.expiry,
+            updated_at=created_at,
         )
 
 

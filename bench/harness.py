@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -29,6 +30,7 @@ from bench.data import BENCH_PASSWORD, HEAVY_EMAIL, LIGHT_EMAIL, Scale
 from bench.measure import QueryCount, UnreadPlan
 from bench.report import EndpointRun, Report
 from bench.runner import BASE_DIR
+from bench.seed import Command as SeedBench
 from bench.wrk import (
     WrkCommand,
     WrkResult,
@@ -46,6 +48,8 @@ class Endpoint:
     path: str
     customer: str  # "light" or "heavy"
     floor: bool = False
+    # A page, read with the browser's session rather than a token.
+    page: bool = False
 
     @property
     def label(self) -> str:
@@ -58,6 +62,7 @@ ENDPOINTS = (
     Endpoint("GET", "/api/me", "heavy", floor=True),
     Endpoint("GET", "/api/me/status", "light"),
     Endpoint("GET", "/api/me/status", "heavy"),
+    Endpoint("GET", "/account/", "heavy", page=True),
     Endpoint("GET", "/api/notifications", "heavy"),
     Endpoint("GET", "/api/notifications/unread-count", "heavy"),
     Endpoint("POST", "/api/notifications/read-all", "heavy"),
@@ -121,11 +126,19 @@ class LoadDriver:
     """wrk against every instance at once, with the customers' tokens."""
 
     def __init__(
-        self, *, wrk: str, urls: list[str], tokens: dict[str, str], layout: Layout, scratch: Path
+        self,
+        *,
+        wrk: str,
+        urls: list[str],
+        tokens: dict[str, str],
+        cookies: dict[str, str],
+        layout: Layout,
+        scratch: Path,
     ) -> None:
         self.wrk = wrk
         self.urls = urls
         self.tokens = tokens
+        self.cookies = cookies
         self.layout = layout
         self.post_script = write_post_script(scratch)
 
@@ -139,6 +152,7 @@ class LoadDriver:
                 connections=self.layout.connections[index],
                 duration_seconds=duration,
                 post_script=self.post_script,
+                cookie=self.cookies[endpoint.customer] if endpoint.page else None,
             )
             for index, url in enumerate(self.urls)
         ]
@@ -151,6 +165,7 @@ class LoadDriver:
                 f"{url}{endpoint.path}",
                 method=endpoint.method,
                 token=self.tokens[endpoint.customer],
+                cookie=self.cookies[endpoint.customer] if endpoint.page else None,
             )
             if answer.status == 404:
                 outcomes.add("not available")
@@ -174,6 +189,13 @@ def obtain_token(base_url: str, email: str) -> str:
     if answer.status != 200:
         raise RuntimeError(f"Could not log in as {email}: HTTP {answer.status} {answer.body!r}")
     return str(answer.json()["access"])
+
+
+def session_cookie(user: User) -> str:
+    """A browser session for the pages (stored in the database every server reads)."""
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def count_queries(paths: tuple[tuple[str, str], ...], light: User, heavy: User) -> list[QueryCount]:
@@ -267,9 +289,12 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
 
     say("Migrating the database.")
     call_command("migrate", interactive=False, verbosity=0)
+    # The pages link their stylesheets through the manifest that collectstatic writes.
+    say("Collecting static files for the pages.")
+    call_command("collectstatic", interactive=False, verbosity=0)
     say(f"Loading the benchmark data ({args.customers:,} customers).")
     scale = Scale(customers=args.customers)
-    call_command("seed_bench", customers=scale.customers, force=True)
+    call_command(SeedBench(), customers=scale.customers, force=True)
     light = User.objects.select_related("customer").get(email=LIGHT_EMAIL)
     heavy = User.objects.select_related("customer").get(email=HEAVY_EMAIL)
 
@@ -302,7 +327,14 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
             "light": obtain_token(urls[0], LIGHT_EMAIL),
             "heavy": obtain_token(urls[0], HEAVY_EMAIL),
         }
-        driver = LoadDriver(wrk=wrk, urls=urls, tokens=tokens, layout=layout, scratch=Path(scratch))
+        driver = LoadDriver(
+            wrk=wrk,
+            urls=urls,
+            tokens=tokens,
+            cookies={"light": session_cookie(light), "heavy": session_cookie(heavy)},
+            layout=layout,
+            scratch=Path(scratch),
+        )
         endpoint_runs = drive(driver, args)
         queries += count_queries(COUNTED_AFTER_LOAD, light, heavy)
 

@@ -157,7 +157,7 @@ def time_notify(*, calls: int, max_seconds: float, run_id: str) -> NotifyTiming:
     """
     users = _bench_users(calls + 2)
     if len(users) < 3:
-        raise ValueError("notify() timing needs the bench data: run seed_bench first.")
+        raise ValueError("notify() timing needs the bench data: run `python -m bench.seed` first.")
     probes, users = users[:2], users[2:]
     source_id = f"bench-notify-{run_id}"
 

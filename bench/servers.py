@@ -62,6 +62,7 @@ def request(
     token: str | None = None,
     payload: dict[str, Any] | None = None,
     timeout: float = 10,
+    cookie: str | None = None,
 ) -> Response:
     """One HTTP request to a local server; HTTP errors are answers, not exceptions."""
     if not url.startswith(f"http://{HOST}:"):
@@ -73,6 +74,8 @@ def request(
         headers["Content-Type"] = "application/json"
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if cookie:
+        headers["Cookie"] = cookie
     req = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as answer:

@@ -146,6 +146,8 @@ class WrkCommand:
     connections: int
     duration_seconds: int
     post_script: Path | None = None
+    # A page: the browser's session cookie, besides the token.
+    cookie: str | None = None
 
     def argv(self, executable: str) -> list[str]:
         argv = [
@@ -158,6 +160,8 @@ class WrkCommand:
             f"--header=Authorization: Bearer {self.token}",
             "--header=Accept: application/json",
         ]
+        if self.cookie:
+            argv.append(f"--header=Cookie: {self.cookie}")
         if self.method == "POST":
             if self.post_script is None:
                 raise ValueError("A POST needs the Lua script from write_post_script().")

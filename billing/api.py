@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from billing import documents, selectors, services
+from billing import documents, providers, selectors, services
 from billing.models import (
     Invoice,
     InvoiceStatus,
@@ -21,7 +21,6 @@ from billing.models import (
     PaymentMethodType,
     PaymentStatus,
 )
-from billing.providers import get_billing_provider
 from portal.dates import tokyo_today
 from portal.pagination import MAX_LIMIT, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
@@ -90,7 +89,7 @@ class InvoiceListView(CustomerAPIView):
         query = InvoiceListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         status = query.validated_data.get("status")
-        page = get_billing_provider().list_invoices(
+        page = selectors.list_invoices(
             customer=self.customer,
             statuses={status} if status else None,
             limit=parse_limit(request.query_params.get("limit")),
@@ -108,7 +107,7 @@ class InvoiceDetailView(CustomerAPIView):
         summary="One invoice with its lines",
     )
     def get(self, request: Request, invoice_id: int) -> Response:
-        invoice = get_billing_provider().get_invoice(customer=self.customer, invoice_id=invoice_id)
+        invoice = selectors.get_invoice_for_customer(customer=self.customer, invoice_id=invoice_id)
         return Response(InvoiceDetailOutput(invoice, context={"today": tokyo_today()}).data)
 
 
@@ -152,13 +151,14 @@ class PaymentMethodListView(CustomerAPIView):
     """The customer's payment methods, and adding one from a processor token."""
 
     @extend_schema(
-        responses={200: PaymentMethodListOutput, 401: ErrorSerializer},
+        responses={200: PaymentMethodListOutput, 401: ErrorSerializer, 503: ErrorSerializer},
         operation_id="payment_methods_list",
         summary="The customer's payment methods, the default first",
-        description="Not paginated: a customer has a handful of payment methods.",
+        description="Not paginated: a customer has a handful of payment methods. "
+        "`503 billing_unavailable` when the billing provider does not answer.",
     )
     def get(self, request: Request) -> Response:
-        methods = get_billing_provider().list_payment_methods(customer=self.customer)
+        methods = providers.list_payment_methods(customer=self.customer)
         items = PaymentMethodOutput(methods, many=True, context={"today": tokyo_today()})
         return Response({"items": items.data})
 

@@ -169,6 +169,8 @@ def mark_invoice_paid(
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = paid_at or timezone.now()
         invoice.save(update_fields=["status", "paid_at"])
+        # However it was paid (online, by transfer, marked by support), its reminders are settled.
+        _retire_reminders(invoice)
         if actor is not None:
             record_staff_action(
                 actor=actor,
@@ -179,6 +181,13 @@ def mark_invoice_paid(
                 now=timezone.now(),
             )
     return invoice
+
+
+def _retire_reminders(invoice: Invoice) -> None:
+    # Imported here: notifications.services imports billing's models.
+    from notifications.services import retire_notifications
+
+    retire_notifications(user_id=invoice.customer.user_id, type="INVOICE_DUE", source_id=invoice.pk)
 
 
 def cancel_invoice(*, invoice_id: int, reason: str, actor: User, now: datetime) -> Invoice:
@@ -206,6 +215,7 @@ def cancel_invoice(*, invoice_id: int, reason: str, actor: User, now: datetime) 
             )
         invoice.status = InvoiceStatus.CANCELLED
         invoice.save(update_fields=["status"])
+        _retire_reminders(invoice)
         record_staff_action(
             actor=actor,
             action=StaffActionType.INVOICE_CANCELLED,

@@ -16,12 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Customer
 from accounts.selectors import get_customer_for_user
-from billing import documents, selectors, services
+from billing import documents, providers, selectors, services
 from billing.api import pdf_response
 from billing.forms import AddPaymentMethodForm, InvoiceFilterForm, PayInvoiceForm
-from billing.models import Invoice, InvoiceStatus, PaymentMethod
+from billing.models import Invoice, InvoiceStatus
 from billing.processor import get_payment_processor
-from billing.providers import get_billing_provider
+from billing.providers import BillingUnavailable, PaymentMethodInfo
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
 from portal.formats import format_money
@@ -59,23 +59,23 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That filter does not exist. Here are all your invoices."))
         return redirect("billing-invoices")
     status, cursor = form.cleaned_data["status"], form.cleaned_data["cursor"] or None
-    provider, today = get_billing_provider(), tokyo_today()
+    today = tokyo_today()
     context: dict[str, Any] = {"status": status, "statuses": InvoiceStatus.choices}
     try:
         if status:
-            page = provider.list_invoices(
+            page = selectors.list_invoices(
                 customer=customer, statuses={status}, limit=PAGE_SIZE, cursor=cursor
             )
             context["filtered"] = _rows(page.items, today)
             context["status_label"] = InvoiceStatus(status).label
         else:
             if cursor is None:
-                to_pay = provider.list_invoices(
+                to_pay = selectors.list_invoices(
                     customer=customer, statuses={InvoiceStatus.UNPAID}, limit=PAGE_SIZE
                 )
                 context["to_pay"] = _rows(to_pay.items, today)
                 context["more_to_pay"] = to_pay.next_cursor is not None
-            page = provider.list_invoices(
+            page = selectors.list_invoices(
                 customer=customer,
                 statuses=selectors.HISTORY_STATUSES,
                 limit=PAGE_SIZE,
@@ -93,7 +93,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
-    invoice = get_billing_provider().get_invoice(customer=customer, invoice_id=invoice_id)
+    invoice = selectors.get_invoice_for_customer(customer=customer, invoice_id=invoice_id)
     (row,) = _rows([invoice], tokyo_today())
     return render(
         request,
@@ -163,14 +163,18 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 @dataclass(frozen=True)
 class PaymentMethodRow:
-    method: PaymentMethod
+    method: PaymentMethodInfo
     expired: bool
     expires_soon: bool
 
 
 def _payment_methods_context(customer: Customer) -> dict[str, Any]:
     today = tokyo_today()
-    methods = get_billing_provider().list_payment_methods(customer=customer)
+    try:
+        methods = providers.list_payment_methods(customer=customer)
+    except BillingUnavailable as unavailable:
+        # The page still offers to add a method; the list says why it is missing.
+        return {"rows": [], "billing_unavailable": unavailable.message}
     return {
         "rows": [
             PaymentMethodRow(

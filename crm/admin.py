@@ -55,7 +55,10 @@ class CrmEventAdmin(DecisionAdmin):
     @admin.action(description="Re-play the selected events", permissions=["change"])
     def replay(self, request: HttpRequest, queryset: QuerySet[CrmEvent]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        count = services.replay_crm_events(crm_event_ids=ids)
+        count = services.replay_crm_events(
+            crm_event_ids=ids,
+            actor=request.user,  # type: ignore[arg-type]
+        )
         skipped = len(ids) - count
         self.message_user(
             request,

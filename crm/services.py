@@ -13,14 +13,17 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer
+from accounts.models import Customer, User
 from accounts.services import record_eligibility_result, review_residence_card
 from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from staff.models import StaffActionType
+from staff.services import record_staff_action
 
 logger = logging.getLogger(__name__)
 
@@ -161,16 +164,31 @@ def record_crm_event_failure(*, crm_event_id: int, error: str, final: bool, now:
     )
 
 
-def replay_crm_events(*, crm_event_ids: Iterable[int]) -> int:
-    """Process unfinished events again (after a fix, or once the customer exists)."""
+def replay_crm_events(*, crm_event_ids: Iterable[int], actor: User | None = None) -> int:
+    """Process unfinished events again (after a fix, or once the customer exists).
+
+    A staff member's replay (`actor`) is logged once per event, on its customer if known.
+    """
     from crm.tasks import process_crm_event_task  # tasks import this module
 
     with transaction.atomic():
         events = CrmEvent.objects.select_for_update().filter(pk__in=list(crm_event_ids))
-        ids = list(events.exclude(state=CrmEventState.PROCESSED).values_list("pk", flat=True))
+        replayed = list(events.exclude(state=CrmEventState.PROCESSED))
+        ids = [event.pk for event in replayed]
         CrmEvent.objects.filter(pk__in=ids).update(
             state=CrmEventState.RECEIVED, error="", outcome="", processed_at=None
         )
-        for pk in ids:
-            enqueue_on_commit(process_crm_event_task, pk)
+        now = timezone.now()
+        for event in replayed:
+            if actor is not None:
+                record_staff_action(
+                    actor=actor,
+                    action=StaffActionType.CRM_EVENT_REPLAYED,
+                    customer=event.customer,
+                    subject=event,
+                    subject_label=event.event_id,
+                    details={"previousState": event.state},
+                    now=now,
+                )
+            enqueue_on_commit(process_crm_event_task, event.pk)
     return len(ids)

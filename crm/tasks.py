@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from crm import services
+from portal.retries import backoff
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +17,12 @@ CRM_EVENT_MAX_RETRIES = 6
 
 
 def crm_event_retry_delay(retries: int) -> int:
-    """Seconds before the next attempt: 30 s doubling to at most an hour (about 30 min in all)."""
-    return int(min(30 * 2**retries, 3600))
+    """Seconds before the next attempt: 30 s doubling to at most an hour (about 30 min in all).
+
+    Without jitter: one event's retries never come back in a crowd. The task retries by
+    hand because it records each failed attempt on the event, and the last one as final.
+    """
+    return backoff(retries, base=30, maximum=3600, jitter=False)
 
 
 # The name it had before the inbox had its own app: queued messages and outbox rows keep it.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from dashboard import services
@@ -206,7 +206,7 @@ class MeSummaryView(CustomerAPIView):
         responses={200: DashboardSummaryOutput, 401: ErrorSerializer},
         summary="Stats, the next invoice and recent activity",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         summary = services.build_summary(customer=self.customer, now=timezone.now())
         return json_with_etag(request, _summary_json(summary))
 
@@ -220,6 +220,6 @@ class MeStatusView(CustomerAPIView):
             "an icon and show the rest (title, description, action label, link) as given."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         status = services.build_me_status(customer=self.customer, now=timezone.now())
         return json_with_etag(request, _me_status_json(status))

@@ -28,57 +28,9 @@ from orders.models import Order, OrderStatus
 from portal.dates import tokyo_today
 from staff.services import make_support_member
 from subscriptions.models import CancellationRequest, Plan, PlanKind, Subscription
+from subscriptions.plans import upsert_plans
 
 DEMO_PASSWORD = "portal-demo"
-
-PLANS = [
-    # code, kind, name, name_ja, description, description_ja, monthly price (tax incl.)
-    (
-        "hikari-1g",
-        PlanKind.INTERNET,
-        "Hikari Fiber 1 Gbps",
-        "光ファイバー 1Gbps",
-        "Fiber internet up to 1 Gbps, router included.",
-        "最大1Gbpsの光回線。ルーター付き。",
-        "5280",
-    ),
-    (
-        "hikari-10g",
-        PlanKind.INTERNET,
-        "Hikari Fiber 10 Gbps",
-        "光ファイバー 10Gbps",
-        "Fiber internet up to 10 Gbps for demanding homes.",
-        "最大10Gbpsの高速光回線。",
-        "6930",
-    ),
-    (
-        "sim-data-3gb",
-        PlanKind.SIM,
-        "SIM Data 3GB",
-        "SIM データ 3GB",
-        "3 GB of data a month, data only.",
-        "月3GBのデータ専用SIM。",
-        "990",
-    ),
-    (
-        "sim-data-20gb",
-        PlanKind.SIM,
-        "SIM Data 20GB",
-        "SIM データ 20GB",
-        "20 GB of data a month, data only.",
-        "月20GBのデータ専用SIM。",
-        "2178",
-    ),
-    (
-        "sim-voice-20gb",
-        PlanKind.SIM,
-        "SIM Voice + 20GB",
-        "SIM 音声 + 20GB",
-        "A phone number with calls and 20 GB of data.",
-        "電話番号付き、通話と月20GBのデータ。",
-        "2948",
-    ),
-]
 
 
 @dataclass(frozen=True)
@@ -98,26 +50,6 @@ PERSONAS = (NEW, OVERDUE, REJECTED, ORDERING)
 
 def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
-
-
-def _upsert_plans() -> dict[str, Plan]:
-    plans = {}
-    for position, (code, kind, name, name_ja, text, text_ja, price) in enumerate(PLANS):
-        plan, _ = Plan.objects.update_or_create(
-            code=code,
-            defaults={
-                "kind": kind,
-                "name": name,
-                "name_ja": name_ja,
-                "description": text,
-                "description_ja": text_ja,
-                "monthly_price": Decimal(price),
-                "active": True,
-                "position": position,
-            },
-        )
-        plans[code] = plan
-    return plans
 
 
 def _reset_customer(persona: Persona) -> Customer:
@@ -369,7 +301,7 @@ def _seed_support() -> User:
 def load_demo_data(*, today: date | None = None) -> list[str]:
     """Create or reset every persona; returns their emails."""
     today = today or tokyo_today()
-    plans = _upsert_plans()
+    plans = upsert_plans()
     customers = [_reset_customer(persona) for persona in PERSONAS]
     _new, overdue, rejected, ordering = customers
     _seed_overdue(overdue, plans, today)

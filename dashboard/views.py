@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import get_customer_for_user
 from dashboard import services
-from notifications.views import latest_context
+from notifications.selectors import get_latest_notifications
 
 
 @login_required
@@ -18,8 +19,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # Support staff have no customer account: their place is the admin.
         return redirect("admin:index")
     customer = get_customer_for_user(user=request.user)
-    snapshot = services.build_me_status(customer=customer, now=timezone.now())
+    now = timezone.now()
+    snapshot = services.build_me_status(customer=customer, now=now)
     unread_count = snapshot.summary.stats.unread_notifications
+    latest = get_latest_notifications(user=customer.user, now=now, unread_count=unread_count)
     return render(
         request,
         "dashboard/index.html",
@@ -30,6 +33,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # The header bell and the notifications card show the same number without
             # counting again.
             "unread_notification_count": unread_count,
-            **latest_context(user=customer.user, unread_count=unread_count),
+            **latest.as_context(),
+            # Where the card's no-JavaScript forms send the customer back to.
+            "return_to": reverse("dashboard"),
         },
     )

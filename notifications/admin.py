@@ -16,14 +16,30 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
-from notifications.models import Announcement, AnnouncementStatus, Notification
+from notifications.models import (
+    Announcement,
+    AnnouncementStatus,
+    Notification,
+    NotificationEmail,
+)
 from portal.api_errors import ApplicationError
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["type", "user", "title", "source_id", "created_at", "read_at", "archived_at"]
-    list_filter = ["type", "source"]
+    list_display = [
+        "type",
+        "category",
+        "severity",
+        "user",
+        "title",
+        "source_id",
+        "created_at",
+        "read_at",
+        "retired_at",
+        "archived_at",
+    ]
+    list_filter = ["category", "severity", "type", "source"]
     search_fields = ["user__email", "user__customer__name", "type", "source_id"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
@@ -203,3 +219,32 @@ class AnnouncementAdmin(admin.ModelAdmin):
         )
         self.message_user(request, "The schedule is cancelled; it is a draft again.")
         return self._change_url(announcement_id)
+
+
+@admin.register(NotificationEmail)
+class NotificationEmailAdmin(admin.ModelAdmin):
+    """What was emailed and what is waiting (read-only: the sending task owns these rows)."""
+
+    list_display = ["key", "user", "created_at", "sent_at", "attempts", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "key"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "key",
+        "user",
+        "notification",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

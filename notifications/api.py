@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +14,7 @@ from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from notifications import selectors, services
-from notifications.models import Notification
+from notifications.models import Notification, NotificationCategory, NotificationSeverity
 from portal.api_errors import ApplicationError
 from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer
@@ -32,6 +34,14 @@ class NotificationOutput(serializers.Serializer):
     readAt = DateTimeField(source="read_at", allow_null=True)
     createdAt = DateTimeField(source="created_at")
     expiresAt = DateTimeField(source="expires_at")
+    category = serializers.ChoiceField(choices=NotificationCategory.choices)
+    severity = serializers.ChoiceField(choices=NotificationSeverity.choices)
+    seen = serializers.BooleanField(source="is_seen")
+    archived = serializers.BooleanField(source="is_archived")
+    archivedAt = DateTimeField(source="archived_at", allow_null=True)
+    snoozedUntil = DateTimeField(source="snoozed_until", allow_null=True)
+    retiredAt = DateTimeField(source="retired_at", allow_null=True)
+    updatedAt = DateTimeField(source="updated_at")
 
 
 class NotificationListOutput(serializers.Serializer):
@@ -41,11 +51,21 @@ class NotificationListOutput(serializers.Serializer):
 
 
 class UnreadCountOutput(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="unread")
+    unseenCount = serializers.IntegerField(help_text="unseen: the badge")
 
 
 class ReadAllOutput(serializers.Serializer):
     updated = serializers.IntegerField()
+
+
+class SnoozeInput(serializers.Serializer):
+    until = serializers.DateTimeField(help_text="1 hour to 30 days ahead, with its offset")
+
+
+class BulkInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100)
+    action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
 
 
 def _parse_bool(raw: str | None, *, name: str) -> bool:
@@ -76,14 +96,26 @@ class NotificationListView(CustomerAPIView):
             ),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="nextCursor of the last page"),
             OpenApiParameter("unreadOnly", OpenApiTypes.BOOL, description="only unread ones"),
+            OpenApiParameter(
+                "category",
+                OpenApiTypes.STR,
+                enum=list(selectors.CATEGORIES),
+                description="only this category",
+            ),
+            OpenApiParameter(
+                "archived", OpenApiTypes.BOOL, description="true: only the archived ones"
+            ),
         ],
         responses={200: NotificationListOutput, 400: ErrorSerializer, 401: ErrorSerializer},
         summary="The customer's notifications, newest first",
-        description="Without dismissed or expired ones. Cursor-paginated.",
+        description="Without archived, snoozed or expired ones (archived=true: only archived"
+        " ones). Cursor-paginated.",
     )
     def get(self, request: Request) -> Response:
         limit = parse_limit(request.query_params.get("limit"))
         unread_only = _parse_bool(request.query_params.get("unreadOnly"), name="unreadOnly")
+        archived = _parse_bool(request.query_params.get("archived"), name="archived")
+        category = selectors.parse_category(request.query_params.get("category"))
         now = timezone.now()
         page = selectors.list_notifications(
             user=self.customer.user,
@@ -91,6 +123,8 @@ class NotificationListView(CustomerAPIView):
             limit=limit,
             cursor=request.query_params.get("cursor"),
             unread_only=unread_only,
+            category=category,
+            archived=archived,
         )
         body = {
             "items": page.items,
@@ -103,11 +137,17 @@ class NotificationListView(CustomerAPIView):
 class UnreadCountView(CustomerAPIView):
     @extend_schema(
         responses={200: UnreadCountOutput, 401: ErrorSerializer},
-        summary="How many notifications are unread (the bell)",
+        summary="How many notifications are unread, and how many unseen (the badge)",
     )
     def get(self, request: Request) -> Response:
-        count = selectors.count_unread_notifications(user=self.customer.user, now=timezone.now())
-        return Response({"count": count})
+        now = timezone.now()
+        user = self.customer.user
+        return Response(
+            {
+                "count": selectors.count_unread_notifications(user=user, now=now),
+                "unseenCount": selectors.count_unseen_notifications(user=user, now=now),
+            }
+        )
 
 
 class MarkReadView(CustomerAPIView):
@@ -137,8 +177,142 @@ class DismissView(CustomerAPIView):
     @extend_schema(
         request=None,
         responses={204: None, **_NOT_FOUND},
-        summary="Dismiss a notification: it leaves lists and counts",
+        summary="Dismiss a notification: archive it (kept for shipped apps)",
     )
     def post(self, request: Request, notification_id: int) -> Response:
         services.dismiss(user=self.customer.user, notification_id=notification_id)
         return Response(status=204)
+
+
+class MarkAllSeenView(CustomerAPIView):
+    @extend_schema(
+        request=None,
+        responses={200: ReadAllOutput, 401: ErrorSerializer},
+        summary="Mark everything visible seen (the bell was opened)",
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"updated": services.mark_all_seen(user=self.customer.user)})
+
+
+class ArchiveView(CustomerAPIView):
+    @extend_schema(
+        request=None,
+        responses={200: NotificationOutput, **_NOT_FOUND},
+        summary="Archive a notification: it leaves the list and the counts",
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        notification = services.archive(user=self.customer.user, notification_id=notification_id)
+        return Response(NotificationOutput(notification).data)
+
+
+class UnarchiveView(CustomerAPIView):
+    @extend_schema(
+        request=None,
+        responses={200: NotificationOutput, **_NOT_FOUND},
+        summary="Bring an archived notification back to the list",
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        notification = services.unarchive(user=self.customer.user, notification_id=notification_id)
+        return Response(NotificationOutput(notification).data)
+
+
+class SnoozeView(CustomerAPIView):
+    @extend_schema(
+        request=SnoozeInput,
+        responses={200: NotificationOutput, 400: ErrorSerializer, **_NOT_FOUND},
+        summary="Hide a notification until a time; then it is back, unread",
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        data = SnoozeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        notification = services.snooze(
+            user=self.customer.user,
+            notification_id=notification_id,
+            until=data.validated_data["until"],
+        )
+        return Response(NotificationOutput(notification).data)
+
+
+class BulkView(CustomerAPIView):
+    @extend_schema(
+        request=BulkInput,
+        responses={200: ReadAllOutput, 400: ErrorSerializer, 401: ErrorSerializer},
+        summary="Read or archive up to 100 notifications by id",
+        description="Ids that are not the customer's change nothing.",
+    )
+    def post(self, request: Request) -> Response:
+        data = BulkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.bulk_update(
+            user=self.customer.user,
+            ids=data.validated_data["ids"],
+            action=data.validated_data["action"],
+        )
+        return Response({"updated": updated})
+
+
+class ChannelsSerializer(serializers.Serializer):
+    inApp = serializers.BooleanField(source="in_app")
+    email = serializers.BooleanField()
+
+
+class PreferencesOutput(serializers.Serializer):
+    categories = serializers.DictField(child=ChannelsSerializer())
+
+
+_CHANNEL_NAMES = {"inApp": "in_app", "email": "email"}
+
+
+def _preference_changes(body: Any) -> dict[str, dict[str, bool]]:
+    """The PUT body in the services' names; anything unknown or not a boolean is a 400."""
+    categories = body.get("categories") if isinstance(body, dict) else None
+    if not isinstance(categories, dict) or set(body) - {"categories"}:
+        raise ApplicationError(
+            "validation_error",
+            _('Send {"categories": {category: {channel: true or false}}}.'),
+            fields={"categories": [_("This field is required.")]},
+        )
+    changes: dict[str, dict[str, bool]] = {}
+    errors: dict[str, list[str]] = {}
+    for category, channels in categories.items():
+        if not isinstance(channels, dict):
+            errors[str(category)] = [_("Send the channels of this category.")]
+            continue
+        changes[category] = {}
+        for channel, value in channels.items():
+            if channel not in _CHANNEL_NAMES:
+                errors[f"{category}.{channel}"] = [_("Unknown channel.")]
+            elif not isinstance(value, bool):
+                errors[f"{category}.{channel}"] = [_("Use true or false.")]
+            else:
+                changes[category][_CHANNEL_NAMES[channel]] = value
+    if errors:
+        raise ApplicationError("validation_error", _("Check the preferences you sent."), errors)
+    return changes
+
+
+def _preferences_body(preferences: dict[str, dict[str, bool]]) -> dict[str, Any]:
+    return PreferencesOutput({"categories": preferences}).data
+
+
+class NotificationPreferencesView(CustomerAPIView):
+    @extend_schema(
+        responses={200: PreferencesOutput, 401: ErrorSerializer},
+        summary="Which categories the customer is told about, in-app and by email",
+    )
+    def get(self, request: Request) -> Response:
+        preferences = selectors.get_notification_preferences(user=self.customer.user)
+        return Response(_preferences_body(preferences))
+
+    @extend_schema(
+        request=PreferencesOutput,
+        responses={200: PreferencesOutput, 400: ErrorSerializer, 401: ErrorSerializer},
+        summary="Change the preferences, whole or in part",
+        description="A category or a channel left out keeps its value. Critical notifications"
+        " are shown in-app and emailed whatever the setting.",
+    )
+    def put(self, request: Request) -> Response:
+        preferences = services.update_notification_preferences(
+            user=self.customer.user, changes=_preference_changes(request.data)
+        )
+        return Response(_preferences_body(preferences))

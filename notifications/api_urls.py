@@ -5,6 +5,11 @@ from django.urls import path
 from notifications import api
 
 urlpatterns = [
+    path(
+        "me/notification-preferences",
+        api.NotificationPreferencesView.as_view(),
+        name="api-notification-preferences",
+    ),
     path("notifications", api.NotificationListView.as_view(), name="api-notifications"),
     path(
         "notifications/unread-count",
@@ -13,6 +18,23 @@ urlpatterns = [
     ),
     path(
         "notifications/read-all", api.MarkAllReadView.as_view(), name="api-notifications-read-all"
+    ),
+    path("notifications/seen", api.MarkAllSeenView.as_view(), name="api-notifications-seen"),
+    path("notifications/bulk", api.BulkView.as_view(), name="api-notifications-bulk"),
+    path(
+        "notifications/<int:notification_id>/archive",
+        api.ArchiveView.as_view(),
+        name="api-notification-archive",
+    ),
+    path(
+        "notifications/<int:notification_id>/unarchive",
+        api.UnarchiveView.as_view(),
+        name="api-notification-unarchive",
+    ),
+    path(
+        "notifications/<int:notification_id>/snooze",
+        api.SnoozeView.as_view(),
+        name="api-notification-snooze",
     ),
     path(
         "notifications/<int:notification_id>/read",

@@ -1,26 +1,31 @@
-"""Every notification type the portal sends: its copy, link, source, expiry and dedupe window.
+"""Every notification type the portal sends: its copy, link, source, category, severity,
+expiry, dedupe window and what it retires.
 
-This is the one place that says what a notification looks like; `services.notify()`
-renders an entry at creation time in the recipient's language.
+This is the one place that says what a notification looks like. A notification stores
+its type and context; the entry renders it when it is read, in the reader's language.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from portal.formats import format_money
+from portal.links import PageLink
 
 DEFAULT_EXPIRY = timedelta(days=30)
 ONE_HOUR = timedelta(hours=1)
 ONE_DAY = timedelta(hours=24)
+# A cancellation notice stays at least this long after its effective date.
+AFTER_EFFECTIVE_DATE = timedelta(days=7)
+LANGUAGES = ("en", "ja")
 
 
 class UnknownNotificationType(LookupError):
@@ -29,6 +34,20 @@ class UnknownNotificationType(LookupError):
 
 class MissingPlaceholder(KeyError):
     pass
+
+
+class Category:
+    BILLING = "billing"
+    ORDERS = "orders"
+    SERVICES = "services"
+    ACCOUNT = "account"
+    ANNOUNCEMENTS = "announcements"
+
+
+class Severity:
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
 
 
 @dataclass(frozen=True)
@@ -42,12 +61,96 @@ class Money:
         return format_money(self.amount, self.currency)
 
 
+@dataclass(frozen=True)
+class Text:
+    """Text in one or both languages (a plan's name, a note staff wrote for the customer).
+
+    Read in the reader's language when it exists; otherwise in the other one, marked with
+    the language it is written in.
+    """
+
+    en: str = ""
+    ja: str = ""
+
+    @classmethod
+    def translated(cls, message: str | Promise) -> Text:
+        """A message from our own catalog (gettext), in every language."""
+        values = {}
+        for language in LANGUAGES:
+            with override(language):
+                values[language] = str(message)
+        return cls(**values)
+
+    @classmethod
+    def written(cls, value: str) -> Text:
+        """Text written in one language, which we tell by its script (kana or kanji: Japanese)."""
+        if any("\u3040" <= char <= "\u30ff" or "\u4e00" <= char <= "\u9fff" for char in value):
+            return cls(ja=value)
+        return cls(en=value)
+
+    def in_language(self, language: str) -> str:
+        own = self.ja if language.startswith("ja") else self.en
+        if own:
+            return own
+        if self.ja and not self.en:
+            mark = gettext("[In Japanese]")
+            return f"{mark} {self.ja}"
+        if self.en and not self.ja:
+            mark = gettext("[In English]")
+            return f"{mark} {self.en}"
+        return ""
+
+    def __str__(self) -> str:
+        return self.in_language(get_language() or "en")
+
+
+def encode_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context as JSON: dates, amounts and bilingual texts keep their kind for rendering."""
+    encoded: dict[str, Any] = {}
+    for key, value in context.items():
+        if isinstance(value, datetime):
+            encoded[key] = {"$datetime": value.isoformat()}
+        elif isinstance(value, date):
+            encoded[key] = {"$date": value.isoformat()}
+        elif isinstance(value, Money):
+            encoded[key] = {"$money": [str(value.amount), value.currency]}
+        elif isinstance(value, Text):
+            encoded[key] = {"$text": {"en": value.en, "ja": value.ja}}
+        elif isinstance(value, Promise):
+            encoded[key] = {"$text": asdict(Text.translated(value))}
+        elif isinstance(value, Decimal):
+            encoded[key] = str(value)
+        else:
+            encoded[key] = value
+    return encoded
+
+
+def decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, raw),) = value.items()
+        if kind == "$datetime":
+            return datetime.fromisoformat(raw)
+        if kind == "$date":
+            return date.fromisoformat(raw)
+        if kind == "$money":
+            return Money(Decimal(raw[0]), raw[1])
+        if kind == "$text":
+            return Text(en=raw.get("en", ""), ja=raw.get("ja", ""))
+    return value
+
+
+def decode_context(context: dict[str, Any]) -> dict[str, Any]:
+    return {key: decode_value(value) for key, value in context.items()}
+
+
 def _localize(value: Any) -> Any:
-    """Dates read the way the recipient's language writes them (Nov. 30, 2026 / 2026年11月30日)."""
+    """Values read the way the reader's language writes them (Nov. 30, 2026 / 2026年11月30日)."""
     if isinstance(value, datetime):
         return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, date):
         return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, (Text, Money)):
+        return str(value)
     return value
 
 
@@ -60,28 +163,82 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class Retires:
+    """Creating this type retires the user's notifications of `type` about the same subject.
+
+    `source_from` names the context value that holds the subject's source id; None means
+    the new notification's own source id, ALL_OF_THE_USERS every one of that type.
+    """
+
+    type: str
+    source_from: str | None = None
+
+
+ALL_OF_THE_USERS = "*"
+
+
+@dataclass(frozen=True)
 class NotificationTemplate:
     type: str
     title: str | Promise
     message: str | Promise
-    action_url: str
+    action_url: str | PageLink
     action_label: str | Promise
     source: str
+    category: str
+    severity: str = Severity.INFO
+    # A date in the context from which (Asia/Tokyo, that day included) it is created critical.
+    critical_from: str | None = None
+    # The title and message used instead when it is created critical (overdue wording).
+    critical_title: str | Promise | None = None
+    critical_message: str | Promise | None = None
     dedupe_window: timedelta = ONE_HOUR
+    # Daily reminders: one per subject and Tokyo calendar day instead of a sliding window.
+    daily: bool = False
     expiry: timedelta = DEFAULT_EXPIRY
+    # A date in the context that the notification outlives by AFTER_EFFECTIVE_DATE at least.
+    expires_after: str | None = None
+    retires: tuple[Retires, ...] = ()
 
     def check_context(self, context: dict[str, Any]) -> None:
         """Fail at the call site when a placeholder has no value, before anything is stored."""
-        self.render(context, language="en")
+        self.render(encode_context(context), language="en")
 
-    def render(self, context: dict[str, Any], *, language: str) -> Rendered:
+    def dedupe_since(self, now: datetime) -> datetime:
+        """Created at or after this, the same notification is a duplicate."""
+        if self.daily:
+            return timezone.make_aware(datetime.combine(timezone.localdate(now), time()))
+        return now - self.dedupe_window
+
+    def severity_for(self, context: dict[str, Any], *, now: datetime) -> str:
+        if self.critical_from is not None:
+            value = decode_value(context[self.critical_from])
+            if timezone.localdate(now) >= value:
+                return Severity.CRITICAL
+        return self.severity
+
+    def expires_at(self, context: dict[str, Any], *, now: datetime) -> datetime:
+        expires = now + self.expiry
+        if self.expires_after is not None:
+            day: date = decode_value(context[self.expires_after])
+            end_of_day = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()))
+            expires = max(expires, end_of_day + AFTER_EFFECTIVE_DATE)
+        return expires
+
+    def render(self, context: dict[str, Any], *, language: str, critical: bool = False) -> Rendered:
+        """Render a stored (encoded) context in `language`."""
+        title, message = self.title, self.message
+        if critical:
+            title = self.critical_title or title
+            message = self.critical_message or message
+        decoded = decode_context(context)
         with override(language):
-            values = {key: _localize(value) for key, value in context.items()}
+            values = {key: _localize(value) for key, value in decoded.items()}
             try:
                 return Rendered(
-                    title=str(self.title) % values,
-                    message=str(self.message) % values,
-                    action_url=self.action_url % context,
+                    title=str(title) % values,
+                    message=str(message) % values,
+                    action_url=self.action_url % decoded,
                     action_label=str(self.action_label),
                 )
             except KeyError as missing:
@@ -97,74 +254,144 @@ _TEMPLATES = [
         message=_(
             "Good news: our internet service is available at %(address)s. You can now order an internet plan."
         ),
-        action_url="/account/orders/new",
+        action_url=PageLink("order-new"),
         action_label=_("Order internet"),
         source="eligibility",
+        category=Category.ACCOUNT,
+        retires=(Retires("ELIGIBILITY_INELIGIBLE", ALL_OF_THE_USERS),),
     ),
     NotificationTemplate(
         type="ELIGIBILITY_INELIGIBLE",
         title=_("Internet is not available at your address"),
         message=_("We checked %(address)s: our internet service cannot reach it yet."),
-        action_url="/account/eligibility",
+        action_url=PageLink("account-eligibility"),
         action_label=_("See details"),
         source="eligibility",
+        category=Category.ACCOUNT,
+        severity=Severity.WARNING,
+        retires=(Retires("ELIGIBILITY_ELIGIBLE", ALL_OF_THE_USERS),),
     ),
     NotificationTemplate(
         type="VERIFICATION_VERIFIED",
         title=_("Your residence card is verified"),
         message=_("Thank you. Your identity is verified, so you can now order a SIM."),
-        action_url="/account/orders/new",
+        action_url=PageLink("order-new"),
         action_label=_("Order a SIM"),
         source="verification",
+        category=Category.ACCOUNT,
+        retires=(
+            Retires("VERIFICATION_REJECTED", ALL_OF_THE_USERS),
+            Retires("RESIDENCE_CARD_EXPIRING", ALL_OF_THE_USERS),
+        ),
     ),
     NotificationTemplate(
         type="VERIFICATION_REJECTED",
         title=_("We could not verify your residence card"),
         message=_("%(reason)s Please upload your residence card again."),
-        action_url="/account/verification",
+        action_url=PageLink("account-verification"),
         action_label=_("Upload again"),
         source="verification",
+        category=Category.ACCOUNT,
+        severity=Severity.CRITICAL,
+        retires=(Retires("VERIFICATION_REJECTED", ALL_OF_THE_USERS),),
+    ),
+    NotificationTemplate(
+        type="RESIDENCE_CARD_EXPIRING",
+        title=_("Your residence card expires on %(expires_on)s"),
+        message=_(
+            "Your service depends on a valid residence card. Once you have renewed it, please upload the new card."
+        ),
+        critical_title=_("Your residence card expired on %(expires_on)s"),
+        critical_message=_(
+            "Please upload your renewed residence card so that your service can continue."
+        ),
+        action_url=PageLink("account-verification"),
+        action_label=_("Upload new card"),
+        source="verification",
+        category=Category.ACCOUNT,
+        severity=Severity.WARNING,
+        critical_from="expires_on",
+        daily=True,
+        retires=(Retires("RESIDENCE_CARD_EXPIRING"),),
     ),
     NotificationTemplate(
         type="ORDER_APPROVED",
         title=_("Your order was approved"),
         message=_("Order %(order_number)s (%(plan_name)s) was approved and is being set up."),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
+        category=Category.ORDERS,
     ),
     NotificationTemplate(
         type="ORDER_ACTIVATED",
         title=_("Your order is active"),
         message=_("Order %(order_number)s (%(plan_name)s) is now active."),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
+        category=Category.ORDERS,
+        retires=(Retires("ORDER_APPROVED"),),
     ),
     NotificationTemplate(
         type="ORDER_FAILED",
         title=_("Your order could not be completed"),
         message=_("Order %(order_number)s (%(plan_name)s) could not be completed: %(reason)s"),
-        action_url="/account/orders/%(order_id)s",
+        action_url=PageLink("order-detail", ("order_id",)),
         action_label=_("View order"),
         source="order",
+        category=Category.ORDERS,
+        severity=Severity.CRITICAL,
+        retires=(Retires("ORDER_APPROVED"),),
     ),
     NotificationTemplate(
         type="CANCELLATION_SCHEDULED",
         title=_("Cancellation scheduled"),
         message=_("%(plan_name)s will end on %(effective_on)s. We will confirm when it is done."),
-        action_url="/account/services/%(subscription_id)s",
+        action_url=PageLink("service", ("subscription_id",)),
         action_label=_("View service"),
         source="cancellation",
+        category=Category.SERVICES,
+        expires_after="effective_on",
+    ),
+    NotificationTemplate(
+        type="CANCELLATION_COMPLETED",
+        title=_("Your service has ended"),
+        message=_(
+            "%(plan_name)s ended on %(effective_on)s as you requested. Thank you for using it."
+        ),
+        action_url=PageLink("service", ("subscription_id",)),
+        action_label=_("View service"),
+        source="cancellation",
+        category=Category.SERVICES,
+        retires=(Retires("CANCELLATION_SCHEDULED"),),
+    ),
+    NotificationTemplate(
+        type="CANCELLATION_WITHDRAWN",
+        title=_("Cancellation withdrawn"),
+        message=_("%(plan_name)s will not end on %(effective_on)s: it continues as before."),
+        action_url=PageLink("service", ("subscription_id",)),
+        action_label=_("View service"),
+        source="cancellation",
+        category=Category.SERVICES,
+        retires=(Retires("CANCELLATION_SCHEDULED"),),
     ),
     NotificationTemplate(
         type="INVOICE_DUE",
         title=_("Invoice %(invoice_number)s is due"),
         message=_("%(amount)s, due on %(due_date)s."),
-        action_url="/account/billing/invoices/%(invoice_id)s",
+        critical_title=_("Invoice %(invoice_number)s is overdue"),
+        critical_message=_(
+            "%(amount)s was due on %(due_date)s. Please pay it as soon as possible."
+        ),
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
         action_label=_("View invoice"),
         source="invoice",
-        dedupe_window=ONE_DAY,
+        category=Category.BILLING,
+        severity=Severity.WARNING,
+        critical_from="due_date",
+        daily=True,
+        retires=(Retires("INVOICE_DUE"),),
     ),
     NotificationTemplate(
         type="PAYMENT_METHOD_EXPIRING",
@@ -172,28 +399,34 @@ _TEMPLATES = [
         message=_(
             "Your %(brand)s card ending in %(last4)s expires at the end of %(expiry)s. Add a new card to avoid interruptions."
         ),
-        action_url="/account/billing/payment-methods",
+        action_url=PageLink("billing-payment-methods"),
         action_label=_("Update payment method"),
         source="payment_method",
-        dedupe_window=ONE_DAY,
+        category=Category.BILLING,
+        severity=Severity.WARNING,
+        daily=True,
+        retires=(Retires("PAYMENT_METHOD_EXPIRING"),),
     ),
     NotificationTemplate(
         type="SYSTEM_ANNOUNCEMENT",
         title="%(title)s",
         message="%(message)s",
-        action_url="/account/notifications",
+        action_url=PageLink("announcement", ("announcement_id",)),
         action_label=_("Read more"),
         source="announcement",
+        category=Category.ANNOUNCEMENTS,
         dedupe_window=ONE_DAY,
     ),
     NotificationTemplate(
         type="PAYMENT_RECEIVED",
         title=_("Payment received for invoice %(invoice_number)s"),
         message=_("We received %(amount)s. Thank you. Your receipt is ready to download."),
-        action_url="/account/billing/invoices/%(invoice_id)s",
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
         action_label=_("View invoice"),
         source="payment",
+        category=Category.BILLING,
         dedupe_window=ONE_DAY,
+        retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),
 ]
 
@@ -206,3 +439,23 @@ def get_template(type: str) -> NotificationTemplate:
         return CATALOG[type]
     except KeyError:
         raise UnknownNotificationType(f"{type!r} is not in the notification catalog") from None
+
+
+def render_notification(
+    *, type: str, context: dict[str, Any], severity: str, language: str
+) -> Rendered:
+    """A stored notification in `language`; a row of an unknown or older shape still reads."""
+    legacy = context.get("$legacy")
+    if legacy is not None:
+        return Rendered(
+            title=legacy.get("title", ""),
+            message=legacy.get("message", ""),
+            action_url=legacy.get("action_url", ""),
+            action_label=legacy.get("action_label", ""),
+        )
+    template = get_template(type)
+    return template.render(
+        context,
+        language=language,
+        critical=severity == Severity.CRITICAL and template.critical_from is not None,
+    )

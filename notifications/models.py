@@ -1,14 +1,49 @@
-"""In-app notifications, rendered from the catalog when they are created, and announcements."""
+"""In-app notifications, rendered from the catalog when they are read, and announcements."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from notifications.catalog import Rendered
+
+
+class NotificationCategory(models.TextChoices):
+    BILLING = "billing", _("Billing")
+    ORDERS = "orders", _("Orders")
+    SERVICES = "services", _("Services")
+    ACCOUNT = "account", _("Account")
+    ANNOUNCEMENTS = "announcements", _("Announcements")
+
+
+class NotificationSeverity(models.TextChoices):
+    INFO = "info", _("Information")
+    WARNING = "warning", _("Warning")
+    CRITICAL = "critical", _("Important")
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def update(self, **kwargs: Any) -> int:
+        """Every change moves `updated_at`, bulk updates included (the changes feed reads it)."""
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+    update.alters_data = True  # type: ignore[attr-defined]
 
 
 class Notification(models.Model):
+    """One notification: its type and context, rendered from the catalog when it is read.
+
+    Nothing customer-readable is stored: `title`, `message`, `action_url` and `action_label`
+    are rendered in the active language (the reader's) from `type` and `context`.
+    """
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -18,13 +53,17 @@ class Notification(models.Model):
         db_index=False,
     )
     type = models.CharField(max_length=40)
-    title = models.CharField(max_length=200)
-    message = models.TextField()
-    action_url = models.CharField(max_length=300, blank=True)
-    action_label = models.CharField(max_length=80, blank=True)
+    # The catalog's placeholders, JSON-encoded by `catalog.encode_context`.
+    context = models.JSONField(default=dict, blank=True)
+    category = models.CharField(max_length=20, choices=NotificationCategory.choices)
+    # Fixed when the notification is created (an overdue reminder stays critical).
+    severity = models.CharField(max_length=10, choices=NotificationSeverity.choices)
     source = models.CharField(max_length=40)
     source_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(db_index=False)
+    # Moved by every change, by save() and by every queryset update (NotificationQuerySet);
+    # on PostgreSQL a trigger also moves it for writes that bypass the ORM.
+    updated_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # Seen: shown in the opened bell or the inbox (the badge counts unseen ones); read:
     # acted on. Archived replaces the old final "dismissed": it can be undone.
@@ -32,7 +71,11 @@ class Notification(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     # Hidden from lists and counts until then; it comes back unread and unseen.
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # Its subject is settled (the invoice paid, the order activated...): read, out of the count.
+    retired_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -41,6 +84,12 @@ class Notification(models.Model):
             models.Index(
                 fields=["user", "-created_at", "-id"],
                 name="notification_list_idx",
+                condition=Q(archived_at__isnull=True),
+            ),
+            # The list filtered by category.
+            models.Index(
+                fields=["user", "category", "-created_at", "-id"],
+                name="notification_category_idx",
                 condition=Q(archived_at__isnull=True),
             ),
             # The archived view, newest first.
@@ -53,25 +102,38 @@ class Notification(models.Model):
             models.Index(
                 fields=["user", "expires_at", "snoozed_until"],
                 name="notification_unread_idx",
-                condition=Q(read_at__isnull=True, archived_at__isnull=True),
+                condition=Q(
+                    read_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True
+                ),
             ),
             # The badge (unseen count): the same, over the unseen rows.
             models.Index(
                 fields=["user", "expires_at", "snoozed_until"],
                 name="notification_unseen_idx",
-                condition=Q(seen_at__isnull=True, archived_at__isnull=True),
+                condition=Q(
+                    seen_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True
+                ),
             ),
-            # Dedupe look-ups, whatever the notification's state.
+            # Dedupe and retirement look-ups, whatever the notification's state.
             models.Index(
                 fields=["user", "type", "source_id", "created_at"],
                 name="notification_dedupe_idx",
             ),
+            # What changed since a point in time, per user (sync and the live stream).
+            models.Index(fields=["user", "updated_at", "id"], name="notification_changes_idx"),
             # The daily purge.
             models.Index(fields=["expires_at"], name="notification_expiry_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.type} for {self.user_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        super().save(*args, **kwargs)
 
     @property
     def is_read(self) -> bool:
@@ -84,6 +146,38 @@ class Notification(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def rendered(self, language: str | None = None) -> Rendered:
+        """Title, message and action in `language` (default: the active one, the reader's)."""
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
+        cache: dict[str, Rendered] = self.__dict__.setdefault("_rendered", {})
+        if language not in cache:
+            from notifications import catalog
+
+            cache[language] = catalog.render_notification(
+                type=self.type, context=self.context, severity=self.severity, language=language
+            )
+        return cache[language]
+
+    @property
+    def title(self) -> str:
+        return self.rendered().title
+
+    @property
+    def message(self) -> str:
+        return self.rendered().message
+
+    @property
+    def action_url(self) -> str:
+        return self.rendered().action_url
+
+    @property
+    def action_label(self) -> str:
+        return self.rendered().action_label
 
 
 class NotificationPreference(models.Model):

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, Expression, F, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import User
 from notifications import catalog
-from notifications.models import Announcement, AnnouncementAudience, Notification
+from notifications.models import (
+    Announcement,
+    AnnouncementAudience,
+    Notification,
+    NotificationCategory,
+    NotificationPreference,
+)
+from portal.api_errors import ApplicationError
 from portal.pagination import Page, paginate
+
+CATEGORIES: tuple[str, ...] = tuple(NotificationCategory.values)
+# The channels a customer chooses per category, as the model and the services name them.
+CHANNELS = ("in_app", "email")
+# What a category is set to until the customer changes it: everything on, except email for
+# announcements (a newsletter is not worth an email nobody asked for).
+DEFAULT_PREFERENCES: dict[str, dict[str, bool]] = {
+    category: {"in_app": True, "email": category != "announcements"} for category in CATEGORIES
+}
 
 
 def not_snoozed(*, now: datetime) -> Q:
@@ -20,24 +38,40 @@ def not_snoozed(*, now: datetime) -> Q:
 
 
 def visible_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
-    """What the customer sees: not archived, not snoozed, not expired.
+    """What the customer sees: not archived, not snoozed, not expired, not turned off.
 
     This is the one definition of "visible"; every list and count starts from it (or from
     `unread_notifications` / `unseen_notifications` below, which narrow it).
     """
     return Notification.objects.filter(
         not_snoozed(now=now), user=user, archived_at__isnull=True, expires_at__gt=now
-    )
+    ).exclude(hidden_by_preferences(user=user))
+
+
+def hidden_by_preferences(*, user: User) -> Q:
+    """A category the customer turned off in-app, unless critical (always shown).
+
+    A subquery, so every list and count stays one statement.
+    """
+    muted = NotificationPreference.objects.filter(user=user, in_app=False).values("category")
+    return Q(category__in=muted) & ~Q(severity="critical")
 
 
 def unread_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
-    """Visible and unread: the rows of the partial index `notification_unread_idx`."""
-    return visible_notifications(user=user, now=now).filter(read_at__isnull=True)
+    """Visible, unread and not retired: the rows of the partial index `notification_unread_idx`.
+
+    This is what "unread" means everywhere (the API's count, the dashboard, the card).
+    """
+    return visible_notifications(user=user, now=now).filter(
+        read_at__isnull=True, retired_at__isnull=True
+    )
 
 
 def unseen_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
-    """Visible and unseen (the badge): the rows of the partial index `notification_unseen_idx`."""
-    return visible_notifications(user=user, now=now).filter(seen_at__isnull=True)
+    """Visible, unseen and not retired (the badge): the partial index `notification_unseen_idx`."""
+    return visible_notifications(user=user, now=now).filter(
+        seen_at__isnull=True, retired_at__isnull=True
+    )
 
 
 def count_unread_notifications(*, user: User, now: datetime) -> int:
@@ -50,6 +84,26 @@ def count_unseen_notifications(*, user: User, now: datetime) -> int:
     return unseen_notifications(user=user, now=now).count()
 
 
+def archived_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
+    """The archived view: archived and not expired (the `notification_archived_idx` rows)."""
+    return Notification.objects.filter(user=user, archived_at__isnull=False, expires_at__gt=now)
+
+
+def parse_category(raw: str | None) -> str | None:
+    """A `category` filter from a query string: None for all, a 400 for an unknown one."""
+    if not raw:
+        return None
+    if raw not in CATEGORIES:
+        raise ApplicationError(
+            "validation_error",
+            _("There is no such category."),
+            fields={
+                "category": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(CATEGORIES)}]
+            },
+        )
+    return raw
+
+
 def list_notifications(
     *,
     user: User,
@@ -57,12 +111,46 @@ def list_notifications(
     limit: int,
     cursor: str | None = None,
     unread_only: bool = False,
+    category: str | None = None,
+    archived: bool = False,
 ) -> Page[Notification]:
     """One page, newest first; the keyset cursor keeps pages stable while new ones arrive."""
-    queryset = visible_notifications(user=user, now=now)
+    if archived:
+        queryset = archived_notifications(user=user, now=now)
+    else:
+        queryset = visible_notifications(user=user, now=now)
     if unread_only:
         queryset = queryset.filter(read_at__isnull=True)
+    if category:
+        queryset = queryset.filter(category=category)
     return paginate(queryset, order_field="created_at", limit=limit, cursor=cursor)
+
+
+# The dashboard's card shows the newest few unread ones; the list page has the rest.
+LATEST_SIZE = 3
+
+
+@dataclass(frozen=True)
+class LatestNotifications:
+    items: list[Notification]
+    unread_count: int
+
+    def as_context(self) -> dict[str, object]:
+        """What the dashboard's notifications card (`notifications/_latest.html`) reads."""
+        return {"latest": self.items, "unread_count": self.unread_count}
+
+
+def get_latest_notifications(
+    *, user: User, now: datetime, unread_count: int | None = None
+) -> LatestNotifications:
+    """The dashboard's notifications card: the newest unread ones and how many there are.
+
+    A caller that already counted (the dashboard's snapshot) passes `unread_count`.
+    """
+    if unread_count is None:
+        unread_count = count_unread_notifications(user=user, now=now)
+    page = list_notifications(user=user, now=now, limit=LATEST_SIZE, unread_only=True)
+    return LatestNotifications(items=page.items, unread_count=unread_count)
 
 
 def get_notification_for_user(*, user: User, notification_id: int) -> Notification:
@@ -81,10 +169,10 @@ def recent_notification_exists(
     It applies the catalog's dedupe window exactly as `services.notify` does, so callers can
     skip calling notify() for rows that already have their notification.
     """
-    window = catalog.get_template(type).dedupe_window
+    since = catalog.get_template(type).dedupe_since(now)
     # Keyword dict: the values may be expressions (OuterRef), which the type stubs reject.
     lookups = {"user_id": user_id, "type": type, "source_id": source_id}
-    return Exists(Notification.objects.filter(**lookups, created_at__gt=now - window))
+    return Exists(Notification.objects.filter(**lookups, created_at__gte=since))
 
 
 def announcement_recipients(*, announcement: Announcement) -> QuerySet[User]:
@@ -93,6 +181,42 @@ def announcement_recipients(*, announcement: Announcement) -> QuerySet[User]:
     if announcement.audience == AnnouncementAudience.SELECTED:
         users = users.filter(customer__in=announcement.customers.all())
     return users.order_by("pk")
+
+
+def get_notification_preferences(*, user: User) -> dict[str, dict[str, bool]]:
+    """Every category with every channel: the customer's choices over the defaults."""
+    preferences = {category: dict(channels) for category, channels in DEFAULT_PREFERENCES.items()}
+    for row in NotificationPreference.objects.filter(user=user):
+        if row.category in preferences:
+            preferences[row.category] = {"in_app": row.in_app, "email": row.email}
+    return preferences
+
+
+def users_who_want_email(
+    *, notifications: Sequence[Notification]
+) -> dict[tuple[str, str], set[int]]:
+    """For each (category, severity) of these notifications, the users it is emailed to.
+
+    The contract's rule: the category's email is on (a preference, else the default), and a
+    critical one always. One query, whatever the number of notifications.
+    """
+    user_ids = {notification.user_id for notification in notifications}
+    pairs = {(notification.category, notification.severity) for notification in notifications}
+    choices = {
+        (user_id, category): email
+        for user_id, category, email in NotificationPreference.objects.filter(
+            user_id__in=user_ids, category__in={category for category, _ in pairs}
+        ).values_list("user_id", "category", "email")
+    }
+    return {
+        (category, severity): {
+            user_id
+            for user_id in user_ids
+            if severity == "critical"
+            or choices.get((user_id, category), DEFAULT_PREFERENCES[category]["email"])
+        }
+        for category, severity in pairs
+    }
 
 
 def announcement_text(*, announcement: Announcement, language: str) -> dict[str, str]:
@@ -130,3 +254,18 @@ def preview_announcement(*, announcement: Announcement) -> AnnouncementPreview:
         texts=texts,
         missing_japanese=not (announcement.title_ja and announcement.message_ja),
     )
+
+
+def get_announcement_for_user(*, user: User, announcement_id: int) -> Notification:
+    """The user's own SYSTEM_ANNOUNCEMENT notification of an announcement; Http404 for an
+    announcement that was not sent to them."""
+    notification = (
+        Notification.objects.filter(
+            user=user, type="SYSTEM_ANNOUNCEMENT", source_id=str(announcement_id)
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if notification is None:
+        raise Http404("No such announcement.")
+    return notification

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -21,6 +23,8 @@ from notifications.models import (
     AnnouncementAudience,
     AnnouncementStatus,
     Notification,
+    NotificationEmail,
+    NotificationPreference,
 )
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
@@ -35,11 +39,13 @@ INVOICE_DUE_SOON_DAYS = 7
 PURGE_AFTER = timedelta(days=30)
 PURGE_BATCH_SIZE = 1000
 ANNOUNCEMENT_BATCH_SIZE = 1000
-
-
-def _language_of(user: User) -> str:
-    customer = getattr(user, "customer", None)
-    return customer.language if customer is not None else settings.LANGUAGE_CODE
+# Where every notification email links to change what the customer is told.
+PREFERENCES_URL = "/account/settings/notifications"
+EMAIL_DOMAIN = "portal.invalid"
+# An email still unsent this long after it was queued was lost on the way: queue it again,
+# for a day; after that it is too late to be useful.
+EMAIL_RETRY_AFTER = timedelta(minutes=15)
+EMAIL_GIVE_UP_AFTER = timedelta(days=1)
 
 
 def notify(
@@ -53,7 +59,9 @@ def notify(
     """Create a notification from the catalog, or return None when it is a duplicate.
 
     A duplicate is a notification for the same user, type and source id created within
-    the type's dedupe window, whether it was read or dismissed since or not.
+    the type's dedupe window (the same Tokyo day for daily reminders), whether it was read
+    or dismissed since or not. Creating one retires what it supersedes (the catalog's
+    `retires`). Only the type and the context are stored: it is rendered when read.
     """
     template = catalog.get_template(type)
     template.check_context(context)
@@ -63,80 +71,264 @@ def notify(
         user=user,
         type=type,
         source_id=source_id,
-        created_at__gt=now - template.dedupe_window,
+        created_at__gte=template.dedupe_since(now),
     )
     # The common case (a reminder that already exists) costs this one statement.
     if recent.exists():
         return None
+    encoded = catalog.encode_context(context)
     with transaction.atomic():
         advisory_xact_lock("notify", f"{user.pk}:{type}:{source_id}")
         if recent.exists():
             return None
-        rendered = template.render(context, language=_language_of(user))
-        return Notification.objects.create(
+        notification = Notification.objects.create(
             user=user,
             type=type,
-            title=rendered.title,
-            message=rendered.message,
-            action_url=rendered.action_url,
-            action_label=rendered.action_label,
+            context=encoded,
+            category=template.category,
+            severity=template.severity_for(encoded, now=now),
             source=template.source,
             source_id=source_id,
             created_at=now,
-            expires_at=now + template.expiry,
+            updated_at=timezone.now(),
+            expires_at=template.expires_at(encoded, now=now),
         )
+        for rule in template.retires:
+            if rule.source_from == catalog.ALL_OF_THE_USERS:
+                subject = None
+            elif rule.source_from is None:
+                subject = source_id
+            else:
+                subject = str(context[rule.source_from])
+            _retire(user_id=user.pk, type=rule.type, source_id=subject).exclude(
+                pk=notification.pk
+            ).update(**_retired(now))
+        queue_notification_emails([notification], now=now)
+        return notification
+
+
+def _retired(now: datetime) -> dict[str, Any]:
+    """A retired notification is read and seen (the first times kept) and out of the counts."""
+    return {
+        "retired_at": now,
+        "read_at": Coalesce(F("read_at"), Value(now)),
+        "seen_at": Coalesce(F("seen_at"), Value(now)),
+    }
+
+
+def _retire(*, user_id: int, type: str, source_id: str | None) -> Any:
+    notifications = Notification.objects.filter(user_id=user_id, type=type, retired_at__isnull=True)
+    if source_id is not None:
+        notifications = notifications.filter(source_id=source_id)
+    return notifications
+
+
+def retire_notifications(
+    *, user_id: int, type: str, source_id: str | int | None = None, now: datetime | None = None
+) -> int:
+    """Retire the user's notifications of `type` about a settled subject (every one of that
+    type when `source_id` is None): marked read, out of the unread count, still listed.
+    Safe to repeat; returns how many changed."""
+    now = now or timezone.now()
+    subject = None if source_id is None else str(source_id)
+    updated = _retire(user_id=user_id, type=type, source_id=subject).update(**_retired(now))
+    return updated
 
 
 def notify_many(
     *,
-    recipients: Sequence[tuple[int, str]],
+    user_ids: Sequence[int],
     type: str,
     source_id: str | int,
-    context: Callable[[str], dict[str, Any]],
+    context: dict[str, Any],
     now: datetime | None = None,
 ) -> int:
     """notify() for many users at once: one dedupe query and one bulk insert.
 
-    `recipients` are (user id, language) pairs; `context(language)` gives the placeholders
-    for that language. The same dedupe rule as notify() applies; concurrent calls for the
-    same type and source id are serialised. Returns how many notifications were created.
+    The same dedupe rule as notify() applies; concurrent calls for the same type and
+    source id are serialised. Returns how many notifications were created. For types
+    that retire nothing (announcements).
     """
     template = catalog.get_template(type)
+    if template.retires:
+        raise ValueError(f"{type} retires other notifications: create it with notify()")
+    template.check_context(context)
     now = now or timezone.now()
     source_id = str(source_id)
-    # Render every language first: a missing placeholder fails before anything is written.
-    rendered = {
-        language: template.render(context(language), language=language)
-        for language in {language for _, language in recipients}
-    }
+    encoded = catalog.encode_context(context)
     with transaction.atomic():
         advisory_xact_lock("notify-many", f"{type}:{source_id}")
         already = set(
             Notification.objects.filter(
-                user_id__in=[user_id for user_id, _ in recipients],
+                user_id__in=user_ids,
                 type=type,
                 source_id=source_id,
-                created_at__gt=now - template.dedupe_window,
+                created_at__gte=template.dedupe_since(now),
             ).values_list("user_id", flat=True)
         )
+        updated_at = timezone.now()
         rows = [
             Notification(
                 user_id=user_id,
                 type=type,
-                title=rendered[language].title,
-                message=rendered[language].message,
-                action_url=rendered[language].action_url,
-                action_label=rendered[language].action_label,
+                context=encoded,
+                category=template.category,
+                severity=template.severity_for(encoded, now=now),
                 source=template.source,
                 source_id=source_id,
                 created_at=now,
-                expires_at=now + template.expiry,
+                updated_at=updated_at,
+                expires_at=template.expires_at(encoded, now=now),
             )
-            for user_id, language in recipients
+            for user_id in user_ids
             if user_id not in already
         ]
         Notification.objects.bulk_create(rows)
+        queue_notification_emails(rows, now=now)
     return len(rows)
+
+
+# --- Email -----------------------------------------------------------------------------------
+
+
+def email_key(notification: Notification) -> str:
+    """What an email is sent once for: the notification, or a reminder's subject and severity."""
+    if catalog.get_template(notification.type).daily:
+        return (
+            f"{notification.user_id}:{notification.type}:{notification.source_id}"
+            f":{notification.severity}"
+        )
+    return f"notification:{notification.pk}"
+
+
+def queue_notification_emails(notifications: Sequence[Notification], *, now: datetime) -> int:
+    """Record the emails these new notifications send, and send them after the commit.
+
+    Called by notify() and notify_many() inside their transaction (and their lock), so an
+    email exists exactly when its notification does. Returns how many were queued.
+    """
+    from notifications import tasks
+
+    if not notifications:
+        return 0
+    emailed = selectors.users_who_want_email(notifications=notifications)
+    wanted = {
+        email_key(notification): notification
+        for notification in notifications
+        if notification.user_id in emailed[(notification.category, notification.severity)]
+    }
+    if not wanted:
+        return 0
+    already = set(
+        NotificationEmail.objects.filter(key__in=list(wanted)).values_list("key", flat=True)
+    )
+    records = NotificationEmail.objects.bulk_create(
+        [
+            NotificationEmail(
+                key=key,
+                user_id=notification.user_id,
+                notification=notification,
+                created_at=now,
+            )
+            for key, notification in wanted.items()
+            if key not in already
+        ]
+    )
+    if records:
+        enqueue_on_commit(tasks.send_notification_emails, [record.pk for record in records])
+    return len(records)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.PORTAL_URL}{path}" if path.startswith("/") else path
+
+
+def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternatives | None:
+    """The email of one notification, in the customer's language now; None: nothing to send."""
+    notification = record.notification
+    user = record.user
+    if notification is None or not user.is_active or not user.email:
+        return None
+    customer = getattr(user, "customer", None)
+    language = customer.language if customer is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "name": customer.name if customer is not None else "",
+            "title": notification.title,
+            "message": notification.message,
+            "action_label": notification.action_label,
+            "action_url": _absolute(notification.action_url) if notification.action_url else "",
+            "preferences_url": _absolute(PREFERENCES_URL),
+            "severity": notification.severity,
+        }
+        name = f"notifications/email/{notification.type.lower()}"
+        subject = str(notification.title)
+        text = render_to_string(f"{name}.txt", context)
+        html = render_to_string(f"{name}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[user.email],
+        # The same Message-ID on a resend lets mail systems drop the copy.
+        headers={"Message-ID": f"<notification-email-{record.pk}@{EMAIL_DOMAIN}>"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_notification_email(*, email_id: int, now: datetime | None = None) -> bool:
+    """Send one recorded email unless it was sent; True when this call sent it.
+
+    The row stays locked while the mail goes out, so a duplicate task (a retry, a redelivery)
+    waits and then finds it sent. A failed send is recorded and raised, for the task to
+    retry. Only a process killed between the server's acceptance and the commit can send
+    it twice; the unchanged Message-ID lets mail systems drop that copy.
+    """
+    failure: Exception | None = None
+    with transaction.atomic():
+        record = (
+            NotificationEmail.objects.select_for_update(of=("self",))
+            .select_related("user__customer", "notification")
+            .filter(pk=email_id, sent_at__isnull=True)
+            .first()
+        )
+        if record is None:
+            return False
+        message = build_notification_email(record=record)
+        record.attempts += 1
+        if message is not None:
+            try:
+                message.send()
+            except OSError as error:  # smtplib's errors are OSErrors, so is a refused connection
+                failure = error
+                record.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if failure is None:
+            record.sent_at = now or timezone.now()
+            record.last_error = "" if message is not None else "Nothing to send."
+        record.save(update_fields=["attempts", "sent_at", "last_error"])
+    if failure is not None:
+        raise failure
+    return message is not None
+
+
+def retry_unsent_notification_emails(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Enqueue again the emails still unsent a while after they were queued (a lost task)."""
+    from notifications import tasks
+
+    now = now or timezone.now()
+    ids = list(
+        NotificationEmail.objects.filter(
+            sent_at__isnull=True,
+            created_at__lte=now - EMAIL_RETRY_AFTER,
+            created_at__gt=now - EMAIL_GIVE_UP_AFTER,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        with transaction.atomic():
+            enqueue_on_commit(tasks.send_notification_emails, ids)
+    return len(ids)
 
 
 # --- The customer's actions -----------------------------------------------------------------
@@ -146,6 +338,7 @@ def notify_many(
 SNOOZE_MIN = timedelta(hours=1)
 SNOOZE_MAX = timedelta(days=30)
 BULK_MAX = 100
+SNOOZE_MORNING = time(9, 0)
 BULK_ACTIONS = ("read", "archive")
 
 
@@ -212,11 +405,29 @@ def snooze(
             fields={"until": [_("Choose a time between an hour and 30 days from now.")]},
         )
     notification = selectors.get_notification_for_user(user=user, notification_id=notification_id)
-    Notification.objects.filter(pk=notification.pk).update(
-        snoozed_until=until, read_at=None, seen_at=None, archived_at=None
-    )
+    changes: dict[str, Any] = {"snoozed_until": until, "archived_at": None}
+    if notification.retired_at is None:
+        # A retired one stays read: what it was about is settled.
+        changes.update(read_at=None, seen_at=None)
+    Notification.objects.filter(pk=notification.pk).update(**changes)
     notification.refresh_from_db()
     return notification
+
+
+def snooze_choice_until(*, choice: str, now: datetime) -> datetime:
+    """The page's snooze choices, in Tokyo time: tomorrow at 9:00, or next Monday at 9:00."""
+    today = timezone.localdate(now)
+    if choice == "tomorrow":
+        day = today + timedelta(days=1)
+    elif choice == "next_week":
+        day = today + timedelta(days=7 - today.weekday())
+    else:
+        raise ApplicationError(
+            "validation_error",
+            _("Choose when to be reminded."),
+            fields={"choice": [_("Choose tomorrow morning or next week.")]},
+        )
+    return timezone.make_aware(datetime.combine(day, SNOOZE_MORNING))
 
 
 def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | None = None) -> int:
@@ -245,6 +456,55 @@ def bulk_update(*, user: User, ids: Sequence[int], action: str, now: datetime | 
     else:
         updated = rows.filter(archived_at__isnull=True).update(archived_at=now)
     return updated
+
+
+def update_notification_preferences(
+    *,
+    user: User,
+    changes: Mapping[str, Mapping[str, bool]],
+    now: datetime | None = None,
+) -> dict[str, dict[str, bool]]:
+    """Change some channels of some categories; what is left out keeps its value.
+
+    `changes` is `{category: {channel: bool}}` with the channels of `selectors.CHANNELS`.
+    Returns the whole preferences. Concurrent changes of one customer are serialised, so
+    two partial changes of the same category both hold.
+    """
+    unknown_categories = sorted(set(changes) - set(selectors.CATEGORIES))
+    if unknown_categories:
+        raise ApplicationError(
+            "validation_error",
+            _("There is no such category: %(names)s.") % {"names": ", ".join(unknown_categories)},
+            fields={name: [_("Unknown category.")] for name in unknown_categories},
+        )
+    errors: dict[str, list[str]] = {}
+    for category, channels in changes.items():
+        for channel, value in channels.items():
+            if channel not in selectors.CHANNELS:
+                errors[f"{category}.{channel}"] = [_("Unknown channel.")]
+            elif not isinstance(value, bool):
+                errors[f"{category}.{channel}"] = [_("Use true or false.")]
+    if errors:
+        raise ApplicationError("validation_error", _("Check the preferences you sent."), errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        advisory_xact_lock("notification-preferences", str(user.pk))
+        preferences = selectors.get_notification_preferences(user=user)
+        rows = []
+        for category, channels in changes.items():
+            preferences[category].update(channels)
+            rows.append(
+                NotificationPreference(
+                    user=user, category=category, updated_at=now, **preferences[category]
+                )
+            )
+        NotificationPreference.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["user", "category"],
+            update_fields=["in_app", "email", "updated_at"],
+        )
+    return preferences
 
 
 # --- Reminders ------------------------------------------------------------------------------
@@ -434,6 +694,15 @@ def queue_announcement(
     return announcement
 
 
+def announcement_context(announcement: Announcement) -> dict[str, Any]:
+    """Staff write an announcement in English and, optionally, Japanese; each is kept."""
+    return {
+        "title": catalog.Text(en=announcement.title, ja=announcement.title_ja),
+        "message": catalog.Text(en=announcement.message, ja=announcement.message_ja),
+        "announcement_id": announcement.pk,
+    }
+
+
 def schedule_announcement(
     *, announcement_id: int, send_at: datetime, actor: User, now: datetime
 ) -> Announcement:
@@ -481,13 +750,6 @@ def queue_due_announcements(*, now: datetime | None = None) -> int:
     return queued
 
 
-def _announcement_context(announcement: Announcement) -> Callable[[str], dict[str, Any]]:
-    def context(language: str) -> dict[str, Any]:
-        return selectors.announcement_text(announcement=announcement, language=language)
-
-    return context
-
-
 def send_announcement(
     *,
     announcement_id: int,
@@ -516,7 +778,7 @@ def send_announcement(
             batch = list(
                 selectors.announcement_recipients(announcement=announcement)
                 .filter(pk__gt=announcement.last_recipient_id)
-                .values_list("pk", "customer__language")[:batch_size]
+                .values_list("pk", flat=True)[:batch_size]
             )
             if not batch:
                 announcement.status = AnnouncementStatus.SENT
@@ -525,13 +787,13 @@ def send_announcement(
                 announcement.save()
                 return announcement
             created = notify_many(
-                recipients=batch,
+                user_ids=batch,
                 type="SYSTEM_ANNOUNCEMENT",
                 source_id=announcement.pk,
-                context=_announcement_context(announcement),
+                context=announcement_context(announcement),
                 now=now,
             )
             announcement.sent_count += created
             announcement.skipped_count += len(batch) - created
-            announcement.last_recipient_id = batch[-1][0]
+            announcement.last_recipient_id = batch[-1]
             announcement.save()

@@ -6,41 +6,22 @@ briefly unreachable is retried with exponential backoff, a bounded number of tim
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
-from django.utils import timezone
 
 from notifications import services
+from portal.retries import retry_policy
 
-RETRY_POLICY = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 15 * 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
-
-
-def _scheduled_hour() -> datetime:
-    """The hour this daily run belongs to.
-
-    Daily reminders have a 24-hour dedupe window; a run that starts a few seconds earlier
-    than yesterday's would otherwise find yesterday's reminder still inside the window
-    and skip a day.
-    """
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
+RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
 
 
 @shared_task(name="notifications.tasks.send_invoice_due_reminders", **RETRY_POLICY)
 def send_invoice_due_reminders() -> int:
-    return services.send_invoice_due_reminders(now=_scheduled_hour())
+    return services.send_invoice_due_reminders()
 
 
 @shared_task(name="notifications.tasks.send_payment_method_expiring_reminders", **RETRY_POLICY)
 def send_payment_method_expiring_reminders() -> int:
-    return services.send_payment_method_expiring_reminders(now=_scheduled_hour())
+    return services.send_payment_method_expiring_reminders()
 
 
 @shared_task(name="notifications.tasks.purge_expired_notifications", **RETRY_POLICY)
@@ -51,6 +32,35 @@ def purge_expired_notifications() -> int:
 @shared_task(name="notifications.tasks.send_announcement", **RETRY_POLICY)
 def send_announcement(announcement_id: int) -> None:
     services.send_announcement(announcement_id=announcement_id)
+
+
+# smtplib's errors and a refused connection are OSErrors. A mail server that is down for
+# hours is caught by the sweep below once these retries are spent.
+EMAIL_RETRY_POLICY = {**RETRY_POLICY, "autoretry_for": (*RETRY_POLICY["autoretry_for"], OSError)}
+
+
+@shared_task(name="notifications.tasks.send_notification_emails", **EMAIL_RETRY_POLICY)
+def send_notification_emails(email_ids: list[int]) -> int:
+    """Send each recorded email once; a retry skips the ones already sent.
+
+    One failing address does not hold back the others: all are tried, then the first
+    failure makes the task retry.
+    """
+    sent = 0
+    failures: list[OSError] = []
+    for email_id in email_ids:
+        try:
+            sent += services.send_notification_email(email_id=email_id)
+        except OSError as error:
+            failures.append(error)
+    if failures:
+        raise failures[0]
+    return sent
+
+
+@shared_task(name="notifications.tasks.retry_notification_emails", **RETRY_POLICY)
+def retry_notification_emails() -> int:
+    return services.retry_unsent_notification_emails()
 
 
 @shared_task(name="notifications.tasks.queue_due_announcements", **RETRY_POLICY)

@@ -150,8 +150,10 @@ class OrderListView(CustomerAPIView):
             409: OpenApiResponse(
                 ErrorSerializer,
                 description=(
-                    "`internet_eligibility_required`, `residence_card_verification_required` "
-                    "or `order_already_in_progress`"
+                    "`internet_eligibility_required`, `residence_card_verification_required`, "
+                    "`payment_method_required`, `internet_already_active` or "
+                    "`order_already_in_progress` (checked in this order, after the body; an "
+                    "internet order's address must be the one whose eligibility was checked)"
                 ),
             ),
         },
@@ -179,4 +181,25 @@ class OrderDetailView(CustomerAPIView):
     )
     def get(self, request: Request, order_id: int) -> Response:
         order = selectors.get_order_for_customer(customer=self.customer, order_id=order_id)
+        return Response(OrderOutput(order, context={"language": self.customer.language}).data)
+
+
+class OrderCancelView(CustomerAPIView):
+    """Withdrawing an order while it waits for review."""
+
+    @extend_schema(
+        operation_id="orders_cancel",
+        summary="Cancel an order that is pending review",
+        request=None,
+        responses={
+            200: OrderOutput,
+            401: _ERRORS[401],
+            404: OpenApiResponse(ErrorSerializer, description="`not_found`"),
+            409: OpenApiResponse(
+                ErrorSerializer, description="`order_not_cancellable`: review has started"
+            ),
+        },
+    )
+    def post(self, request: Request, order_id: int) -> Response:
+        order = services.cancel_order(customer=self.customer, order_id=order_id)
         return Response(OrderOutput(order, context={"language": self.customer.language}).data)

@@ -16,21 +16,23 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
+from billing.selectors import BILLED_SUBSCRIPTION_STATUSES, count_payment_methods
 from notifications.services import notify
-from orders.models import Order, OrderStatus
+from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
 from orders.provisioning import (
     PermanentProvisioningError,
     ProvisionedService,
     TemporaryProvisioningError,
     get_provisioning_adapter,
 )
-from orders.selectors import get_active_plan, get_open_order
+from orders.selectors import get_active_plan, get_open_order, get_order_for_customer
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from staff.models import StaffActionType
@@ -64,20 +66,20 @@ def _eligibility_gate(status: str) -> OrderGate:
                 "We are still checking whether our internet reaches your address. "
                 "You can order internet as soon as it is confirmed."
             ),
-            "/account/eligibility",
+            reverse("account-eligibility"),
             _("See the check"),
         )
     if status == EligibilityStatus.INELIGIBLE:
         return OrderGate(
             code,
             _("Our internet service is not available at your address yet."),
-            "/account/eligibility",
+            reverse("account-eligibility"),
             _("See details"),
         )
     return OrderGate(
         code,
         _("Before you order internet, we check that our service reaches your address."),
-        "/account/eligibility",
+        reverse("account-eligibility"),
         _("Check availability"),
     )
 
@@ -91,25 +93,25 @@ def _verification_gate(status: str) -> OrderGate:
                 "We are reviewing your residence card. "
                 "You can order a SIM as soon as it is verified."
             ),
-            "/account/verification",
+            reverse("account-verification"),
             _("See the review"),
         )
     if status == VerificationStatus.REJECTED:
         return OrderGate(
             code,
             _("We could not verify your residence card. Upload it again to order a SIM."),
-            "/account/verification",
+            reverse("account-verification"),
             _("Upload again"),
         )
     return OrderGate(
         code,
         _("A SIM needs a verified residence card. Upload yours to order one."),
-        "/account/verification",
+        reverse("account-verification"),
         _("Upload residence card"),
     )
 
 
-def _in_progress_gate(order: Order) -> OrderGate:
+def in_progress_gate(order: Order) -> OrderGate:
     return OrderGate(
         "order_already_in_progress",
         _(
@@ -117,28 +119,72 @@ def _in_progress_gate(order: Order) -> OrderGate:
             "You can place another order of this kind once it is finished."
         )
         % {"number": order.number},
-        f"/account/orders/{order.pk}",
+        reverse("order-detail", args=[order.pk]),
         _("View order"),
     )
+
+
+def _payment_method_gate() -> OrderGate:
+    return OrderGate(
+        "payment_method_required",
+        _("Add a payment method before you order: we bill your plan to it each month."),
+        "/account/billing/payment-methods",
+        _("Add a payment method"),
+    )
+
+
+def _internet_active_gate() -> OrderGate:
+    return OrderGate(
+        "internet_already_active",
+        _(
+            "You already have an internet line at this address, active or on its way. "
+            "Contact us if you need a second line there."
+        ),
+        "/account/services",
+        _("See your services"),
+    )
+
+
+def _internet_at_address(*, customer: Customer, address: str) -> bool:
+    """An internet line at this address is active (or billed) or an order for one is open."""
+    if not address:
+        return False
+    lines = Subscription.objects.filter(
+        customer=customer,
+        plan__kind=PlanKind.INTERNET,
+        status__in=BILLED_SUBSCRIPTION_STATUSES,
+    ).values_list("installation_address", flat=True)
+    orders = Order.objects.filter(
+        customer=customer, kind=PlanKind.INTERNET, status__in=OPEN_ORDER_STATUSES
+    ).values_list("installation_address", flat=True)
+    wanted = _normalize_address(address).casefold()
+    return any(_normalize_address(other).casefold() == wanted for other in [*lines, *orders])
 
 
 def get_order_gate(*, customer: Customer, kind: str) -> OrderGate | None:
     """What stops the customer from ordering this kind of plan now, or None.
 
-    `place_order` enforces exactly this; pages call it to explain a gate before the
-    customer tries.
+    `place_order` enforces exactly this, in this order; pages call it to explain a gate
+    before the customer tries. For internet the address is the one whose eligibility was
+    checked, the only address an order may name.
     """
+    address = ""
     if kind == PlanKind.INTERNET:
         eligibility = get_internet_eligibility(customer=customer)
         if eligibility.status != EligibilityStatus.ELIGIBLE:
             return _eligibility_gate(eligibility.status)
+        address = eligibility.address
     else:
         verification = get_residence_card_verification(customer=customer)
         if verification.status != VerificationStatus.VERIFIED:
             return _verification_gate(verification.status)
+    if not count_payment_methods(customer=customer):
+        return _payment_method_gate()
+    if kind == PlanKind.INTERNET and _internet_at_address(customer=customer, address=address):
+        return _internet_active_gate()
     open_order = get_open_order(customer=customer, kind=kind)
     if open_order is not None:
-        return _in_progress_gate(open_order)
+        return in_progress_gate(open_order)
     return None
 
 
@@ -184,10 +230,6 @@ def place_order(
             _("Choose a plan from the catalog."),
             fields={"planCode": [_("This plan does not exist or is no longer offered.")]},
         )
-    gate = get_order_gate(customer=customer, kind=plan.kind)
-    if gate is not None:
-        raise ApplicationError(gate.code, gate.message)
-
     address = ""
     if plan.kind == PlanKind.INTERNET:
         address = _normalize_address(installation_address)
@@ -208,6 +250,21 @@ def place_order(
                     ]
                 },
             )
+        checked = _normalize_address(get_internet_eligibility(customer=customer).address)
+        if checked and address.casefold() != checked.casefold():
+            raise ApplicationError(
+                "validation_error",
+                _("We can only install the line at the address whose availability we checked."),
+                fields={
+                    "installationAddress": [
+                        _("Use the checked address: %(address)s") % {"address": checked}
+                    ]
+                },
+            )
+        address = checked or address
+    gate = get_order_gate(customer=customer, kind=plan.kind)
+    if gate is not None:
+        raise ApplicationError(gate.code, gate.message)
 
     now = now or timezone.now()
     try:
@@ -228,7 +285,7 @@ def place_order(
         open_order = get_open_order(customer=customer, kind=plan.kind)
         if open_order is None:
             raise
-        gate = _in_progress_gate(open_order)
+        gate = in_progress_gate(open_order)
         raise ApplicationError(gate.code, gate.message) from None
     logger.info("Order %s placed by customer %s for %s", order.number, customer.pk, plan.code)
     return order
@@ -258,7 +315,7 @@ def _notify(order: Order, type: str, *, now: datetime, **extra: Any) -> None:
         source_id=order.external_id,
         context={
             "order_number": order.number,
-            "plan_name": order.plan.name_in(order.customer.language),
+            "plan_name": order.plan.names,
             "order_id": order.pk,
             **extra,
         },
@@ -452,3 +509,33 @@ def fulfill_order(
         temporary_error,
     )
     raise temporary_error
+
+
+# --- Cancelling by the customer ---------------------------------------------------------------
+
+
+def cancel_order(*, customer: Customer, order_id: int, now: datetime | None = None) -> Order:
+    """The customer withdraws an order while it waits for review; twice is the same answer.
+
+    Once approved, the line or SIM is being set up: `order_not_cancellable`.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        get_order_for_customer(customer=customer, order_id=order_id)
+        order = _lock_order(order_id)
+        if order.status == OrderStatus.CANCELLED:
+            return order
+        if order.status != OrderStatus.PENDING_REVIEW:
+            raise ApplicationError(
+                "order_not_cancellable",
+                _(
+                    "Order %(number)s can no longer be cancelled: we have started setting it "
+                    "up. Contact support if you no longer want it."
+                )
+                % {"number": order.number},
+            )
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_at = now
+        order.save(update_fields=["status", "cancelled_at"])
+    logger.info("Order %s cancelled by customer %s", order.number, customer.pk)
+    return order

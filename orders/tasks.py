@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import random
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError
 
 from orders import services
 from orders.models import Order
 from orders.provisioning import TemporaryProvisioningError
+from portal.retries import DATABASE_ERRORS, backoff
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +23,16 @@ DATABASE_BACKOFF_MAX_SECONDS = 60
 
 
 def retry_countdown(retries: int) -> int:
-    """Exponential backoff (30 s, 1 min, 2 min, ... at most 10 min) with "equal jitter", so
-    orders that failed together during an operator outage do not all come back at once."""
-    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
-    return ceiling // 2 + random.randint(0, ceiling // 2)
+    """30 s, 1 min, 2 min, ... at most 10 min, jittered, so orders that failed together
+    during an operator outage do not all come back at once."""
+    return backoff(retries, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
 
 
 def database_retry_countdown(retries: int) -> int:
-    """2 s, 4 s, 8 s, ... at most a minute, with the same equal jitter."""
-    ceiling = min(DATABASE_BACKOFF_MAX_SECONDS, DATABASE_BACKOFF_BASE_SECONDS * 2**retries)
-    return ceiling // 2 + random.randint(0, ceiling // 2)
+    """2 s, 4 s, 8 s, ... at most a minute, jittered the same way."""
+    return backoff(
+        retries, base=DATABASE_BACKOFF_BASE_SECONDS, maximum=DATABASE_BACKOFF_MAX_SECONDS
+    )
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
@@ -44,7 +43,7 @@ def fulfill_order_task(self: Task, order_id: int) -> None:
         logger.warning("Fulfillment skipped: order %s no longer exists", order_id)
     except TemporaryProvisioningError as error:
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
-    except (OperationalError, InterfaceError) as error:
+    except DATABASE_ERRORS as error:
         # The database went away mid-task: the transaction rolled back, so the order is as
         # it was before this attempt, and every step is safe to run again.
         countdown = database_retry_countdown(self.request.retries)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("orders", views.order_list, name="order-list"),
     path("orders/new", views.new_order, name="order-new"),
     path("orders/<int:order_id>", views.order_detail, name="order-detail"),
+    path("orders/<int:order_id>/cancel", views.cancel_order, name="order-cancel"),
 ]

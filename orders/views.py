@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.selectors import get_customer_for_user, get_internet_eligibility
@@ -89,9 +90,10 @@ def new_order(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as error:
             open_order = selectors.get_open_order(customer=customer, kind=submitted.kind)
-            if error.code == "order_already_in_progress" and open_order is not None:
+            in_progress = ("order_already_in_progress", "internet_already_active")
+            if error.code in in_progress and open_order is not None:
                 # Most often the second click of a double submit: show the order it placed.
-                messages.info(request, error.message)
+                messages.info(request, services.in_progress_gate(open_order).message)
                 return redirect("order-detail", order_id=open_order.pk)
             submitted.form.add_service_error(error.fields, error.message)
         else:
@@ -118,3 +120,16 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "orders/_progress.html", context)
     return render(request, "orders/detail.html", context)
+
+
+@login_required
+@require_POST
+def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    try:
+        order = services.cancel_order(customer=customer, order_id=order_id)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
+    return redirect("order-detail", order_id=order_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import parse_etags, quote_etag
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -38,10 +38,13 @@ def not_modified(etag: str) -> Response:
     return Response(status=304, headers={"ETag": etag})
 
 
-def json_with_etag(request: HttpRequest | Request, data: Any) -> Response:
-    """`data` with an ETag of its JSON, or a 304 when the client already has that JSON."""
+def json_with_etag(request: HttpRequest | Request, data: Any) -> HttpResponse:
+    """`data` with an ETag of its JSON, or a 304 when the client already has that JSON.
+
+    The body is rendered once, for the tag and the answer alike.
+    """
     body = JSONRenderer().render(data)
     etag = quote_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
     if client_has(request, etag):
         return Response(status=304, headers={"ETag": etag})
-    return Response(data, headers={"ETag": etag})
+    return HttpResponse(body, content_type="application/json", headers={"ETag": etag})

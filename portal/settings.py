@@ -146,7 +146,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = ["accounts.authentication.EmailBackend"]
 LOGIN_URL = "/login"
-LOGIN_REDIRECT_URL = "/account/"
+LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/login"
 
 # Wrong passwords allowed per account (and per client address) before logins are refused.
@@ -159,11 +159,17 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 PASSWORD_RESET_TIMEOUT = 60 * 60
 vars().update(env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# A mail server that does not answer fails the send (the task retries) instead of hanging.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The portal's address as customers reach it: the links in notification emails.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Internationalisation ----------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
+# Japanese dates and times with a space between them (portal/locale_formats/ja).
+FORMAT_MODULE_PATH = ["portal.locale_formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
@@ -336,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
     "payment-method-expiring-reminders": {
         "task": "notifications.tasks.send_payment_method_expiring_reminders",
         "schedule": crontab(hour=9, minute=10),
+    },
+    "retry-notification-emails": {
+        "task": "notifications.tasks.retry_notification_emails",
+        "schedule": crontab(minute="*/15"),
     },
     "purge-expired-notifications": {
         "task": "notifications.tasks.purge_expired_notifications",

@@ -43,7 +43,7 @@ account_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/account/", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),
     path("", include("accounts.urls")),
     path("account/", include(account_patterns)),
     path("api/", include(api_patterns)),

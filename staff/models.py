@@ -27,6 +27,7 @@ class StaffActionType(models.TextChoices):
     ANNOUNCEMENT_UNSCHEDULED = "announcement_unscheduled", "Announcement schedule cancelled"
     CRM_EVENT_REPLAYED = "crm_event_replayed", "CRM event re-played"
     SUPPORT_REPLY = "support_reply", "Support request answered"
+    SUPPORT_CLOSED = "support_closed", "Support request closed"
 
 
 class StaffAction(models.Model):

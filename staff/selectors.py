@@ -24,8 +24,11 @@ from billing.models import Invoice, PaymentMethod
 from dashboard.services import MeStatus, build_me_status
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
+from outbox.selectors import count_stuck_workflows, stuck_workflows
 from staff.models import StaffAction
 from subscriptions.models import Subscription
+from support.models import SupportRequest
+from support.selectors import open_support_requests
 
 QUEUE_PREVIEW = 10
 
@@ -76,6 +79,28 @@ def _queue(
     return WorkQueue(key=key, title=title, count=count, items=items, list_url=list_url)
 
 
+def _stuck_queue() -> WorkQueue:
+    """Work the sweep enqueued again more than once and that is still unfinished."""
+    stuck = stuck_workflows(limit=QUEUE_PREVIEW)
+    count = len(stuck) if len(stuck) < QUEUE_PREVIEW else count_stuck_workflows()
+    return WorkQueue(
+        key="stuck",
+        title="Workflows the sweep found stuck",
+        count=count,
+        items=tuple(
+            QueueItem(
+                label=f"{workflow.label} #{workflow.object_id} "
+                f"(enqueued again {workflow.attempts} times)",
+                customer="",
+                since=workflow.first_found_at,
+                url=workflow.admin_url or "",
+            )
+            for workflow in stuck
+        ),
+        list_url="",
+    )
+
+
 def list_work_queues() -> list[WorkQueue]:
     """What support has to do, each queue oldest first with its count (two statements each)."""
     return [
@@ -102,6 +127,18 @@ def list_work_queues() -> list[WorkQueue]:
             list_url=reverse("admin:accounts_residencecardverification_changelist")
             + "?status__exact=pending",
         ),
+        _queue(
+            key="support_requests",
+            title="Support requests open",
+            queryset=open_support_requests(),
+            since="created_at",
+            label=lambda support_request: (
+                f"#{support_request.pk} {support_request.get_topic_display()}"
+            ),
+            url_name="admin:support_supportrequest_change",
+            list_url=reverse("admin:support_supportrequest_changelist") + "?status__exact=open",
+        ),
+        _stuck_queue(),
         _queue(
             key="eligibility",
             title="Eligibility checks to answer",
@@ -157,8 +194,8 @@ class CustomerOverview:
     invoices: list[Invoice]
     payment_methods: list[PaymentMethod]
     notifications: list[Notification]
+    support_requests: list[SupportRequest]
     staff_actions: list[StaffAction]
-    extra: dict[str, list[Any]]
 
 
 def get_customer_overview(*, customer_id: int, now: datetime) -> CustomerOverview:
@@ -190,10 +227,12 @@ def get_customer_overview(*, customer_id: int, now: datetime) -> CustomerOvervie
                 :OVERVIEW_ROWS
             ]
         ),
+        support_requests=list(
+            customer.support_requests.order_by("-created_at", "-pk")[:OVERVIEW_ROWS]
+        ),
         staff_actions=list(
             customer.staff_actions.select_related("actor").order_by("-created_at", "-pk")[
                 :OVERVIEW_ROWS
             ]
         ),
-        extra={},
     )

@@ -31,6 +31,7 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "billing.paymentmethod": ("view", "change"),
     "notifications.notification": ("view",),
     "notifications.announcement": ("view", "add", "change"),
+    "notifications.notificationemail": ("view",),
     "support.supportrequest": ("view", "change"),
     "staff.staffaction": ("view",),
 }

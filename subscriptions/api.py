@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -31,7 +32,7 @@ _KEYS_BY_KIND = {
 
 
 def service_href(subscription_id: int) -> str:
-    return f"/account/services/{subscription_id}"
+    return reverse("service", args=[subscription_id])
 
 
 class SubscriptionPlanOutput(serializers.Serializer):
@@ -196,7 +197,7 @@ class CancellationOptionsView(CustomerAPIView):
 
 
 class CancellationCreateView(CustomerAPIView):
-    """Schedule the end of a service on one of the offered dates."""
+    """Schedule the end of a service on one of the offered dates, or withdraw it."""
 
     @extend_schema(
         request=CancellationInput,
@@ -227,3 +228,19 @@ class CancellationCreateView(CustomerAPIView):
         return Response(
             CancellationRequestOutput(cancellation).data, status=status.HTTP_202_ACCEPTED
         )
+
+    @extend_schema(
+        request=None,
+        responses={200: CancellationRequestOutput, 409: ErrorSerializer, **_NOT_FOUND},
+        summary="Withdraw the scheduled cancellation of a service",
+        operation_id="subscriptions_withdraw_cancellation",
+        description=(
+            "The service continues. `409 cancellation_not_withdrawable` when no cancellation "
+            "is scheduled (never requested, already withdrawn or completed)."
+        ),
+    )
+    def delete(self, request: Request, subscription_id: int) -> Response:
+        cancellation: CancellationRequest = services.withdraw_scheduled_cancellation(
+            customer=self.customer, subscription_id=subscription_id
+        )
+        return Response(CancellationRequestOutput(cancellation).data)

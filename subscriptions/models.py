@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
+from notifications.catalog import Text
 
 
 class PlanKind(models.TextChoices):
@@ -42,6 +43,11 @@ class Plan(models.Model):
         if language and language.startswith("ja") and self.name_ja:
             return self.name_ja
         return self.name
+
+    @property
+    def names(self) -> Text:
+        """The name in every language, for text that is read later (a notification)."""
+        return Text(en=self.name, ja=self.name_ja or self.name)
 
     def description_in(self, language: str | None) -> str:
         if language and language.startswith("ja") and self.description_ja:

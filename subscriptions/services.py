@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
@@ -167,19 +167,20 @@ def notify_cancellation_scheduled(*, cancellation_request_id: int) -> Notificati
     if cancellation is None or cancellation.status != CancellationStatus.SCHEDULED:
         # Withdrawn (or gone) before the task ran: there is nothing left to announce.
         return None
-    customer = cancellation.customer
-    with translation.override(customer.language):
-        effective_on = formats.date_format(cancellation.effective_on, "DATE_FORMAT")
     return notify(
-        user=customer.user,
+        user=cancellation.customer.user,
         type="CANCELLATION_SCHEDULED",
         source_id=cancellation.pk,
-        context={
-            "plan_name": cancellation.subscription.plan.name_in(customer.language),
-            "effective_on": effective_on,
-            "subscription_id": cancellation.subscription_id,
-        },
+        context=_cancellation_context(cancellation),
     )
+
+
+def _cancellation_context(cancellation: CancellationRequest) -> dict[str, object]:
+    return {
+        "plan_name": cancellation.subscription.plan.names,
+        "effective_on": cancellation.effective_on,
+        "subscription_id": cancellation.subscription_id,
+    }
 
 
 def _lock_cancellation(cancellation_request_id: int) -> CancellationRequest | None:
@@ -247,7 +248,19 @@ def complete_cancellation(
         subscription.cancelled_at = service_end(effective_on=cancellation.effective_on)
         subscription.save(update_fields=["status", "cancelled_at"])
         _record(cancellation, actor, StaffActionType.CANCELLATION_COMPLETED, now=now)
+        _notify_cancellation(cancellation, "CANCELLATION_COMPLETED", now=now)
     return True
+
+
+def _notify_cancellation(cancellation: CancellationRequest, type: str, *, now: datetime) -> None:
+    """Tell the customer how their cancellation ended; it retires CANCELLATION_SCHEDULED."""
+    notify(
+        user=cancellation.subscription.customer.user,
+        type=type,
+        source_id=cancellation.pk,
+        context=_cancellation_context(cancellation),
+        now=now,
+    )
 
 
 def complete_due_cancellations(*, now: datetime | None = None) -> int:
@@ -291,12 +304,55 @@ def withdraw_cancellation(
                 "cancellation_already_completed",
                 _("The service has already ended, so its cancellation cannot be withdrawn."),
             )
-        cancellation.status = CancellationStatus.WITHDRAWN
-        cancellation.withdrawn_at = now
-        cancellation.save(update_fields=["status", "withdrawn_at"])
-        subscription = cancellation.subscription
-        if subscription.status == SubscriptionStatus.CANCELLATION_SCHEDULED:
-            subscription.status = SubscriptionStatus.ACTIVE
-            subscription.save(update_fields=["status"])
+        _withdraw(cancellation, now=now)
         _record(cancellation, actor, StaffActionType.CANCELLATION_WITHDRAWN, now=now)
     return cancellation
+
+
+def _withdraw(cancellation: CancellationRequest, *, now: datetime) -> None:
+    cancellation.status = CancellationStatus.WITHDRAWN
+    cancellation.withdrawn_at = now
+    cancellation.save(update_fields=["status", "withdrawn_at"])
+    subscription = cancellation.subscription
+    if subscription.status == SubscriptionStatus.CANCELLATION_SCHEDULED:
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.save(update_fields=["status"])
+    _notify_cancellation(cancellation, "CANCELLATION_WITHDRAWN", now=now)
+
+
+def withdraw_scheduled_cancellation(
+    *, customer: Customer, subscription_id: int, now: datetime | None = None
+) -> CancellationRequest:
+    """The customer takes back the scheduled cancellation of one of their services.
+
+    Another customer's service is a 404; a service without a scheduled cancellation (never
+    requested, already withdrawn or completed) is `409 cancellation_not_withdrawable`.
+    """
+    now = now or timezone.now()
+    scheduled_id = (
+        CancellationRequest.objects.filter(
+            subscription__customer=customer,
+            subscription_id=subscription_id,
+            status=CancellationStatus.SCHEDULED,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if scheduled_id is None:
+        if not Subscription.objects.filter(customer=customer, pk=subscription_id).exists():
+            raise Http404("No such subscription for this customer.")
+        raise _not_withdrawable()
+    with transaction.atomic():
+        cancellation = _lock_cancellation(scheduled_id)
+        # Completed (or withdrawn by support) between the look-up and the lock.
+        if cancellation is None or cancellation.status != CancellationStatus.SCHEDULED:
+            raise _not_withdrawable()
+        _withdraw(cancellation, now=now)
+    return cancellation
+
+
+def _not_withdrawable() -> ApplicationError:
+    return ApplicationError(
+        "cancellation_not_withdrawable",
+        _("This service has no scheduled cancellation to withdraw."),
+    )

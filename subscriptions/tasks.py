@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from portal.retries import retry_policy
 from subscriptions import services
 
 # A lost connection or a deadlock is worth another try; anything else is a bug to look at.
 # Five retries over up to two and a half minutes (5 s doubling, full jitter): long enough for
 # a database restart or failover.
-RETRY_POLICY = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY_POLICY = retry_policy(backoff=5, backoff_max=600, max_retries=5)
 
 
 @shared_task(name="subscriptions.tasks.send_cancellation_scheduled_notification", **RETRY_POLICY)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import get_customer_for_user
 from portal.api_errors import ApplicationError
@@ -145,3 +145,19 @@ def _choices_with_errors(
     form = CancellationForm(request.POST, options=options)
     form.is_valid()
     return form
+
+
+@login_required
+@require_POST
+def withdraw_cancellation(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """The Withdraw button of the service page: the service continues."""
+    customer = get_customer_for_user(user=request.user)
+    try:
+        services.withdraw_scheduled_cancellation(customer=customer, subscription_id=subscription_id)
+    except ApplicationError as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(
+            request, _("Your cancellation is withdrawn. The service continues as before.")
+        )
+    return redirect("service", subscription_id=subscription_id)

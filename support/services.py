@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Customer, Language, User
 from portal.api_errors import ApplicationError
 from portal.locks import advisory_xact_lock
+from staff.models import StaffActionType
+from staff.services import record_staff_action
 from support.models import SupportReply, SupportRequest, SupportRequestStatus, SupportTopic
 
 MESSAGE_MAX_LENGTH = 5000
@@ -104,13 +106,23 @@ def reply_to_support_request(
         support_request.status = SupportRequestStatus.ANSWERED
         support_request.updated_at = now
         support_request.save(update_fields=["status", "updated_at"])
+        record_staff_action(
+            actor=author,
+            action=StaffActionType.SUPPORT_REPLY,
+            customer=support_request.customer,
+            subject=support_request,
+            subject_label=f"Support request #{support_request.pk}",
+            reason=message,
+            details={"language": language},
+            now=now,
+        )
     return reply
 
 
 def close_support_request(
-    *, support_request_id: int, now: datetime | None = None
+    *, support_request_id: int, actor: User | None = None, now: datetime | None = None
 ) -> SupportRequest:
-    """Close a request (closing it twice changes nothing)."""
+    """Close a request (closing it twice changes nothing); a staff member's close is logged."""
     now = now or timezone.now()
     with transaction.atomic():
         support_request = SupportRequest.objects.select_for_update().get(pk=support_request_id)
@@ -118,4 +130,13 @@ def close_support_request(
             support_request.status = SupportRequestStatus.CLOSED
             support_request.updated_at = now
             support_request.save(update_fields=["status", "updated_at"])
+            if actor is not None:
+                record_staff_action(
+                    actor=actor,
+                    action=StaffActionType.SUPPORT_CLOSED,
+                    customer=support_request.customer,
+                    subject=support_request,
+                    subject_label=f"Support request #{support_request.pk}",
+                    now=now,
+                )
     return support_request

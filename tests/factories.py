@@ -15,6 +15,7 @@ from accounts.models import (
     User,
 )
 from billing.models import Invoice, InvoiceLine, PaymentMethod
+from notifications.catalog import get_template
 from notifications.models import Notification
 from orders.models import Order
 from subscriptions.models import CancellationRequest, Plan, Subscription
@@ -150,12 +151,28 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Notification
 
+    class Params:
+        # Stored as text that reads the same in every language (rows of the older shape);
+        # notify() builds real contexts.
+        title = "Planned maintenance"
+        message = "We will update our systems tonight."
+        action_url = "/account/notifications"
+        action_label = "Read more"
+
     user = factory.SubFactory(UserFactory)
     type = "SYSTEM_ANNOUNCEMENT"
-    title = "Planned maintenance"
-    message = "We will update our systems tonight."
-    action_url = "/account/notifications"
-    action_label = "Read more"
+    context = factory.LazyAttribute(
+        lambda n: {
+            "$legacy": {
+                "title": n.title,
+                "message": n.message,
+                "action_url": n.action_url,
+                "action_label": n.action_label,
+            }
+        }
+    )
+    category = factory.LazyAttribute(lambda n: get_template(n.type).category)
+    severity = factory.LazyAttribute(lambda n: get_template(n.type).severity)
     source = "announcement"
     source_id = factory.Sequence(lambda n: f"announcement-{n}")
     created_at = factory.LazyFunction(timezone.now)

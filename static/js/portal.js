@@ -6,7 +6,9 @@
 // page. Put it back where the customer was instead.
 (() => {
   const FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]), select, textarea";
-  let pending = null;
+  // Per request (its XHR): the bell and the card are fetched at the same time after an
+  // action, and one swap's bookkeeping must not overwrite the other's before it settles.
+  const pending = new WeakMap();
 
   const indexIn = (element) => (element && element.parentElement
     ? Array.prototype.indexOf.call(element.parentElement.children, element)
@@ -21,27 +23,30 @@
   };
 
   document.addEventListener("htmx:beforeSwap", (event) => {
-    const target = event.detail.target;
+    const { target, xhr } = event.detail;
+    if (!xhr) return;
     const active = document.activeElement;
     const hadFocus = Boolean(target && active && active !== document.body && target.contains(active));
     if (!target || (!hadFocus && !target.id)) {
-      pending = null;
+      pending.delete(xhr);
       return;
     }
     const item = hadFocus ? active.closest("li") : null;
-    pending = {
+    pending.set(xhr, {
       hadFocus,
       id: target.id,
       parent: target.parentElement,
       index: indexIn(target),
       itemIndex: item && target.contains(item) && item !== target ? indexIn(item) : -1,
-    };
+    });
   });
 
-  document.addEventListener("htmx:afterSettle", () => {
-    if (!pending) return;
-    const { hadFocus, id, parent, index, itemIndex } = pending;
-    pending = null;
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const xhr = event.detail.xhr;
+    const entry = xhr && pending.get(xhr);
+    if (!entry) return;
+    pending.delete(xhr);
+    const { hadFocus, id, parent, index, itemIndex } = entry;
     const replaced = id ? document.getElementById(id) : null;
     // A partial can name what should be read next (a heading above its message).
     const named = replaced && replaced.querySelector("[data-focus-after-swap]");
@@ -74,4 +79,28 @@
 document.addEventListener("DOMContentLoaded", () => {
   const invalid = document.querySelector("main [aria-invalid=true]");
   if (invalid) invalid.focus();
+});
+
+// The bell's menu is a <details>: Escape closes it and puts the focus back on the bell, a
+// click elsewhere closes it. "Tick all" exists only where this file runs.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = document.querySelector("details.bell-menu[open]");
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+document.addEventListener("click", (event) => {
+  const menu = document.querySelector("details.bell-menu[open]");
+  if (menu && !menu.contains(event.target)) menu.open = false;
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const all = document.querySelector("[data-select-all]");
+  if (!all) return;
+  all.closest("label").hidden = false;
+  all.addEventListener("change", () => {
+    document.querySelectorAll("input[form=bulk-form][name=ids]").forEach((box) => {
+      box.checked = all.checked;
+    });
+  });
 });

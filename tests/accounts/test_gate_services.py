@@ -95,7 +95,7 @@ def test_a_result_sets_status_time_and_notes_and_tells_the_customer(customer):
     assert eligibility.checked_at == later
     assert eligibility.notes == "Fiber reaches the building."
     notification = _notifications(customer, "ELIGIBILITY_ELIGIBLE").get()
-    assert notification.source_id == customer.crm_account_id
+    assert notification.source_id == f"{eligibility.pk}:{later:%Y%m%dT%H%M%S%f}"
     assert "1-2-3 Shibuya, Tokyo" in notification.message
 
 
@@ -124,12 +124,23 @@ def test_a_result_without_notes_keeps_the_notes_when_nothing_changes(customer):
     assert eligibility.notes == "kept"
 
 
-def test_a_result_for_a_customer_without_a_salesforce_account_uses_a_portal_source_id():
+def test_eligible_ineligible_eligible_within_an_hour_tells_each_result(customer):
+    for minutes, status in ((0, "eligible"), (10, "ineligible"), (20, "eligible")):
+        services.record_eligibility_result(
+            customer=customer, status=status, now=NOW + timedelta(minutes=minutes)
+        )
+    assert _notifications(customer, "ELIGIBILITY_ELIGIBLE").count() == 2
+    assert _notifications(customer, "ELIGIBILITY_INELIGIBLE").get().retired_at is not None
+    assert (
+        _notifications(customer, "ELIGIBILITY_ELIGIBLE").filter(read_at__isnull=True).count() == 1
+    )
+
+
+def test_a_result_without_an_address_reads_your_address_in_each_language():
     customer = CustomerFactory(crm_account_id=None)
     services.record_eligibility_result(customer=customer, status="eligible", now=NOW)
     notification = _notifications(customer, "ELIGIBILITY_ELIGIBLE").get()
-    assert notification.source_id == f"customer:{customer.pk}"
-    assert "your address" in notification.message
+    assert "your address" in notification.rendered("en").message
 
 
 @pytest.mark.parametrize("status", ["pending", "not_requested", "maybe"])
@@ -263,7 +274,7 @@ def test_verifying_records_reviewer_and_expiry_and_tells_the_customer(customer):
     assert verification.reviewed_at == NOW
     assert verification.card_expires_on == expires
     notification = _notifications(customer, "VERIFICATION_VERIFIED").get()
-    assert notification.source_id == customer.crm_account_id
+    assert notification.source_id == f"{verification.pk}:{NOW:%Y%m%dT%H%M%S%f}"
 
 
 def test_rejecting_needs_a_reason_which_the_customer_reads(customer):
@@ -282,6 +293,23 @@ def test_rejecting_needs_a_reason_which_the_customer_reads(customer):
     )
     notification = _notifications(customer, "VERIFICATION_REJECTED").get()
     assert "The back side is unreadable." in notification.message
+
+
+def test_a_second_rejection_within_the_hour_is_told_and_supersedes_the_first(customer):
+    for minutes, reason in ((0, "The photo is blurred."), (40, "The card has expired.")):
+        _submit(customer)
+        services.review_residence_card(
+            customer=customer,
+            status="rejected",
+            reviewer=None,
+            rejection_reason=reason,
+            now=NOW + timedelta(minutes=minutes),
+        )
+    first, second = _notifications(customer, "VERIFICATION_REJECTED").order_by("created_at")
+    assert first.retired_at is not None and second.retired_at is None
+    assert "The card has expired." in second.rendered("en").message
+    # Written in English only: a Japanese reader sees it marked as English.
+    assert "【英語】 The card has expired." in second.rendered("ja").message
 
 
 def test_an_expired_card_cannot_be_verified(customer):

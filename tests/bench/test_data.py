@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Customer, InternetEligibility, ResidenceCardVerification, User
 from bench.data import BENCH_PASSWORD, HEAVY_EMAIL, LIGHT_EMAIL, Scale, load_bench_data
+from bench.seed import Command as SeedBench
 from billing.models import Invoice, InvoiceStatus
 from notifications.models import Announcement, Notification
 from orders.models import OPEN_ORDER_STATUSES, Order
@@ -111,7 +112,7 @@ def test_scale_needs_a_light_and_a_heavy_customer():
 def test_seed_bench_shows_progress_and_what_it_built():
     out = StringIO()
     call_command(
-        "seed_bench",
+        SeedBench(),
         "--force",
         "--customers=6",
         "--heavy-invoices=3",
@@ -132,10 +133,10 @@ def test_seed_bench_refuses_to_run_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
 
     with pytest.raises(CommandError, match="refuses to run with DEBUG off"):
-        call_command("seed_bench", "--customers=2", stdout=StringIO())
+        call_command(SeedBench(), "--customers=2", stdout=StringIO())
     assert not _bench_customers().exists()
 
 
 def test_seed_bench_reports_a_scale_it_cannot_build():
     with pytest.raises(CommandError, match="at least two customers"):
-        call_command("seed_bench", "--force", "--customers=1", stdout=StringIO())
+        call_command(SeedBench(), "--force", "--customers=1", stdout=StringIO())

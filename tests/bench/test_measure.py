@@ -26,8 +26,9 @@ def bulk_broadcast(*, title: str, message: str, source_id: str, now: datetime) -
             Notification(
                 user_id=user_id,
                 type="SYSTEM_ANNOUNCEMENT",
-                title=title,
-                message=message,
+                context={"$legacy": {"title": title, "message": message}},
+                category="announcements",
+                severity="info",
                 source="announcement",
                 source_id=source_id,
                 created_at=now,

@@ -22,7 +22,7 @@ def _result(rate: float) -> WrkResult:
     return WrkResult(int(rate * 10), 10.0, rate, {50.0: 2.0, 75.0: 3.0, 90.0: 4.0, 99.0: 9.5})
 
 
-def _report(*, status_rate: float | None, status_queries: tuple[int, int] = (7, 7)) -> Report:
+def _report(*, status_rate: float | None, status_queries: tuple[int, int] = (3, 3)) -> Report:
     endpoints = [
         EndpointRun("GET", "/api/me", "heavy", "ok", _result(1000.0), floor=True),
         EndpointRun(
@@ -87,16 +87,16 @@ def test_budgets_met():
     verdicts = _verdicts(_report(status_rate=600.0))
 
     assert verdicts["me/status SQL statements"] == MET
-    assert verdicts["me/status throughput (heavy)"] == MET
+    assert verdicts["me/status cold throughput (heavy)"] == MET
     assert verdicts["unread count"] == MET
     assert verdicts["broadcast in bulk"] == NOT_MEASURED
 
 
 def test_budgets_missed_when_status_is_slow_or_grows_with_data():
-    assert _verdicts(_report(status_rate=400.0))["me/status throughput (heavy)"] == MISSED
-    grows = _verdicts(_report(status_rate=600.0, status_queries=(7, 9)))
+    assert _verdicts(_report(status_rate=400.0))["me/status cold throughput (heavy)"] == MISSED
+    grows = _verdicts(_report(status_rate=600.0, status_queries=(3, 4)))
     assert grows["me/status SQL statements"] == MISSED
-    too_many = _verdicts(_report(status_rate=600.0, status_queries=(13, 13)))
+    too_many = _verdicts(_report(status_rate=600.0, status_queries=(6, 6)))
     assert too_many["me/status SQL statements"] == MISSED
 
 
@@ -113,7 +113,7 @@ def test_a_broadcast_statement_per_customer_misses_the_bulk_budget():
 def test_endpoints_not_built_yet_are_not_measured():
     verdicts = _verdicts(_report(status_rate=None, status_queries=(7, 7)))
 
-    assert verdicts["me/status throughput (heavy)"] == NOT_MEASURED
+    assert verdicts["me/status cold throughput (heavy)"] == NOT_MEASURED
 
 
 def test_markdown_has_the_tables_and_the_plan():
@@ -131,7 +131,7 @@ def test_markdown_has_the_tables_and_the_plan():
     assert "not available (not built yet)" in markdown
     assert "Index Only Scan using notification_unread_idx" in markdown
     assert (
-        "| me/status throughput (heavy) | at least 50% of GET /api/me | 60% of the floor | met |"
+        "| me/status cold throughput (heavy) | at least 50% of GET /api/me | 60% of the floor | met |"
         in markdown
     )
 

@@ -5,10 +5,17 @@ from datetime import timedelta
 
 import pytest
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
-from billing import providers
-from billing.providers import LocalBillingProvider, count_payment_methods_or_none
+from billing import providers, selectors
+from billing.providers import (
+    BillingUnavailable,
+    LocalBillingProvider,
+    PaymentMethodInfo,
+    count_payment_methods_or_none,
+    list_payment_methods,
+)
 from tests.factories import InvoiceFactory, PaymentMethodFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +25,9 @@ class FailingProvider:
     in_process = False
 
     def count_payment_methods(self, *, customer):
+        raise providers.BillingProviderError("down")
+
+    def list_payment_methods(self, *, customer):
         raise providers.BillingProviderError("down")
 
 
@@ -60,6 +70,35 @@ def test_the_local_provider_lists_the_default_method_first(customer, other_custo
     PaymentMethodFactory(customer=other_customer, last4="3333")
     methods = LocalBillingProvider().list_payment_methods(customer=customer)
     assert [method.last4 for method in methods] == ["2222", "1111"]
+    # Plain data, not our rows: the port is where an external billing system plugs in.
+    assert all(type(method) is PaymentMethodInfo for method in methods)
+
+
+def test_a_failing_provider_lists_nothing_but_says_it_is_unavailable(customer, settings):
+    settings.BILLING_PROVIDER = "tests.billing.test_providers.FailingProvider"
+    with pytest.raises(BillingUnavailable):
+        list_payment_methods(customer=customer)
+
+
+def test_payment_methods_answer_503_when_the_provider_is_down(api, customer, settings):
+    PaymentMethodFactory(customer=customer)
+    settings.BILLING_PROVIDER = "tests.billing.test_providers.FailingProvider"
+    response = api.get("/api/payment-methods")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "billing_unavailable"
+    # Invoices are ours: they do not need the provider.
+    assert api.get("/api/invoices").status_code == 200
+    status = api.get("/api/me/status")
+    assert status.status_code == 200
+    assert status.json()["paymentMethods"]["totalCount"] is None
+
+
+def test_the_payment_methods_page_says_the_provider_is_down(browser_client, customer, settings):
+    settings.BILLING_PROVIDER = "tests.billing.test_providers.FailingProvider"
+    response = browser_client.get(reverse("billing-payment-methods"))
+    assert response.status_code == 200
+    assert "We could not load your payment methods just now" in response.content.decode()
+    assert browser_client.get(reverse("billing-invoices")).status_code == 200
 
 
 def test_unpaid_invoices_come_soonest_due_first(customer):
@@ -67,7 +106,7 @@ def test_unpaid_invoices_come_soonest_due_first(customer):
     later = InvoiceFactory(customer=customer, due_date=today + timedelta(days=5))
     overdue = InvoiceFactory(customer=customer, due_date=today - timedelta(days=10))
     InvoiceFactory(customer=customer, status="paid", due_date=today - timedelta(days=40))
-    page = LocalBillingProvider().list_invoices(customer=customer, statuses={"unpaid"}, limit=10)
+    page = selectors.list_invoices(customer=customer, statuses={"unpaid"}, limit=10)
     assert page.items == [overdue, later]
 
 
@@ -78,10 +117,9 @@ def test_other_lists_come_newest_issued_first_and_page_by_cursor(customer, other
         for days in (90, 60, 30)
     ]
     InvoiceFactory(customer=other_customer)
-    provider = LocalBillingProvider()
-    first = provider.list_invoices(customer=customer, limit=2)
+    first = selectors.list_invoices(customer=customer, limit=2)
     assert first.items == [invoices[2], invoices[1]]
-    second = provider.list_invoices(customer=customer, limit=2, cursor=first.next_cursor)
+    second = selectors.list_invoices(customer=customer, limit=2, cursor=first.next_cursor)
     assert second.items == [invoices[0]]
     assert second.next_cursor is None
 
@@ -89,4 +127,4 @@ def test_other_lists_come_newest_issued_first_and_page_by_cursor(customer, other
 def test_get_invoice_is_scoped_to_the_customer(customer, other_customer):
     theirs = InvoiceFactory(customer=other_customer)
     with pytest.raises(Http404):
-        LocalBillingProvider().get_invoice(customer=customer, invoice_id=theirs.pk)
+        selectors.get_invoice_for_customer(customer=customer, invoice_id=theirs.pk)

@@ -39,9 +39,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# How long any wait may take: actions (the page's default timeout) and expect() alike.
+# expect() has its own 5 s default, too short when CI's two cores are busy.
+TIMEOUT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -64,7 +71,7 @@ def viewport(request: pytest.FixtureRequest) -> str:
 def _open_page(chromium, base_url: str, viewport: str, **options):  # type: ignore[no-untyped-def]
     context = chromium.new_context(base_url=base_url, viewport=VIEWPORTS[viewport], **options)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.viewport_name = viewport
     return context, page
 
@@ -89,7 +96,8 @@ def log_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label(re.compile("^(Email|メールアドレス)$")).fill(email)
     page.get_by_label(re.compile("^(Password|パスワード)$")).fill(DEMO_PASSWORD)
     page.get_by_role("button", name=re.compile("^(Log in|ログイン)$")).click()
-    page.wait_for_url(re.compile(r"/account/"))
+    # In the path, not in the login page's own ?next=/account/...
+    page.wait_for_url(re.compile(r"^[^?]*/account/"))
 
 
 def log_out(page) -> None:  # type: ignore[no-untyped-def]

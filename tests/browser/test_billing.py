@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import log_in, screenshot
 
 
@@ -9,13 +11,13 @@ def test_the_overdue_customer_finds_the_late_invoice_first_and_opens_it(page):
     log_in(page, "overdue@demo.example")
     page.goto("/account/billing/invoices")
     first_row = page.locator("tbody tr").first
-    assert "INV-D002-03" in first_row.inner_text()
-    assert "Overdue by 10 days" in first_row.inner_text()
+    expect(first_row).to_contain_text("INV-D002-03")
+    expect(first_row).to_contain_text("Overdue by 10 days")
     screenshot(page, "billing-invoices")
     first_row.get_by_role("link", name="INV-D002-03").click()
     page.wait_for_url(re.compile(r"/account/billing/invoices/\d+$"))
-    assert "is 10 days overdue" in page.get_by_role("alert").inner_text()
-    assert page.get_by_text("¥7,458").first.is_visible()
+    expect(page.get_by_role("alert")).to_contain_text("is 10 days overdue")
+    expect(page.get_by_text("¥7,458").first).to_be_visible()
     screenshot(page, "billing-invoice")
 
 
@@ -24,12 +26,11 @@ def test_a_customer_adds_a_card_and_makes_it_the_default_in_place(page):
     page.goto("/account/billing/payment-methods")
     page.get_by_label("Card token").fill("tok_jcb")
     page.get_by_role("button", name="Add payment method").click()
-    assert "JCB •••• 0505 is added." in page.locator(".flash").inner_text()
+    expect(page.locator(".flash")).to_contain_text("JCB •••• 0505 is added.")
     # htmx swaps the list in place: the page does not reload.
     page.evaluate("window.notReloaded = true")
     page.get_by_role("button", name="Make default").click()
     page.get_by_text("is now your default payment method").wait_for()
     assert page.evaluate("window.notReloaded") is True
-    default = page.locator(".payment-method--default")
-    assert "0505" in default.inner_text()
+    expect(page.locator(".payment-method--default")).to_contain_text("0505")
     screenshot(page, "billing-payment-methods")

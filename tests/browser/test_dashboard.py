@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from billing.models import Invoice
 from tests.browser.conftest import log_in, screenshot
@@ -39,9 +40,9 @@ def test_the_overdue_invoice_task_leads_to_the_invoice(page):
     )
     overdue = next(invoice for invoice in overdue if invoice.status == "unpaid")
     task = page.get_by_role("region", name="To do").get_by_role("listitem").first
-    assert overdue.number in task.inner_text()
+    expect(task).to_contain_text(overdue.number)
     task.get_by_role("link", name="View invoice").click()
     page.wait_for_url(re.compile(rf"/account/billing/invoices/{overdue.pk}$"))
-    assert overdue.number in page.get_by_role("heading", level=1).inner_text()
-    assert "¥" in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(overdue.number)
+    expect(page.locator("main")).to_contain_text("¥")
     screenshot(page, "invoice-overdue")

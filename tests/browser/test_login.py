@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import log_in, screenshot
 
 
@@ -19,5 +21,5 @@ def test_a_wrong_password_is_explained_and_keeps_the_email(page):
     page.get_by_label("Email").fill("new@demo.example")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name=re.compile("Log in")).click()
-    assert page.get_by_role("alert").inner_text().strip() != ""
-    assert page.get_by_label("Email").input_value() == "new@demo.example"
+    expect(page.get_by_role("alert")).not_to_be_empty()
+    expect(page.get_by_label("Email")).to_have_value("new@demo.example")

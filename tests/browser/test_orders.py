@@ -23,8 +23,9 @@ def test_a_sim_order_without_a_verified_card_is_refused_with_the_way_forward(pag
     screenshot(page, "order-new-gated")
 
     # A form sent anyway (an old tab, a crafted request) gets the same answer from the server.
-    page.evaluate(
-        """() => {
+    with page.expect_navigation():
+        page.evaluate(
+            """() => {
             const form = document.createElement("form");
             form.method = "post";
             form.action = "/account/orders/new";
@@ -43,8 +44,7 @@ def test_a_sim_order_without_a_verified_card_is_refused_with_the_way_forward(pag
             document.body.append(form);
             form.submit();
         }"""
-    )
-    page.wait_for_load_state()
+        )
     expect(page.get_by_role("region", name="SIM").get_by_role("note")).to_contain_text(
         VERIFICATION_NEEDED
     )

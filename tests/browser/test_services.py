@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from notifications.models import Notification
 from subscriptions.models import Subscription
 from tests.browser.conftest import log_in, screenshot
@@ -23,18 +25,18 @@ def test_the_overdue_customer_cancels_their_sim_in_the_browser(page):
     screenshot(page, "cancel-choose")
     page.get_by_role("button", name="Review the cancellation").click()
 
-    assert page.get_by_role("heading", name="Review your cancellation").is_visible()
-    assert "080-1234-0002 is released" in page.get_by_text("the SIM stops working").inner_text()
+    expect(page.get_by_role("heading", name="Review your cancellation")).to_be_visible()
+    expect(page.get_by_text("the SIM stops working")).to_contain_text("080-1234-0002 is released")
     # The box is required: without it the browser does not send the form.
     page.get_by_role("button", name="Cancel my service").click()
-    assert page.get_by_role("heading", name="Review your cancellation").is_visible()
+    expect(page.get_by_role("heading", name="Review your cancellation")).to_be_visible()
     screenshot(page, "cancel-review")
 
     page.get_by_role("checkbox").check()
     page.get_by_role("button", name="Cancel my service").click()
     page.wait_for_url(re.compile(r"/account/services/\d+$"))
-    assert page.get_by_role("heading", name="Cancellation scheduled").is_visible()
-    assert last_day_label in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", name="Cancellation scheduled")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(last_day_label)
     screenshot(page, "service-cancellation-scheduled")
 
     sim = Subscription.objects.get(customer__user__email=EMAIL, plan__kind="sim")

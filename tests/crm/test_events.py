@@ -10,8 +10,8 @@ from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
 from notifications.models import Notification
 from portal.celery import app as celery_app
-from tests.crm.support import database_fails_on
 from tests.factories import CustomerFactory
+from tests.reliability.support import database_fails_on
 
 pytestmark = pytest.mark.django_db
 

@@ -270,10 +270,9 @@ def _heavy_customer() -> Customer:
         Notification(
             user=customer.user,
             type="ORDER_ACTIVATED",
-            title="Your order is active",
-            message="Order is now active.",
-            action_url="/account/orders/1",
-            action_label="View order",
+            context={"order_number": "ORD-1", "plan_name": "SIM", "order_id": 1},
+            category="orders",
+            severity="info",
             source="order",
             source_id=f"801HEAVY{index:010d}",
             created_at=now - timedelta(minutes=index),

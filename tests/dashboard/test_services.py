@@ -341,8 +341,10 @@ def test_reading_the_dashboard_reminds_about_the_earliest_due_invoice(started):
     build_me_status(customer=started, now=NOW)
     [reminder] = reminders(started)
     assert reminder.source_id == str(earliest.pk)
-    assert reminder.title == f"Invoice {earliest.number} is due"
-    assert reminder.message == "¥7,458, due on Nov. 20, 2026."
+    assert reminder.title == f"Invoice {earliest.number} is overdue"
+    assert reminder.message == (
+        "¥7,458 was due on Nov. 20, 2026. Please pay it as soon as possible."
+    )
     assert reminder.action_url == f"/account/billing/invoices/{earliest.pk}"
 
 
@@ -367,18 +369,18 @@ def test_a_second_read_creates_nothing_and_costs_no_extra_query(started):
     assert len(with_reminder) == len(without_invoices)
 
 
-def test_a_dismissed_reminder_does_not_come_back_within_24_hours(started):
+def test_a_dismissed_reminder_does_not_come_back_the_same_tokyo_day(started):
     unpaid(started, 1)
     build_me_status(customer=started, now=NOW)
     reminders(started).update(archived_at=NOW)
-    build_me_status(customer=started, now=NOW + timedelta(hours=23, minutes=59))
+    build_me_status(customer=started, now=NOW.replace(hour=23, minute=59))
     assert reminders(started).count() == 1
 
 
-def test_the_reminder_comes_back_after_24_hours(started):
+def test_the_reminder_comes_back_the_next_tokyo_day(started):
     unpaid(started, 1)
     build_me_status(customer=started, now=NOW)
-    build_me_status(customer=started, now=NOW + timedelta(hours=24, minutes=1))
+    build_me_status(customer=started, now=NOW.replace(hour=0, minute=1) + timedelta(days=1))
     assert reminders(started).count() == 2
 
 

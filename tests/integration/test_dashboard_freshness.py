@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.accounts.support import PNG, upload
-from tests.factories import NotificationFactory, PlanFactory, SubscriptionFactory
+from tests.factories import (
+    NotificationFactory,
+    PaymentMethodFactory,
+    PlanFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,12 +65,13 @@ def test_uploading_a_residence_card_shows_pending(api, status, settings, tmp_pat
 def test_placing_an_order_adds_its_task(api, customer, status):
     customer.residence_card_verification.status = "verified"
     customer.residence_card_verification.save()
+    PaymentMethodFactory(customer=customer, is_default=True)
     PlanFactory(code="sim-test", kind="sim")
     assert status()["summary"]["stats"]["ordersInProgress"] == 0
     assert api.post("/api/orders", {"planCode": "sim-test"}, format="json").status_code == 201
     body = status()
     assert body["summary"]["stats"]["ordersInProgress"] == 1
-    assert [task["type"] for task in body["tasks"]] == ["add_payment_method", "order_in_progress"]
+    assert [task["type"] for task in body["tasks"]] == ["order_in_progress"]
 
 
 def test_requesting_a_cancellation_shows_in_recent_activity(api, customer, status):

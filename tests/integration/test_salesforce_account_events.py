@@ -48,7 +48,7 @@ def _assert_verified_once(customer: Customer, event_id: str) -> None:
     assert customer.residence_card_verification.rejection_reason == ""
     notifications = Notification.objects.filter(user=customer.user, type="VERIFICATION_VERIFIED")
     assert notifications.count() == 1
-    assert notifications.get().source_id == "001DEMO000000003"
+    assert notifications.get().source_id.startswith(f"{customer.residence_card_verification.pk}:")
     event = CrmEvent.objects.get(event_id=event_id)
     assert event.state == CrmEventState.PROCESSED
     assert event.attempts == 1

@@ -32,5 +32,25 @@ SAMPLE_CONTEXTS = {
         "invoice_id": 42,
     },
     "PAYMENT_METHOD_EXPIRING": {"brand": "Visa", "last4": "4242", "expiry": "12/2026"},
-    "SYSTEM_ANNOUNCEMENT": {"title": "Maintenance", "message": "Tonight 1:00-3:00."},
+    "SYSTEM_ANNOUNCEMENT": {
+        "title": "Maintenance",
+        "message": "Tonight 1:00-3:00.",
+        "announcement_id": 3,
+    },
+    "CANCELLATION_COMPLETED": {
+        "plan_name": "SIM 3GB",
+        "effective_on": date(2026, 11, 30),
+        "subscription_id": 7,
+    },
+    "CANCELLATION_WITHDRAWN": {
+        "plan_name": "SIM 3GB",
+        "effective_on": date(2026, 11, 30),
+        "subscription_id": 7,
+    },
+    "RESIDENCE_CARD_EXPIRING": {"expires_on": date(2027, 1, 31)},
+    "PAYMENT_RECEIVED": {
+        "invoice_number": "INV-1",
+        "amount": Money(Decimal("5500")),
+        "invoice_id": 42,
+    },
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from notifications import services
 from notifications.models import Announcement, Notification
@@ -47,7 +48,7 @@ def test_an_announcement_reaches_every_active_customer_once(django_capture_on_co
     assert Notification.objects.count() == 3
     notification = Notification.objects.first()
     assert notification.title == "Planned maintenance"
-    assert notification.action_url == "/account/notifications"
+    assert notification.action_url == f"/account/announcements/{item.pk}"
 
 
 def test_selected_customers_only(django_capture_on_commit_callbacks):
@@ -64,8 +65,11 @@ def test_japanese_customers_read_the_japanese_text(django_capture_on_commit_call
         announcement(title_ja="メンテナンスのお知らせ", message_ja="日曜日1時から3時まで"),
         django_capture_on_commit_callbacks,
     )
-    assert Notification.objects.get(user=japanese.user).title == "メンテナンスのお知らせ"
-    assert Notification.objects.get(user=english.user).title == "Planned maintenance"
+    assert (
+        Notification.objects.get(user=japanese.user).rendered("ja").title
+        == "メンテナンスのお知らせ"
+    )
+    assert Notification.objects.get(user=english.user).rendered("en").title == "Planned maintenance"
     assert item.sent_count == 2
 
 
@@ -94,10 +98,10 @@ def test_a_run_that_stopped_halfway_resumes_without_duplicates():
     # The first run sent the first two customers' notifications, then its worker died
     # before it could record them.
     services.notify_many(
-        recipients=[(c.user_id, "en") for c in customers[:2]],
+        user_ids=[c.user_id for c in customers[:2]],
         type="SYSTEM_ANNOUNCEMENT",
         source_id=item.pk,
-        context=lambda language: {"title": item.title, "message": item.message},
+        context=services.announcement_context(item),
     )
     item = services.send_announcement(announcement_id=item.pk, batch_size=2)
     assert [received(customer, item) for customer in customers] == [1] * 5
@@ -135,3 +139,36 @@ def test_a_draft_is_never_sent_by_a_stray_task():
     item = services.send_announcement(announcement_id=announcement().pk)
     assert item.status == "draft"
     assert not Notification.objects.exists()
+
+
+def test_read_more_leads_to_the_whole_announcement_in_the_readers_language(
+    client, django_capture_on_commit_callbacks
+):
+    japanese = CustomerFactory(language="ja")
+    item = send(
+        announcement(title_ja="メンテナンスのお知らせ", message_ja="日曜日1時から3時まで"),
+        django_capture_on_commit_callbacks,
+    )
+    client.force_login(japanese.user)
+    notification = Notification.objects.get(user=japanese.user)
+    with translation.override("ja"):
+        assert notification.action_url == f"/account/announcements/{item.pk}"
+    content = client.get(f"/account/announcements/{item.pk}").content.decode()
+    assert "メンテナンスのお知らせ" in content
+    assert "日曜日1時から3時まで" in content
+
+
+def test_an_announcement_not_sent_to_the_customer_is_a_404(
+    client, django_capture_on_commit_callbacks
+):
+    CustomerFactory()
+    item = send(announcement(audience="all"), django_capture_on_commit_callbacks)
+    outsider = CustomerFactory()
+    client.force_login(outsider.user)
+    assert client.get(f"/account/announcements/{item.pk}").status_code == 404
+
+
+def test_the_announcement_page_needs_a_login(client):
+    response = client.get("/account/announcements/1")
+    assert response.status_code == 302
+    assert "/login" in response["Location"]

@@ -12,6 +12,7 @@ from notifications.services import notify
 from portal.formats import format_money
 from tests.notifications.samples import SAMPLE_CONTEXTS
 
+# Daily reminders (None) dedupe by Tokyo calendar day instead of a window.
 DEDUPE_WINDOWS = {
     "ELIGIBILITY_ELIGIBLE": timedelta(hours=1),
     "ELIGIBILITY_INELIGIBLE": timedelta(hours=1),
@@ -21,9 +22,12 @@ DEDUPE_WINDOWS = {
     "ORDER_ACTIVATED": timedelta(hours=1),
     "ORDER_FAILED": timedelta(hours=1),
     "CANCELLATION_SCHEDULED": timedelta(hours=1),
-    "INVOICE_DUE": timedelta(hours=24),
-    "PAYMENT_METHOD_EXPIRING": timedelta(hours=24),
+    "CANCELLATION_COMPLETED": timedelta(hours=1),
+    "CANCELLATION_WITHDRAWN": timedelta(hours=1),
     "PAYMENT_RECEIVED": timedelta(hours=24),
+    "INVOICE_DUE": None,
+    "PAYMENT_METHOD_EXPIRING": None,
+    "RESIDENCE_CARD_EXPIRING": None,
     "SYSTEM_ANNOUNCEMENT": timedelta(hours=24),
 }
 
@@ -35,7 +39,10 @@ def test_the_catalog_holds_exactly_the_designed_types():
 @pytest.mark.parametrize("type", sorted(DEDUPE_WINDOWS))
 def test_each_type_has_its_dedupe_window_and_a_30_day_expiry(type):
     template = catalog.get_template(type)
-    assert template.dedupe_window == DEDUPE_WINDOWS[type]
+    if DEDUPE_WINDOWS[type] is None:
+        assert template.daily
+    else:
+        assert (template.dedupe_window, template.daily) == (DEDUPE_WINDOWS[type], False)
     assert template.expiry == timedelta(days=30)
 
 
@@ -79,6 +86,6 @@ def test_other_currencies_keep_their_code():
 
 def test_an_announcement_with_a_percent_sign_renders_as_written():
     rendered = catalog.get_template("SYSTEM_ANNOUNCEMENT").render(
-        {"title": "20% off", "message": "100% fiber"}, language="en"
+        {"title": "20% off", "message": "100% fiber", "announcement_id": 1}, language="en"
     )
     assert (rendered.title, rendered.message) == ("20% off", "100% fiber")

@@ -64,7 +64,7 @@ def test_each_reminder_goes_to_the_invoices_customer_in_their_language():
     services.send_invoice_due_reminders(now=NOW)
     reminder = invoice_reminders().get()
     assert reminder.user == customer.user
-    assert "2,178円" in reminder.message
+    assert "2,178円" in reminder.rendered("ja").message
     assert reminder.action_url == f"/account/billing/invoices/{invoice.pk}"
 
 
@@ -159,11 +159,14 @@ def test_bank_accounts_never_expire():
     assert services.send_payment_method_expiring_reminders(now=NOW) == 0
 
 
-def test_the_expiring_reminder_is_sent_once_a_day():
+def test_the_expiring_reminder_is_sent_once_a_tokyo_day_at_its_exact_time():
     card(11, 2026)
     services.send_payment_method_expiring_reminders(now=NOW)
-    assert services.send_payment_method_expiring_reminders(now=NOW + timedelta(hours=23)) == 0
-    assert services.send_payment_method_expiring_reminders(now=NOW + timedelta(hours=25)) == 1
+    late_that_day = NOW.replace(hour=23, minute=59)
+    next_morning = NOW.replace(hour=0, minute=1) + timedelta(days=1)
+    assert services.send_payment_method_expiring_reminders(now=late_that_day) == 0
+    assert services.send_payment_method_expiring_reminders(now=next_morning) == 1
+    assert expiring_reminders().order_by("created_at").last().created_at == next_morning
 
 
 # --- The purge ------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ def make(user, count, *, start=NOW, step=timedelta(minutes=1), **fields):
         Notification(
             user=user,
             type="SYSTEM_ANNOUNCEMENT",
-            title=f"Announcement {index}",
-            message="Text",
+            context={"$legacy": {"title": f"Announcement {index}", "message": "Text"}},
+            category="announcements",
+            severity="info",
             source="announcement",
             source_id=f"{start.timestamp()}-{index}",
             created_at=start - index * step,

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from notifications import services
+from notifications.catalog import Text
 from notifications.models import Notification
 from tests.factories import CustomerFactory, NotificationFactory, UserFactory
 from tests.notifications.samples import SAMPLE_CONTEXTS
@@ -55,9 +56,7 @@ def test_source_ids_are_stored_as_text(customer):
     assert notification.source_id == "42"
 
 
-def test_notifications_are_written_in_the_recipients_language(customer):
-    customer.language = "ja"
-    customer.save()
+def test_notifications_are_read_in_the_readers_language(customer):
     notification = services.notify(
         user=customer.user,
         type="INVOICE_DUE",
@@ -65,7 +64,8 @@ def test_notifications_are_written_in_the_recipients_language(customer):
         context=SAMPLE_CONTEXTS["INVOICE_DUE"],
         now=NOW,
     )
-    assert "5,500円" in notification.message
+    assert "5,500円" in notification.rendered("ja").message
+    assert "¥5,500" in notification.rendered("en").message
 
 
 def test_a_login_without_a_customer_gets_the_default_language():
@@ -78,11 +78,12 @@ def test_a_login_without_a_customer_gets_the_default_language():
     [
         ("ORDER_ACTIVATED", timedelta(minutes=59), timedelta(minutes=61)),
         ("VERIFICATION_REJECTED", timedelta(minutes=59), timedelta(minutes=61)),
-        ("INVOICE_DUE", timedelta(hours=23, minutes=59), timedelta(hours=24, minutes=1)),
+        # Daily reminders: one per Tokyo calendar day (NOW is 10:00 there).
+        ("INVOICE_DUE", timedelta(hours=13, minutes=59), timedelta(hours=14, minutes=1)),
         (
             "PAYMENT_METHOD_EXPIRING",
-            timedelta(hours=23, minutes=59),
-            timedelta(hours=24, minutes=1),
+            timedelta(hours=13, minutes=59),
+            timedelta(hours=14, minutes=1),
         ),
         ("SYSTEM_ANNOUNCEMENT", timedelta(hours=23, minutes=59), timedelta(hours=24, minutes=1)),
     ],
@@ -126,31 +127,32 @@ def test_a_duplicate_costs_one_statement(customer):
 # --- notify_many --------------------------------------------------------------------------
 
 
-def announcement_context(language):
-    if language == "ja":
-        return {"title": "メンテナンス", "message": "今夜"}
-    return {"title": "Maintenance", "message": "Tonight"}
+announcement_context = {
+    "title": Text(en="Maintenance", ja="メンテナンス"),
+    "message": Text(en="Tonight", ja="今夜"),
+    "announcement_id": 5,
+}
 
 
-def test_notify_many_creates_one_per_recipient_in_their_language():
+def test_notify_many_creates_one_per_recipient_read_in_their_language():
     english, japanese = CustomerFactory(), CustomerFactory(language="ja")
     created = services.notify_many(
-        recipients=[(english.user_id, "en"), (japanese.user_id, "ja")],
+        user_ids=[english.user_id, japanese.user_id],
         type="SYSTEM_ANNOUNCEMENT",
         source_id=5,
         context=announcement_context,
         now=NOW,
     )
     assert created == 2
-    assert Notification.objects.get(user=english.user).title == "Maintenance"
-    assert Notification.objects.get(user=japanese.user).title == "メンテナンス"
+    assert Notification.objects.get(user=english.user).rendered("en").title == "Maintenance"
+    assert Notification.objects.get(user=japanese.user).rendered("ja").title == "メンテナンス"
 
 
 def test_notify_many_skips_recipients_inside_the_window(customer, other_customer):
-    recipients = [(customer.user_id, "en"), (other_customer.user_id, "en")]
+    recipients = [customer.user_id, other_customer.user_id]
     kwargs = {"type": "SYSTEM_ANNOUNCEMENT", "source_id": 5, "context": announcement_context}
-    services.notify_many(recipients=recipients[:1], now=NOW, **kwargs)
-    assert services.notify_many(recipients=recipients, now=NOW + timedelta(hours=1), **kwargs) == 1
+    services.notify_many(user_ids=recipients[:1], now=NOW, **kwargs)
+    assert services.notify_many(user_ids=recipients, now=NOW + timedelta(hours=1), **kwargs) == 1
     assert Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").count() == 2
 
 
@@ -159,7 +161,7 @@ def test_notify_many_costs_the_same_for_three_or_thirty_recipients():
         users = [CustomerFactory().user_id for _ in range(count)]
         with CaptureQueriesContext(connection) as queries:
             services.notify_many(
-                recipients=[(user_id, "en") for user_id in users],
+                user_ids=users,
                 type="SYSTEM_ANNOUNCEMENT",
                 source_id=f"cost-{count}",
                 context=announcement_context,

@@ -9,10 +9,11 @@ from accounts.models import (
     ResidenceCardVerification,
     VerificationStatus,
 )
+from billing.models import PaymentMethod
 from notifications.models import Notification
 from orders.models import Order
 from subscriptions.models import Plan
-from tests.factories import PlanFactory
+from tests.factories import PaymentMethodFactory, PlanFactory
 
 ADDRESS = "4-5-6 Nakameguro, Meguro-ku, Tokyo 153-0061"
 
@@ -30,8 +31,10 @@ def set_verification(customer: Customer, status: str) -> Customer:
 
 
 def ready_to_order(customer: Customer) -> Customer:
-    """Eligible for internet and verified for SIM."""
+    """Eligible for internet, verified for SIM, and a card on file."""
     set_eligibility(customer, EligibilityStatus.ELIGIBLE)
+    if not PaymentMethod.objects.filter(customer=customer).exists():
+        PaymentMethodFactory(customer=customer, is_default=True)
     return set_verification(customer, VerificationStatus.VERIFIED)
 
 

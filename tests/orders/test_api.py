@@ -302,3 +302,25 @@ def test_the_schema_documents_the_order_endpoints(anonymous_api):
     assert "/api/plans" in paths
     order_schema = schema.json()["components"]["schemas"]["OrderOutput"]
     assert set(order_schema["properties"]) == ORDER_KEYS
+
+
+def test_cancel_answers_the_cancelled_order_then_409_once_approved(api, customer):
+    from orders.models import Order
+    from tests.orders.support import ready_to_order, sim_plan
+
+    ready_to_order(customer)
+    placed = api.post("/api/orders", {"planCode": sim_plan().code}, format="json").json()
+    response = api.post(f"/api/orders/{placed['id']}/cancel")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    Order.objects.filter(pk=placed["id"]).update(status="approved")
+    response = api.post(f"/api/orders/{placed['id']}/cancel")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "order_not_cancellable"
+
+
+def test_cancel_of_another_customers_order_is_404(other_api, customer):
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(customer=customer)
+    assert other_api.post(f"/api/orders/{order.pk}/cancel").status_code == 404

@@ -68,14 +68,13 @@ def test_an_internet_order_gets_a_line_at_its_installation_address(customer):
     assert order.subscription.msisdn == ""
 
 
-def test_the_customer_reads_notifications_in_their_language(customer):
-    customer.language = "ja"
-    customer.save()
+def test_the_customer_reads_notifications_and_plan_names_in_their_language(customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
     services.approve_order(order_id=order.pk)
     services.fulfill_order(order_id=order.pk)
-    assert all("SIM データ 20GB" in n.message for n in notifications_of(order))
+    assert all("SIM データ 20GB" in n.rendered("ja").message for n in notifications_of(order))
+    assert all("SIM Data 20GB" in n.rendered("en").message for n in notifications_of(order))
 
 
 def test_running_it_again_on_an_activated_order_changes_nothing(approved_sim_order):

@@ -12,7 +12,12 @@ from orders.models import Order, OrderStatus
 from outbox.models import OutboxMessage
 from portal.api_errors import ApplicationError
 from portal.celery import app as celery_app
-from tests.factories import CustomerFactory, OrderFactory
+from tests.factories import (
+    CustomerFactory,
+    InternetSubscriptionFactory,
+    OrderFactory,
+    PaymentMethodFactory,
+)
 from tests.orders.support import (
     ADDRESS,
     internet_plan,
@@ -74,6 +79,7 @@ def test_external_ids_are_new_for_every_order():
 
 
 def test_an_internet_order_keeps_its_installation_address_tidied(ready):
+    set_eligibility(ready, "eligible", address="4-5-6 Nakameguro, Meguro-ku")
     order = services.place_order(
         customer=ready,
         plan_code=internet_plan().code,
@@ -142,12 +148,21 @@ def test_a_sim_needs_a_verified_residence_card(customer, status):
     assert error.status_code == 409
 
 
-def test_the_gate_is_checked_before_the_address(customer):
-    _conflict("internet_eligibility_required", customer=customer, plan_code=internet_plan().code)
+def test_the_gate_is_checked_after_the_address(customer):
+    with pytest.raises(ApplicationError) as error:
+        services.place_order(customer=customer, plan_code=internet_plan().code)
+    assert error.value.code == "validation_error"
+    _conflict(
+        "internet_eligibility_required",
+        customer=customer,
+        plan_code=internet_plan().code,
+        installation_address=ADDRESS,
+    )
 
 
 def test_a_sim_order_does_not_need_internet_eligibility(customer):
     set_verification(customer, "verified")
+    PaymentMethodFactory(customer=customer, is_default=True)
     assert services.place_order(customer=customer, plan_code=sim_plan().code)
 
 
@@ -324,3 +339,59 @@ def test_there_is_nothing_to_resume_outside_fulfillment(ready, status):
     with pytest.raises(ApplicationError) as raised:
         services.resume_fulfillment(order_id=order.pk)
     assert raised.value.code == "order_not_in_fulfillment"
+
+
+# --- The rules added for ordering with care -------------------------------------------------
+
+
+def test_without_a_payment_method_an_order_is_refused(customer):
+    set_eligibility(customer, "eligible")
+    set_verification(customer, "verified")
+    _conflict("payment_method_required", customer=customer, plan_code=sim_plan().code)
+
+
+def test_a_second_internet_line_at_the_same_address_is_refused(ready):
+    InternetSubscriptionFactory(customer=ready, installation_address=ADDRESS.upper())
+    _conflict(
+        "internet_already_active",
+        customer=ready,
+        plan_code=internet_plan().code,
+        installation_address=ADDRESS,
+    )
+
+
+def test_an_internet_order_must_use_the_checked_address(ready):
+    with pytest.raises(ApplicationError) as error:
+        services.place_order(
+            customer=ready,
+            plan_code=internet_plan().code,
+            installation_address="9-9-9 Somewhere Else",
+        )
+    assert error.value.code == "validation_error"
+    assert "installationAddress" in error.value.fields
+
+
+def test_a_pending_order_can_be_cancelled_once_and_again_is_the_same(ready):
+    order = services.place_order(customer=ready, plan_code=sim_plan().code)
+    first = services.cancel_order(customer=ready, order_id=order.pk)
+    second = services.cancel_order(customer=ready, order_id=order.pk)
+    assert first.status == second.status == OrderStatus.CANCELLED
+    assert first.cancelled_at is not None
+    # A new order of the kind may be placed again.
+    assert services.place_order(customer=ready, plan_code=sim_plan().code)
+
+
+@pytest.mark.parametrize("status", ["approved", "provisioning", "activated", "failed"])
+def test_an_order_past_review_cannot_be_cancelled(ready, status):
+    order = OrderFactory(customer=ready, plan=sim_plan(), status=status)
+    with pytest.raises(ApplicationError) as error:
+        services.cancel_order(customer=ready, order_id=order.pk)
+    assert error.value.code == "order_not_cancellable"
+
+
+def test_another_customers_order_cannot_be_cancelled(ready):
+    order = OrderFactory(customer=CustomerFactory(), plan=sim_plan())
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        services.cancel_order(customer=ready, order_id=order.pk)

@@ -1,19 +1,58 @@
-"""Helpers for the reliability tests: a broker that is down, one that is back, threads at once."""
+"""Helpers for the reliability tests: a broker that is down, one that is back, a database
+and a payment processor that go away, threads at once."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from celery import Celery
-from django.db import connection
+from django.db import OperationalError, connection
 
+from billing.processor import TestPaymentProcessor
 from portal.celery import app as celery_app
 
 T = TypeVar("T")
+
+# What PostgreSQL says to the connections it drops while it restarts.
+RESTARTING = "terminating connection due to administrator command"
+
+
+@contextmanager
+def database_fails_on(table: str | None = None, *, times: int | None = None) -> Iterator[list[str]]:
+    """Statements (on `table`, or any) fail as they do while PostgreSQL restarts: the first
+    `times` of them, or all. Yields the statements that failed.
+
+    The database is the outside world here: our code runs unchanged and meets the error
+    where it would meet the real one.
+    """
+    failed: list[str] = []
+
+    def fail(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        matches = table is None or f'"{table}"' in sql
+        if matches and (times is None or len(failed) < times):
+            failed.append(sql)
+            raise OperationalError(RESTARTING)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(fail):
+        yield failed
+
+
+class ProcessorDownOnce(TestPaymentProcessor):
+    """The test payment processor, unreachable for its first `detach` call."""
+
+    calls = 0
+
+    def detach(self, *, reference: str) -> None:
+        type(self).calls += 1
+        if type(self).calls == 1:
+            raise ConnectionError("the payment processor did not answer")
+
 
 # Nothing listens on port 1: a connection is refused at once, as with a broker that is down.
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"

@@ -36,11 +36,12 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.models import Customer, EligibilityStatus, ResidenceCardVerification
-from billing.models import PaymentMethod
+from billing.models import Payment, PaymentMethod
 from notifications.models import Notification
 from orders.models import Order
 from subscriptions.models import CancellationRequest
 from subscriptions.services import offered_effective_dates
+from support.models import SupportRequest
 from tests.accounts.support import JPEG, PNG, upload
 from tests.conftest import bearer_client
 from tests.factories import (
@@ -163,6 +164,49 @@ def _dismissed_once(owner: Customer) -> None:
     assert notification.archived_at is not None
 
 
+def _archived(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    notification = NotificationFactory(user=owner.user, archived_at=timezone.now())
+    return {"notification_id": notification.pk}, {}
+
+
+def _back_in_the_inbox(owner: Customer) -> None:
+    [notification] = Notification.objects.filter(user=owner.user)
+    assert notification.archived_at is None
+
+
+def _snooze(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"notification_id": NotificationFactory(user=owner.user).pk}, {"choice": "next_week"}
+
+
+def _snoozed_once(owner: Customer) -> None:
+    [notification] = Notification.objects.filter(user=owner.user)
+    assert notification.snoozed_until is not None
+
+
+def _bulk(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    ids = [NotificationFactory(user=owner.user).pk for _ in range(3)]
+    return {}, {"ids": ids, "action": "archive"}
+
+
+def _all_archived(owner: Customer) -> None:
+    assert not Notification.objects.filter(user=owner.user, archived_at__isnull=True).exists()
+
+
+def _all_seen(owner: Customer) -> None:
+    assert not Notification.objects.filter(user=owner.user, seen_at__isnull=True).exists()
+
+
+def _preferences(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"billing-in_app": "on", "announcements-email": "on"}
+
+
+def _preferences_saved(owner: Customer) -> None:
+    from notifications.models import NotificationPreference
+
+    assert NotificationPreference.objects.filter(user=owner.user).count() == 5
+    assert NotificationPreference.objects.get(user=owner.user, category="billing").email is False
+
+
 def _unread(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     for _ in range(3):
         NotificationFactory(user=owner.user)
@@ -216,6 +260,36 @@ def _password_changed(owner: Customer) -> None:
     assert owner.user.check_password(NEW_PASSWORD)
 
 
+def _pending_order(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"order_id": OrderFactory(customer=owner, plan=sim_plan()).pk}, {}
+
+
+def _cancelled_once(owner: Customer) -> None:
+    [order] = Order.objects.filter(customer=owner)
+    assert order.status == "cancelled"
+
+
+def _invoice_to_pay(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    method = PaymentMethodFactory(customer=owner, is_default=True)
+    invoice = InvoiceFactory(customer=owner)
+    # The key the pay page put in its form: both submits carry the same one.
+    return {"invoice_id": invoice.pk}, {"payment_method": method.pk, "key": "form-key"}
+
+
+def _paid_once(owner: Customer) -> None:
+    [payment] = Payment.objects.filter(customer=owner)
+    assert payment.status == "succeeded"
+    assert payment.invoice.status == "paid"
+
+
+def _support_message(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"topic": "billing", "message": "Why twice?"}
+
+
+def _one_support_request(owner: Customer) -> None:
+    assert SupportRequest.objects.filter(customer=owner).count() == 1
+
+
 def _profile(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     return {}, {"name": "Renamed Twice", "phone": "090-1234-5678", "language": "ja"}
 
@@ -248,9 +322,18 @@ FORMS: dict[str, Form] = {
     "notification-read": Form(_notification, _read_once, frozenset({302})),
     "notification-dismiss": Form(_notification, _dismissed_once, frozenset({302})),
     "notifications-read-all": Form(_unread, _all_read, frozenset({302})),
+    "notification-archive": Form(_notification, _dismissed_once, frozenset({302})),
+    "notification-unarchive": Form(_archived, _back_in_the_inbox, frozenset({302})),
+    "notification-snooze": Form(_snooze, _snoozed_once, frozenset({302})),
+    "notifications-bulk": Form(_bulk, _all_archived, frozenset({302})),
+    "notification-bell-open": Form(_unread, _all_seen, frozenset({302})),
+    "notification-settings": Form(_preferences, _preferences_saved, frozenset({302})),
     "billing-payment-method-add": Form(_card_token, _one_payment_method, frozenset({302})),
     "billing-payment-method-remove": Form(_second_method, _one_left, frozenset({302, 404})),
     "billing-payment-method-default": Form(_second_method, _one_default, frozenset({302})),
+    "order-cancel": Form(_pending_order, _cancelled_once, frozenset({302})),
+    "billing-invoice-pay": Form(_invoice_to_pay, _paid_once, frozenset({302})),
+    "support": Form(_support_message, _one_support_request, frozenset({302})),
 }
 
 READ_ONLY_PAGES = {
@@ -271,6 +354,8 @@ READ_ONLY_PAGES = {
     "billing-invoices",
     "billing-invoice",
     "billing-payment-methods",
+    "billing-invoice-pdf",
+    "billing-payment-receipt",
     "account-settings",
 }
 

@@ -1,30 +1,29 @@
 """Every background task survives the database going away for a moment: it retries.
 
-For each task the service it calls fails once with the error a restarting PostgreSQL gives
-(`OperationalError`); the task must schedule a retry (never drop the work), and the retry
-completes it. `RETRIED` lists every task of the project; the outbox's beat tasks are left
-to their schedule instead (the next run, a minute or a day later, does the same work), and
-a task in neither list fails the test. The real thing, a connection killed under a worker
+For each task the database fails its first statement with the error a restarting
+PostgreSQL gives (`OperationalError`); the task must schedule a retry (never drop the work),
+and the retry completes it. The billing task's outside world is the payment processor, so
+there it is the processor that does not answer once. `RETRIED` lists every task of the
+project; the outbox's beat tasks are left to their schedule instead (the next run, a minute
+or a day later, does the same work), and a task in neither list fails the test. The real thing, a connection killed under a worker
 process, is tests/reliability/test_database_outage.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from types import ModuleType
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from celery.exceptions import Retry
-from django.db import OperationalError
 from django.utils import timezone
 
-import billing.services
 import crm.services
 import notifications.services
 import orders.services
-import subscriptions.services
 from billing.models import Payment
 from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
@@ -35,22 +34,29 @@ from tests.factories import (
     CancellationRequestFactory,
     CustomerFactory,
     InvoiceFactory,
+    NotificationFactory,
     OrderFactory,
     PaymentMethodFactory,
 )
 from tests.orders.support import ready_to_order, sim_plan
+from tests.reliability.support import ProcessorDownOnce, database_fails_on
 
 pytestmark = pytest.mark.django_db
 
-RESTARTING = "terminating connection due to administrator command"
+
+@contextmanager
+def _database_goes_away_once() -> Iterator[None]:
+    with database_fails_on(times=1) as failed:
+        yield
+    assert failed, "the task ran no SQL: nothing went away under it"
 
 
 @dataclass(frozen=True)
 class Retried:
-    module: ModuleType
-    function: str
     # Makes what the task works on; returns its arguments and a check that it was done.
     prepare: Callable[[], tuple[list[Any], Callable[[], bool]]]
+    # What goes wrong under the task's first attempt.
+    outage: Callable[[], AbstractContextManager[None]] = _database_goes_away_once
 
 
 def _approved_order() -> tuple[list[Any], Callable[[], bool]]:
@@ -97,6 +103,17 @@ def _announcement() -> tuple[list[Any], Callable[[], bool]]:
     return [draft.pk], Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").exists
 
 
+def _scheduled_announcement() -> tuple[list[Any], Callable[[], bool]]:
+    CustomerFactory()
+    Announcement.objects.create(
+        title="Maintenance",
+        message="Tonight.",
+        status="scheduled",
+        scheduled_for=timezone.now() - timedelta(minutes=1),
+    )
+    return [], lambda: not Announcement.objects.filter(status="scheduled").exists()
+
+
 def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
     invoice = InvoiceFactory()
     method = PaymentMethodFactory(customer=invoice.customer, is_default=True)
@@ -111,41 +128,50 @@ def _pending_payment() -> tuple[list[Any], Callable[[], bool]]:
     return [payment.pk], Payment.objects.filter(pk=payment.pk, status="succeeded").exists
 
 
+def _notification_email() -> tuple[list[Any], Callable[[], bool]]:
+    from notifications.models import NotificationEmail
+
+    notification = NotificationFactory()
+    email = NotificationEmail.objects.create(
+        key=f"notification:{notification.pk}",
+        user=notification.user,
+        notification=notification,
+        created_at=timezone.now(),
+    )
+    return [[email.pk]], NotificationEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists
+
+
 def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
 
 def _reference() -> tuple[list[Any], Callable[[], bool]]:
-    return ["pm_test_gone"], lambda: True
+    return ["pm_test_gone"], lambda: ProcessorDownOnce.calls == 2
+
+
+@contextmanager
+def _processor_goes_away_once() -> Iterator[None]:
+    ProcessorDownOnce.calls = 0
+    yield
+    assert ProcessorDownOnce.calls == 1
 
 
 RETRIED: dict[str, Retried] = {
-    "orders.tasks.fulfill_order_task": Retried(orders.services, "fulfill_order", _approved_order),
-    "accounts.tasks.process_crm_event_task": Retried(crm.services, "process_crm_event", _crm_event),
-    "subscriptions.tasks.send_cancellation_scheduled_notification": Retried(
-        subscriptions.services, "notify_cancellation_scheduled", _cancellation
-    ),
-    "subscriptions.tasks.complete_due_cancellations": Retried(
-        subscriptions.services, "complete_due_cancellations", _nothing
-    ),
-    "notifications.tasks.send_announcement": Retried(
-        notifications.services, "send_announcement", _announcement
-    ),
-    "notifications.tasks.send_invoice_due_reminders": Retried(
-        notifications.services, "send_invoice_due_reminders", _nothing
-    ),
-    "notifications.tasks.send_payment_method_expiring_reminders": Retried(
-        notifications.services, "send_payment_method_expiring_reminders", _nothing
-    ),
-    "notifications.tasks.purge_expired_notifications": Retried(
-        notifications.services, "purge_expired_notifications", _nothing
-    ),
+    "orders.tasks.fulfill_order_task": Retried(_approved_order),
+    "accounts.tasks.process_crm_event_task": Retried(_crm_event),
+    "subscriptions.tasks.send_cancellation_scheduled_notification": Retried(_cancellation),
+    "subscriptions.tasks.complete_due_cancellations": Retried(_nothing),
+    "notifications.tasks.send_announcement": Retried(_announcement),
+    "notifications.tasks.send_invoice_due_reminders": Retried(_nothing),
+    "notifications.tasks.send_payment_method_expiring_reminders": Retried(_nothing),
+    "notifications.tasks.queue_due_announcements": Retried(_scheduled_announcement),
+    "notifications.tasks.purge_expired_notifications": Retried(_nothing),
+    "notifications.tasks.send_notification_emails": Retried(_notification_email),
+    "notifications.tasks.retry_notification_emails": Retried(_nothing),
     "billing.tasks.detach_payment_method_task": Retried(
-        billing.services, "detach_payment_method", _reference
+        _reference, outage=_processor_goes_away_once
     ),
-    "billing.tasks.complete_payment_task": Retried(
-        billing.services, "complete_payment", _pending_payment
-    ),
+    "billing.tasks.complete_payment_task": Retried(_pending_payment),
 }
 LEFT_TO_THE_SCHEDULE = {
     "outbox.tasks.dispatch_outbox",
@@ -163,29 +189,16 @@ def test_every_task_is_either_retried_or_left_to_its_schedule() -> None:
     assert ours == set(RETRIED) | LEFT_TO_THE_SCHEDULE
 
 
-def _failing_once(real: Callable[..., Any]) -> Callable[..., Any]:
-    calls = []
-
-    def service(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError(RESTARTING)
-        return real(*args, **kwargs)
-
-    return service
-
-
 @pytest.mark.parametrize("name", sorted(RETRIED))
 def test_a_task_retries_when_the_database_goes_away_and_then_does_its_work(
-    name: str, monkeypatch: pytest.MonkeyPatch
+    name: str, settings: Any
 ) -> None:
+    settings.PAYMENT_PROCESSOR = "tests.reliability.support.ProcessorDownOnce"
     celery_app.loader.import_default_modules()
     entry = RETRIED[name]
     args, done = entry.prepare()
-    real = getattr(entry.module, entry.function)
-    monkeypatch.setattr(entry.module, entry.function, _failing_once(real))
 
-    with pytest.raises(Retry) as retry:
+    with entry.outage(), pytest.raises(Retry) as retry:
         celery_app.tasks[name].apply(args=args)
 
     assert retry.value.when is not None  # scheduled, with the task's own backoff
@@ -193,18 +206,16 @@ def test_a_task_retries_when_the_database_goes_away_and_then_does_its_work(
     assert done()
 
 
-def test_a_crm_event_is_retried_even_when_its_failure_cannot_be_recorded(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+# Outside a test transaction, as a worker runs: a failed UPDATE there dooms the whole
+# transaction, where a worker in autocommit just goes on.
+@pytest.mark.django_db(transaction=True)
+def test_a_crm_event_is_retried_even_when_its_failure_cannot_be_recorded() -> None:
     args, processed = _crm_event()
-    real_process = crm.services.process_crm_event
-    monkeypatch.setattr(crm.services, "process_crm_event", _failing_once(real_process))
-    real_record = crm.services.record_crm_event_failure
-    # The database is down: recording the failed attempt fails too.
-    monkeypatch.setattr(crm.services, "record_crm_event_failure", _failing_once(real_record))
 
-    with pytest.raises(Retry) as retry:
+    # The database is down: processing fails, and so does recording the failed attempt.
+    with database_fails_on(times=2) as failed, pytest.raises(Retry) as retry:
         celery_app.tasks["accounts.tasks.process_crm_event_task"].apply(args=args)
+    assert len(failed) == 2
 
     retry.value.sig.apply(throw=True)
     assert processed()

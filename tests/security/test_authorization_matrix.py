@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -199,6 +200,18 @@ def notification(owner: Customer) -> dict[str, Any]:
     return {"notification_id": NotificationFactory(user=owner.user).pk}
 
 
+def snooze_until(owner: Customer) -> dict[str, Any]:
+    return {"until": (timezone.now() + timedelta(days=1)).isoformat()}
+
+
+def snooze_choice(owner: Customer) -> dict[str, Any]:
+    return {"choice": "tomorrow"}
+
+
+def bulk_read(owner: Customer) -> dict[str, Any]:
+    return {"ids": [NotificationFactory(user=owner.user).pk], "action": "read"}
+
+
 def reset_email(owner: Customer) -> dict[str, Any]:
     return {"email": owner.user.email}
 
@@ -341,9 +354,18 @@ MATRIX: dict[str, Route] = {
     "api-notification-dismiss": api(
         customer_api_post(NO_CONTENT, other=API_404), objects=notification
     ),
+    "api-notifications-seen": api(customer_api_post(OK)),
+    "api-notifications-bulk": api(customer_api_post(OK, bulk_read)),
+    "api-notification-archive": api(customer_api_post(OK, other=API_404), objects=notification),
+    "api-notification-unarchive": api(customer_api_post(OK, other=API_404), objects=notification),
+    "api-notification-snooze": api(
+        customer_api_post(OK, snooze_until, other=API_404), objects=notification
+    ),
+    "api-notification-preferences": api(customer_api_get()),
     "api-plans": api(customer_api_get()),
     "api-orders": api(customer_api_get(), customer_api_post(CREATED, sim_order)),
     "api-order-detail": api(customer_api_get(OK, API_404), objects=order),
+    "api-order-cancel": api(customer_api_post(OK, other=API_404), objects=order),
     "api-subscriptions": api(customer_api_get()),
     "api-subscription": api(customer_api_get(OK, API_404), objects=subscription),
     "api-subscription-cancellation-options": api(
@@ -383,6 +405,39 @@ MATRIX: dict[str, Route] = {
         _post(LOGIN, RedirectTo("/account/notifications"), PAGE_NOT_FOUND, PAGE_NOT_FOUND),
         objects=notification,
     ),
+    "notification-archive": page(
+        _post(LOGIN, RedirectTo("/account/notifications"), PAGE_NOT_FOUND, PAGE_NOT_FOUND),
+        objects=notification,
+    ),
+    "notification-unarchive": page(
+        _post(LOGIN, RedirectTo("/account/notifications"), PAGE_NOT_FOUND, PAGE_NOT_FOUND),
+        objects=notification,
+    ),
+    "notification-snooze": page(
+        _post(
+            LOGIN,
+            RedirectTo("/account/notifications"),
+            PAGE_NOT_FOUND,
+            PAGE_NOT_FOUND,
+            data=snooze_choice,
+        ),
+        objects=notification,
+    ),
+    # Opening the bell without JavaScript: everything seen, then the inbox.
+    "notification-bell-open": page(
+        _post(LOGIN, RedirectTo("/account/notifications"), RedirectTo("/account/notifications"))
+    ),
+    "notifications-bulk": page(
+        _post(LOGIN, RedirectTo("/account/notifications"), RedirectTo("/account/notifications"))
+    ),
+    "notification-settings": page(
+        _get(LOGIN, OK, OK),
+        _post(
+            LOGIN,
+            RedirectTo("/account/settings/notifications"),
+            RedirectTo("/account/settings/notifications"),
+        ),
+    ),
     "order-list": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "order-new": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "order-detail": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=order),
@@ -393,6 +448,7 @@ MATRIX: dict[str, Route] = {
     "billing": page(_get(LOGIN, INVOICES, INVOICES)),
     "billing-invoices": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-invoice": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
+    "order-cancel": page(_post(LOGIN, Status(302), PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=order),
     "billing-invoice-pay": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
     "billing-invoice-pdf": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
     "billing-payment-receipt": page(

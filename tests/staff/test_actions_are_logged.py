@@ -173,3 +173,65 @@ def test_the_decision_pages_use_the_admin_form_styles(support, customer):
         response = support.get(url)
         assert response.status_code == 200
         assert "admin/css/forms.css" in response.content.decode()
+
+
+def test_support_replies_to_a_request_in_a_stated_language_and_it_is_logged(
+    support, support_user, customer
+):
+    from support.models import SupportRequestStatus
+    from support.services import create_support_request
+
+    created = create_support_request(
+        customer=customer, topic="billing", message="Why was I charged twice?", now=timezone.now()
+    )
+    support_request = created.support_request
+    page = support.get(f"/admin/support/supportrequest/{support_request.pk}/change/")
+    assert f"/admin/support/supportrequest/{support_request.pk}/reply/" in page.content.decode()
+    url = f"/admin/support/supportrequest/{support_request.pk}/reply/"
+    assert support.get(url).context["form"].initial["language"] == customer.language
+    response = support.post(url, {"language": "ja", "message": "ご迷惑をおかけしました。"})
+    assert response.status_code == 302
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequestStatus.ANSWERED
+    reply = support_request.replies.get()
+    assert (reply.author, reply.language) == (support_user, "ja")
+    action = _only_action()
+    assert (action.action, action.customer, action.details) == (
+        "support_reply",
+        customer,
+        {"language": "ja"},
+    )
+
+    support.post(f"/admin/support/supportrequest/{support_request.pk}/close/")
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequestStatus.CLOSED
+    assert StaffAction.objects.filter(action="support_closed").count() == 1
+    support.post(f"/admin/support/supportrequest/{support_request.pk}/close/")
+    assert StaffAction.objects.filter(action="support_closed").count() == 1
+
+
+def test_replaying_crm_events_is_logged_per_event(support, customer):
+    from crm.models import CrmEvent
+
+    now = timezone.now()
+    failed = CrmEvent.objects.create(
+        event_id="evt-failed",
+        type="AccountChanged",
+        account_id=customer.crm_account_id,
+        customer=customer,
+        occurred_at=now,
+        payload={},
+        raw_body="{}",
+        received_at=now,
+        state="failed",
+    )
+    support.post(
+        "/admin/crm/crmevent/",
+        {"action": "replay", "_selected_action": [failed.pk]},
+    )
+    action = _only_action()
+    assert (action.action, action.customer, action.subject_label) == (
+        "crm_event_replayed",
+        customer,
+        "evt-failed",
+    )

@@ -65,8 +65,10 @@ def test_sending_needs_the_confirmation_of_the_count_shown(
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.status == AnnouncementStatus.SENT
-    assert Notification.objects.get(user=english.user).title == "Planned maintenance"
-    assert Notification.objects.get(user=japanese.user).title == "メンテナンスのお知らせ"
+    assert Notification.objects.get(user=english.user).rendered("en").title == "Planned maintenance"
+    assert Notification.objects.get(user=japanese.user).rendered("ja").title == (
+        "メンテナンスのお知らせ"
+    )
     action = StaffAction.objects.get()
     assert (action.actor, action.action, action.customer) == (
         support_user,

@@ -41,10 +41,16 @@ def test_the_page_shows_everything_the_customer_has(support: Client, support_use
         subject_label=order.number,
         now=timezone.now(),
     )
+    from support.services import create_support_request
+
+    asked = create_support_request(
+        customer=customer, topic="billing", message="A question", now=timezone.now()
+    ).support_request
     response = support.get(_url(customer))
     assert response.status_code == 200
     page = response.content.decode()
     for text in (
+        f"/admin/support/supportrequest/{asked.pk}/change/",
         customer.user.email,
         order.number,
         f"/admin/orders/order/{order.pk}/change/",

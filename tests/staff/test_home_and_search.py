@@ -108,3 +108,56 @@ def test_the_search_is_for_staff_only(client: Client, customer) -> None:
     client.force_login(customer.user)
     response = client.get("/admin/accounts/customer/", {"q": "a"})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_open_support_requests_are_queued_oldest_first() -> None:
+    from support.services import create_support_request
+
+    now = timezone.now()
+    early, late = CustomerFactory(name="Early"), CustomerFactory(name="Late")
+    create_support_request(customer=late, topic="orders", message="Where?", now=now)
+    create_support_request(
+        customer=early, topic="billing", message="Why?", now=now - timedelta(days=1)
+    )
+    queue = _queue("support_requests")
+    assert queue.count == 2
+    assert [item.customer for item in queue.items] == ["Early", "Late"]
+
+
+def test_workflows_the_sweep_found_stuck_are_queued_oldest_first(support: Client) -> None:
+    from outbox.models import SweepRecord
+
+    now = timezone.now()
+    order = OrderFactory(status="approved", approved_at=now - timedelta(hours=3))
+    newer = OrderFactory(status="provisioning", provisioning_at=now - timedelta(hours=2))
+    SweepRecord.objects.create(
+        sweep="orders.fulfillment",
+        object_id=newer.pk,
+        first_found_at=now - timedelta(hours=1),
+        last_enqueued_at=now,
+        attempts=3,
+    )
+    SweepRecord.objects.create(
+        sweep="orders.fulfillment",
+        object_id=order.pk,
+        first_found_at=now - timedelta(hours=2),
+        last_enqueued_at=now,
+        attempts=2,
+    )
+    # Enqueued again once only: the sweep is still handling it, nobody needs to look.
+    SweepRecord.objects.create(
+        sweep="orders.fulfillment",
+        object_id=999,
+        first_found_at=now - timedelta(hours=5),
+        last_enqueued_at=now,
+        attempts=1,
+    )
+    queue = _queue("stuck")
+    assert queue.count == 2
+    assert [item.url for item in queue.items] == [
+        f"/admin/orders/order/{order.pk}/change/",
+        f"/admin/orders/order/{newer.pk}/change/",
+    ]
+    page = support.get("/admin/").content.decode()
+    assert "Workflows the sweep found stuck (2)" in page
+    assert f"Order fulfillment #{order.pk}" in page

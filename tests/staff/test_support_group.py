@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm.models import CrmEvent
-from notifications.models import Announcement
+from notifications.models import Announcement, NotificationEmail
 from outbox.models import OutboxMessage
 from staff.models import StaffAction
 from staff.services import SUPPORT_GROUP, record_staff_action, sync_support_group
@@ -53,6 +53,7 @@ REACH: dict[str, tuple[bool, bool, bool]] = {
     "billing.paymentmethod": (True, False, False),
     "notifications.notification": (True, False, False),
     "notifications.announcement": (True, True, True),
+    "notifications.notificationemail": (True, False, False),
     "outbox.outboxmessage": (False, False, False),
     "staff.staffaction": (True, False, False),
     "support.supportrequest": (True, False, False),
@@ -79,6 +80,9 @@ def _one_of_each() -> dict[str, models.Model]:
         "billing.paymentmethod": PaymentMethodFactory(customer=customer),
         "notifications.notification": NotificationFactory(user=customer.user),
         "notifications.announcement": Announcement.objects.create(title="Hi", message="Hello"),
+        "notifications.notificationemail": NotificationEmail.objects.create(
+            key="test", user=customer.user, created_at=now
+        ),
         "outbox.outboxmessage": OutboxMessage.objects.create(task_name="x", args=[]),
         "support.supportrequest": create_support_request(
             customer=customer, topic="other", message="Help"

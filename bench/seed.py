@@ -1,7 +1,13 @@
-"""python manage.py seed_bench: (re)load the benchmark data set of `make bench`."""
+"""`python -m bench.seed`: (re)load the benchmark data set of `make bench`.
+
+A management command that no app carries: the bench stands above the apps, so none of
+them imports it. `make bench` calls it in process (`call_command(Command(), ...)`).
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -60,3 +66,11 @@ class Command(BaseCommand):
                 f"light {data.light_email}, heavy {data.heavy_email}."
             )
         )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+    Command().run_from_argv([sys.argv[0], "seed_bench", *sys.argv[1:]])

@@ -1,0 +1,1 @@
+"""Date formats where ours differ from Django's (FORMAT_MODULE_PATH)."""
