@@ -24,7 +24,7 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.selectors import get_customer_for_user
-from portal.serializers import DateTimeField, ErrorSerializer
+from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 
 
 class CustomerAPIView(APIView):
@@ -46,12 +46,12 @@ def _access_lifetime_seconds() -> int:
 
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False)
+    password = StrictCharField(trim_whitespace=False)
 
 
 class TokenOutput(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = StrictCharField()
+    refresh = StrictCharField()
     accessExpiresIn = serializers.IntegerField(help_text="Seconds until the access token expires")
 
 
@@ -92,7 +92,7 @@ class TokenObtainView(APIView):
 
 
 class RefreshInput(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = StrictCharField()
 
 
 class TokenRefreshView(APIView):
@@ -131,16 +131,16 @@ class LogoutView(APIView):
 class MeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
-    name = serializers.CharField()
-    phone = serializers.CharField()
+    name = StrictCharField()
+    phone = StrictCharField()
     language = serializers.ChoiceField(choices=["en", "ja"])
 
 
 class MeInput(serializers.Serializer):
     # Lengths and formats are the service's to check, so the page and the API say the same.
-    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    phone = serializers.CharField(required=False, allow_blank=True)
-    language = serializers.CharField(required=False)
+    name = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    phone = StrictCharField(required=False, allow_blank=True)
+    language = StrictCharField(required=False)
 
 
 def _me(user: User) -> dict[str, Any]:
@@ -175,8 +175,8 @@ class MeView(APIView):
 
 
 class PasswordInput(serializers.Serializer):
-    currentPassword = serializers.CharField(source="current_password", trim_whitespace=False)
-    newPassword = serializers.CharField(source="new_password", trim_whitespace=False)
+    currentPassword = StrictCharField(source="current_password", trim_whitespace=False)
+    newPassword = StrictCharField(source="new_password", trim_whitespace=False)
 
 
 class PasswordView(APIView):

@@ -54,7 +54,8 @@ class SalesforceEventView(APIView):
         body: bytes = request.body
         parsers.check_size(body=body)
         services.verify_crm_signature(body=body, signature=request.headers.get("X-Signature"))
+        now = timezone.now()
         event, created = services.receive_crm_event(
-            event=parsers.parse_event(body=body), now=timezone.now()
+            event=parsers.parse_event(body=body, now=now), now=now
         )
         return Response(SalesforceEventAck(event).data, status=202 if created else 200)

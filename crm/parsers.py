@@ -7,8 +7,9 @@ the size before anything is read, the signature (in `crm.services`), then `parse
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,11 +19,19 @@ from rest_framework import serializers
 from accounts.models import VerificationStatus
 from accounts.services import ELIGIBILITY_RESULTS, VERIFICATION_RESULTS
 from portal.api_errors import ApplicationError
+from portal.serializers import StrictCharField
 
 CRM_EVENT_TYPES = ("AccountChanged",)
 # An event is two levels deep; anything much deeper is not an event, and could be too deep
 # to store (JSON encoding recurses).
 CRM_PAYLOAD_MAX_DEPTH = 16
+# Clocks differ a little; an event from further ahead would win every later comparison of
+# occurredAt (deliveries reorder) and freeze its fields for good.
+CRM_EVENT_MAX_AHEAD = timedelta(minutes=5)
+
+
+class _NotJSONNumber(ValueError):
+    """NaN and Infinity: Python reads them, JSON (and PostgreSQL's jsonb) has no such number."""
 
 
 class SalesforceChangesInput(serializers.Serializer):
@@ -30,13 +39,13 @@ class SalesforceChangesInput(serializers.Serializer):
     internetEligibilityStatus = serializers.ChoiceField(
         choices=ELIGIBILITY_RESULTS, required=False, allow_null=True
     )
-    internetEligibilityNotes = serializers.CharField(
+    internetEligibilityNotes = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=2000
     )
     residenceCardStatus = serializers.ChoiceField(
         choices=VERIFICATION_RESULTS, required=False, allow_null=True
     )
-    residenceCardRejectionReason = serializers.CharField(
+    residenceCardRejectionReason = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=2000
     )
 
@@ -92,11 +101,26 @@ def check_size(*, body: bytes) -> None:
         raise _too_large()
 
 
-def parse_event(*, body: bytes) -> ParsedEvent:
+def _refuse_constant(name: str) -> Any:
+    raise _NotJSONNumber(name)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400 reads as infinity
+        raise _NotJSONNumber(text)
+    return number
+
+
+def parse_event(*, body: bytes, now: datetime) -> ParsedEvent:
     """The event in a signed body, or `ApplicationError`/`ValidationError` (400) saying why not."""
     try:
         text = body.decode("utf-8")
-        payload = json.loads(text)
+        payload = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NotJSONNumber as error:
+        raise ApplicationError(
+            "validation_error", _("The body holds a number JSON does not have (NaN or Infinity).")
+        ) from error
     # UnicodeDecodeError and JSONDecodeError are ValueErrors; very deep nesting exhausts
     # the recursion limit.
     except (ValueError, RecursionError) as error:
@@ -110,6 +134,9 @@ def parse_event(*, body: bytes) -> ParsedEvent:
         raise ApplicationError("validation_error", problem)
     data = SalesforceEventInput(data=payload)
     data.is_valid(raise_exception=True)
+    if data.validated_data["occurred_at"] > now + CRM_EVENT_MAX_AHEAD:
+        message = _("The event happened in the future: check the sending system's clock.")
+        raise ApplicationError("validation_error", message, fields={"occurredAt": [message]})
     return ParsedEvent(
         event_id=data.validated_data["event_id"],
         type=data.validated_data["type"],

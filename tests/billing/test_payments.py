@@ -187,3 +187,24 @@ def test_a_charge_that_went_through_before_a_crash_is_not_made_again(customer, c
     services.complete_payment(payment_id=payment.pk)
     assert len(TestPaymentProcessor.ledger) == 1
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED
+
+
+def test_the_sweep_finishes_a_payment_left_pending_once(
+    customer, card, invoice, django_capture_on_commit_callbacks
+):
+    from outbox.sweeps import sweep_unfinished_work
+
+    Payment.objects.create(
+        customer=customer,
+        invoice=invoice,
+        payment_method=card,
+        idempotency_key="crashed",
+        amount=invoice.total,
+        created_at=timezone.now() - timedelta(minutes=15),
+    )
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep_unfinished_work(now=timezone.now())
+    assert len(TestPaymentProcessor.ledger) == 1
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+    assert Notification.objects.filter(type="PAYMENT_RECEIVED").count() == 1

@@ -268,3 +268,46 @@ def test_an_event_for_one_customer_leaves_another_alone(deliver, customer, other
     other_customer.residence_card_verification.refresh_from_db()
     assert other_customer.residence_card_verification.status == VerificationStatus.NOT_SUBMITTED
     assert not Notification.objects.filter(user=other_customer.user).exists()
+
+
+# --- Numbers JSON does not have, and clocks far ahead ---
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_an_event_with_a_number_json_does_not_have_is_a_400(deliver, customer, number):
+    text = _verified(customer).decode().replace('"changes": {', f'"score": {number}, "changes": {{')
+    response = deliver(text.encode())
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert not CrmEvent.objects.exists()
+
+
+def test_an_event_from_far_in_the_future_is_refused(deliver, customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ahead = (timezone.now() + timedelta(minutes=10)).isoformat()
+    body = event_body(
+        account_id=customer.crm_account_id,
+        occurred_at=ahead,
+        changes={"residenceCardStatus": "verified"},
+    )
+    response = deliver(body)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["occurredAt"]
+    assert not CrmEvent.objects.exists()
+
+
+def test_an_event_a_little_ahead_of_our_clock_is_accepted(deliver, customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ahead = (timezone.now() + timedelta(minutes=2)).isoformat()
+    body = event_body(
+        account_id=customer.crm_account_id,
+        occurred_at=ahead,
+        changes={"residenceCardStatus": "verified"},
+    )
+    assert deliver(body).status_code == 202

@@ -49,6 +49,7 @@ def _enqueued(task_name: str) -> list[list[int]]:
 
 def test_every_kind_of_unfinished_work_has_its_sweep():
     assert {sweep.name for sweep in registered_sweeps()} >= {
+        "crm.events",
         "orders.fulfillment",
         "subscriptions.cancellation_scheduled_notification",
     }
@@ -120,3 +121,48 @@ def test_a_cancellation_without_its_notification_is_notified_once(
         counts = sweep_unfinished_work(now=timezone.now())
     assert counts["subscriptions.cancellation_scheduled_notification"] == 0
     assert CancellationRequest.objects.count() == 1
+
+
+def _received_event(customer, *, minutes_ago: int, attempts: int = 0):  # type: ignore[no-untyped-def]
+    from crm.models import CrmEvent
+
+    received = timezone.now() - timedelta(minutes=minutes_ago)
+    payload = {
+        "eventId": f"evt-{minutes_ago}-{attempts}",
+        "type": "AccountChanged",
+        "accountId": customer.crm_account_id,
+        "occurredAt": received.isoformat(),
+        "changes": {"residenceCardStatus": "verified"},
+    }
+    return CrmEvent.objects.create(
+        event_id=payload["eventId"],
+        type="AccountChanged",
+        account_id=customer.crm_account_id,
+        occurred_at=received,
+        payload=payload,
+        raw_body="{}",
+        received_at=received,
+        attempts=attempts,
+    )
+
+
+def test_a_crm_event_still_received_is_processed_once(django_capture_on_commit_callbacks):
+    from crm.models import CrmEventState
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(crm_account_id="001SWEEP00000001")
+    customer.residence_card_verification.status = "pending"
+    customer.residence_card_verification.save()
+    lost = _received_event(customer, minutes_ago=15)
+    retrying = _received_event(customer, minutes_ago=20, attempts=2)  # its own retries run
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_unfinished_work(now=timezone.now())["crm.events"] == 1
+
+    lost.refresh_from_db()
+    retrying.refresh_from_db()
+    assert lost.state == CrmEventState.PROCESSED
+    assert retrying.state == CrmEventState.RECEIVED
+    assert Notification.objects.filter(type="VERIFICATION_VERIFIED").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_unfinished_work(now=timezone.now())["crm.events"] == 0

@@ -47,6 +47,7 @@ def test_json_nested_too_deeply_to_read_is_a_400(
     method: str, path: str, api: Any, client: Any, webhook_secret: None
 ) -> None:
     concrete = path.replace("{subscription_id}", "1").replace("{order_id}", "1")
+    concrete = concrete.replace("{invoice_id}", "1")
     if path == EVENTS_URL:
         response = post_event(client, DEEP)
     else:
