@@ -129,7 +129,9 @@ async def _measure(args: argparse.Namespace, base_url: str, pid: int) -> dict[st
     host, port = base_url.removeprefix("http://").split(":")
     user_ids = await sync_to_async(_customers)(args.streams)
     users = await sync_to_async(lambda: list(User.objects.filter(pk__in=user_ids)))()
-    tokens = [str(RefreshToken.for_user(user).access_token) for user in users]
+    tokens = await sync_to_async(
+        lambda: [str(RefreshToken.for_user(user).access_token) for user in users]
+    )()
     idle = _proc(pid)
 
     clients = [Client(user.pk, token) for user, token in zip(users, tokens, strict=True)]
@@ -193,14 +195,10 @@ async def _measure(args: argparse.Namespace, base_url: str, pid: int) -> dict[st
 
 def _notify_all(notify_many, recipients, source) -> float:  # type: ignore[no-untyped-def]
     created = notify_many(
-        recipients=recipients,
+        user_ids=[user_id for user_id, _language in recipients],
         type="SYSTEM_ANNOUNCEMENT",
         source_id=source,
-        context=lambda language: {
-            "title": "Bench",
-            "message": "Stream bench.",
-            "announcement_id": 1,
-        },
+        context={"title": "Bench", "message": "Stream bench.", "announcement_id": 1},
     )
     assert created == len(recipients), created
     return time.monotonic()
