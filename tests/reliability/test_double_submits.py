@@ -40,7 +40,7 @@ from billing.models import Payment, PaymentMethod
 from notifications.models import Notification
 from orders.models import Order
 from subscriptions.models import CancellationRequest
-from subscriptions.services import offered_effective_dates
+from subscriptions.services import offered_effective_dates, request_cancellation
 from support.models import SupportRequest
 from tests.accounts.support import JPEG, PNG, upload
 from tests.conftest import bearer_client
@@ -148,6 +148,24 @@ def _cancel(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _one_cancellation(owner: Customer) -> None:
     assert CancellationRequest.objects.filter(customer=owner).count() == 1
+
+
+def _scheduled_cancellation(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    subscription = SubscriptionFactory(customer=owner, plan=sim_plan())
+    request_cancellation(
+        customer=owner,
+        subscription_id=subscription.pk,
+        effective_on=offered_effective_dates(now=timezone.now())[0],
+        reason="moving",
+    )
+    return {"subscription_id": subscription.pk}, {}
+
+
+def _withdrawn_once(owner: Customer) -> None:
+    [cancellation] = CancellationRequest.objects.filter(customer=owner)
+    assert cancellation.status == "withdrawn"
+    withdrawn = Notification.objects.filter(user=owner.user, type="CANCELLATION_WITHDRAWN")
+    assert withdrawn.count() == 1
 
 
 def _notification(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -319,6 +337,10 @@ FORMS: dict[str, Form] = {
     "account-verification": Form(_card, _one_card_in_review),
     "order-new": Form(_sim_order, _one_order, frozenset({302})),
     "service-cancel": Form(_cancel, _one_cancellation, frozenset({302})),
+    # The second finds nothing left to withdraw and says so on the service page.
+    "service-withdraw-cancellation": Form(
+        _scheduled_cancellation, _withdrawn_once, frozenset({302})
+    ),
     "notification-read": Form(_notification, _read_once, frozenset({302})),
     "notification-dismiss": Form(_notification, _dismissed_once, frozenset({302})),
     "notifications-read-all": Form(_unread, _all_read, frozenset({302})),
@@ -357,6 +379,7 @@ READ_ONLY_PAGES = {
     "billing-invoice-pdf",
     "billing-payment-receipt",
     "account-settings",
+    "announcement",
 }
 
 

@@ -200,6 +200,11 @@ def notification(owner: Customer) -> dict[str, Any]:
     return {"notification_id": NotificationFactory(user=owner.user).pk}
 
 
+def announcement(owner: Customer) -> dict[str, Any]:
+    NotificationFactory(user=owner.user, type="SYSTEM_ANNOUNCEMENT", source_id="4242")
+    return {"announcement_id": 4242}
+
+
 def snooze_until(owner: Customer) -> dict[str, Any]:
     return {"until": (timezone.now() + timedelta(days=1)).isoformat()}
 
@@ -355,6 +360,9 @@ MATRIX: dict[str, Route] = {
         customer_api_post(NO_CONTENT, other=API_404), objects=notification
     ),
     "api-notifications-seen": api(customer_api_post(OK)),
+    "api-notifications-changes": api(customer_api_get()),
+    # Under WSGI the stream sends what is pending and ends; staff have no customer feed.
+    "api-notifications-stream": api(customer_api_get()),
     "api-notifications-bulk": api(customer_api_post(OK, bulk_read)),
     "api-notification-archive": api(customer_api_post(OK, other=API_404), objects=notification),
     "api-notification-unarchive": api(customer_api_post(OK, other=API_404), objects=notification),
@@ -444,6 +452,12 @@ MATRIX: dict[str, Route] = {
     "services": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "service": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=subscription),
     "service-cancel": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=subscription),
+    # Nothing scheduled here: the owner is sent back to the service page with a message.
+    "service-withdraw-cancellation": page(
+        _post(LOGIN, Status(302), PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=subscription
+    ),
+    # Only the customers an announcement was sent to can open it.
+    "announcement": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=announcement),
     "account-language": page(_post(LOGIN, RedirectTo("/account/"), PAGE_NOT_FOUND, data=language)),
     "billing": page(_get(LOGIN, INVOICES, INVOICES)),
     "billing-invoices": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crm.models import CrmEvent
 from tests.crm.support import EVENTS_URL, WEBHOOK_SECRET, post_event
+from tests.factories import InvoiceFactory, NotificationFactory
 from tests.security.test_api_fuzz import schema
 
 pytestmark = pytest.mark.django_db
@@ -44,10 +45,13 @@ def webhook_secret(settings: Any) -> None:
 
 @pytest.mark.parametrize(("method", "path"), JSON_OPERATIONS)
 def test_json_nested_too_deeply_to_read_is_a_400(
-    method: str, path: str, api: Any, client: Any, webhook_secret: None
+    method: str, path: str, api: Any, client: Any, customer: Any, webhook_secret: None
 ) -> None:
     concrete = path.replace("{subscription_id}", "1").replace("{order_id}", "1")
-    concrete = concrete.replace("{invoice_id}", "1")
+    # The customer's own invoice: another customer's is a 404 before the body is read.
+    concrete = concrete.replace("{invoice_id}", str(InvoiceFactory(customer=customer).pk))
+    notification = NotificationFactory(user=customer.user)
+    concrete = concrete.replace("{notification_id}", str(notification.pk))
     if path == EVENTS_URL:
         response = post_event(client, DEEP)
     else:
