@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import Customer
+from billing.models import PaymentMethod
 from portal.wsgi import application
 from tests.factories import (
     CancellationRequestFactory,
@@ -151,7 +152,8 @@ def _objects_of(customer: Customer) -> dict[str, list[int]]:
     notifications = [NotificationFactory(user=customer.user) for _ in range(3)]
     invoices = [InvoiceFactory(customer=customer, status=status) for status in ("unpaid", "paid")]
     methods = [
-        PaymentMethodFactory(customer=customer, is_default=True),
+        # ready_to_order gave the customer a default card.
+        PaymentMethod.objects.get(customer=customer, is_default=True),
         PaymentMethodFactory(
             customer=customer,
             type="bank_account",
