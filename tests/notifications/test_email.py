@@ -87,7 +87,11 @@ def announce(user, source_id: str = "1", now: datetime = NOW) -> Notification | 
         user=user,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=source_id,
-        context={"title": "Planned maintenance", "message": "Tonight from 1:00."},
+        context={
+            "title": "Planned maintenance",
+            "message": "Tonight from 1:00.",
+            "announcement_id": int(source_id),
+        },
         now=now,
     )
 
@@ -196,7 +200,7 @@ def test_an_announcement_sent_to_many_emails_those_who_asked(
             user_ids=[customer.user.pk, other_customer.user.pk],
             type="SYSTEM_ANNOUNCEMENT",
             source_id="42",
-            context={"title": "Planned maintenance", "message": "Tonight."},
+            context={"title": "Planned maintenance", "message": "Tonight.", "announcement_id": 42},
             now=NOW,
         )
     assert [message["To"] for message in smtp.messages] == [customer.user.email]
