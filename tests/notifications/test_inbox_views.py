@@ -160,7 +160,7 @@ def test_bulk_with_htmx_swaps_the_list(browser_client, customer):
         {"ids": [mine[0].pk], "action": "archive"},
         **HTMX,
     )
-    assert response.content.decode().startswith('<div id="notification-list">')
+    assert response.content.decode().startswith('<div id="notification-list"')
     assert listed(response) == [mine[1].pk]
     assert "notifications-changed" in json.loads(response["HX-Trigger"])
 
