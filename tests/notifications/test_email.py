@@ -356,7 +356,8 @@ def test_a_celery_worker_sends_it_once_through_the_outbox(smtp, customer, tmp_pa
         )
     assert len(smtp.messages) == 1
     assert (
-        "https://portal.example/account/notifications" in smtp.parts(smtp.messages[0])["text/plain"]
+        "https://portal.example/account/announcements/1"
+        in smtp.parts(smtp.messages[0])["text/plain"]
     )
 
 
