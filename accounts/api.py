@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
@@ -24,6 +25,7 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.selectors import get_customer_for_user
+from portal.api_errors import ApplicationError
 from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 
 
@@ -34,9 +36,21 @@ class CustomerAPIView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        _refuse_repeated_parameters(request)
         self.customer = get_customer_for_user(user=request.user)
         translation.activate(self.customer.language)
         request.LANGUAGE_CODE = self.customer.language
+
+
+def _refuse_repeated_parameters(request: Request) -> None:
+    """`?archived=true&archived=false` means nothing: say so rather than pick one."""
+    repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        raise ApplicationError(
+            "validation_error",
+            _("Give each query parameter once."),
+            fields={name: [_("Given more than once.")] for name in repeated},
+        )
 
 
 def _access_lifetime_seconds() -> int:

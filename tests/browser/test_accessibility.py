@@ -78,6 +78,8 @@ def test_every_page_passes_an_accessibility_scan(page):
         (f"/account/services/{sim.pk}/cancel", "cancel-choose"),
         ("/account/notifications", "notifications"),
         ("/account/billing/invoices", "invoices"),
+        ("/account/settings", "settings"),
+        ("/account/settings/notifications", "notification-settings"),
         ("/account/billing/payment-methods", "payment-methods"),
     ]:
         visit(page, path, name)

@@ -66,3 +66,12 @@ def test_unexpected_exception_is_a_500_without_details(anonymous_api, caplog):
     assert_error_shape(body, "server_error")
     assert "secret" not in response.content.decode()
     assert any("Unhandled error" in record.message for record in caplog.records)
+
+
+@pytest.mark.django_db
+def test_a_query_parameter_given_twice_is_a_400_naming_it(api):
+    response = api.get("/api/notifications?archived=true&archived=false&limit=5")
+    assert response.status_code == 400
+    body = response.json()
+    assert_error_shape(body, "validation_error")
+    assert set(body["error"]["fields"]) == {"archived"}
