@@ -68,6 +68,14 @@ class UserAdmin(DjangoUserAdmin):
                 tokens.revoke_all_tokens(user=user)
         return response
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and hasattr(obj, "customer"):
+            # A customer's access changes only through Deactivate / Reactivate on the
+            # customer page: the service ends the sessions and tokens and logs who did it.
+            readonly.append("is_active")
+        return readonly
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a login is deactivated, never deleted: its history stays
 

@@ -505,6 +505,8 @@ def deactivate_customer(*, customer: Customer, actor: User, reason: str, now: da
         return customer
     user.is_active = False
     user.save(update_fields=["is_active"])
+    # Every token issued until now stays refused, also after a reactivation.
+    tokens.revoke_all_tokens(user=user)
     customer.user = user
     sessions = _end_sessions(user, now=now)
     record_staff_action(

@@ -164,6 +164,27 @@ def test_deactivating_ends_the_customers_sessions_and_tokens(
     customer.user.refresh_from_db()
     assert customer.user.is_active
     assert StaffAction.objects.filter(action="customer_reactivated").count() == 1
+    # Reactivated, the customer logs in afresh: the tokens of before stay refused.
+    assert app.get("/api/me").status_code == 401
+
+
+def test_a_customers_access_is_not_a_checkbox_even_for_a_superuser(customer):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser(email="root@example.com", password="x" * 12)
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/accounts/user/{customer.user.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="is_active"' not in page
+    client.post(url, {"email": customer.user.email, "is_staff": "on"})
+    customer.user.refresh_from_db()
+    assert customer.user.is_active
+    # A staff login (no customer) is still managed here.
+    assert (
+        'name="is_active"'
+        in client.get(f"/admin/accounts/user/{admin.pk}/change/").content.decode()
+    )
 
 
 def test_a_customer_cannot_deactivate_anyone(client: Client, customer, other_customer):
