@@ -22,3 +22,5 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The web processes some tests start (DEBUG off, as deployed) serve them from there too.
+WHITENOISE_USE_FINDERS = True

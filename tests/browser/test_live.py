@@ -1,0 +1,83 @@
+"""The bell and the list follow the live stream: a notification that another process creates
+appears on an open page within two seconds, without a reload.
+
+The page is served by the web process as deployed (gunicorn, uvicorn workers); the CRM's
+event is handled by a second server process (gunicorn, threads), whose Celery runs in
+process, so the notification is committed there before its answer comes back.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import requests
+from django.conf import settings
+from playwright.sync_api import expect
+
+from accounts.models import User
+from tests.crm.support import EVENTS_URL, WEBHOOK_SECRET, event_body, sign
+from tests.browser.conftest import _open_page, screenshot
+from tests.reliability.processes import asgi_server, gunicorn
+
+pytestmark = [pytest.mark.postgres]
+
+
+def test_a_notification_from_another_process_appears_within_two_seconds(
+    chromium, demo, tmp_path, client
+):
+    django_client = client
+    with (
+        asgi_server(
+            tmp_path, application_name="live-page", CRM_WEBHOOK_SECRET=WEBHOOK_SECRET
+        ) as site,
+        gunicorn(
+            tmp_path,
+            workers=1,
+            threads=2,
+            application_name="live-crm",
+            CELERY_BROKER_URL="",
+            CRM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        ) as crm,
+    ):
+        context, page = _open_page(chromium, site, "desktop")
+        try:
+            # The servers hash passwords as in production, the test data does not: log in
+            # through a session made here.
+            django_client.force_login(User.objects.get(email="rejected@demo.example"))
+            session = django_client.cookies[settings.SESSION_COOKIE_NAME].value
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site}]
+            )
+            page.goto("/account/notifications")
+            items = page.locator("#notification-list li.notification")
+            bell = page.locator("#notification-bell .visually-hidden")
+            expect(page.locator("[data-live-stream][data-live=stream]")).to_have_count(1)
+            before_items = items.count()
+            before_bell = bell.inner_text()
+            navigations: list[str] = []
+            page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+            body = event_body(
+                account_id="001DEMO000000003",
+                event_id=f"evt-live-{time.time_ns()}",
+                changes={"internetEligibilityStatus": "eligible"},
+            )
+            answer = requests.post(
+                crm + EVENTS_URL,
+                data=body,
+                headers={"Content-Type": "application/json", "X-Signature": sign(body)},
+                timeout=10,
+            )
+            committed = time.monotonic()
+            assert answer.status_code == 202, answer.text
+
+            expect(items).to_have_count(before_items + 1, timeout=2000)
+            expect(bell).not_to_have_text(before_bell, timeout=2000)
+            assert time.monotonic() - committed < 2
+            expect(items.first).to_contain_text(re.compile("available|利用"))
+            assert navigations == []
+            screenshot(page, "live-notification")
+        finally:
+            context.close()
