@@ -17,8 +17,8 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.crm.support import EVENTS_URL, WEBHOOK_SECRET, event_body, sign
 from tests.browser.conftest import _open_page, screenshot
+from tests.crm.support import EVENTS_URL, WEBHOOK_SECRET, event_body, sign
 from tests.reliability.processes import asgi_server, gunicorn
 
 pytestmark = [pytest.mark.postgres]
