@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -39,8 +40,6 @@ INVOICE_DUE_SOON_DAYS = 7
 PURGE_AFTER = timedelta(days=30)
 PURGE_BATCH_SIZE = 1000
 ANNOUNCEMENT_BATCH_SIZE = 1000
-# Where every notification email links to change what the customer is told.
-PREFERENCES_URL = "/account/settings/notifications"
 EMAIL_DOMAIN = "portal.invalid"
 # An email still unsent this long after it was queued was lost on the way: queue it again,
 # for a day; after that it is too late to be useful.
@@ -258,7 +257,7 @@ def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternat
             "message": notification.message,
             "action_label": notification.action_label,
             "action_url": _absolute(notification.action_url) if notification.action_url else "",
-            "preferences_url": _absolute(PREFERENCES_URL),
+            "preferences_url": _absolute(reverse("notification-settings")),
             "severity": notification.severity,
         }
         name = f"notifications/email/{notification.type.lower()}"

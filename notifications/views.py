@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,7 +40,6 @@ SEEN_EVENT = "notifications-seen"
 ARCHIVED_TAB = "archived"
 # How many of the newest the bell's menu shows.
 BELL_SIZE = 5
-SETTINGS_URL = "/account/settings/notifications"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -343,7 +342,11 @@ def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
     The form sends every category; an unticked box is off.
     """
     if request.method == "GET":
-        return render(request, "notifications/settings.html", {"preferences_next": SETTINGS_URL})
+        return render(
+            request,
+            "notifications/settings.html",
+            {"preferences_next": reverse("notification-settings")},
+        )
     changes = {
         category: {
             channel: f"{category}-{channel}" in request.POST for channel in selectors.CHANNELS
@@ -356,4 +359,4 @@ def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return HttpResponseRedirect(target if target and allowed else SETTINGS_URL)
+    return HttpResponseRedirect(target if target and allowed else reverse("notification-settings"))

@@ -128,7 +128,7 @@ def _payment_method_gate() -> OrderGate:
     return OrderGate(
         "payment_method_required",
         _("Add a payment method before you order: we bill your plan to it each month."),
-        "/account/billing/payment-methods",
+        reverse("billing-payment-methods"),
         _("Add a payment method"),
     )
 
@@ -140,7 +140,7 @@ def _internet_active_gate() -> OrderGate:
             "You already have an internet line at this address, active or on its way. "
             "Contact us if you need a second line there."
         ),
-        "/account/services",
+        reverse("services"),
         _("See your services"),
     )
 
