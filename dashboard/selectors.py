@@ -322,12 +322,12 @@ class _Compiled:
 
 def _input_values(inputs: _Inputs, ops: Any) -> dict[str, Any]:
     """Every parameter value the inputs turn into (as the database adapter writes it)."""
-    window = catalog.get_template("INVOICE_DUE").dedupe_window
+    reminded_since = catalog.get_template("INVOICE_DUE").dedupe_since(inputs.now)
     return {
         "customer_id": inputs.customer_id,
         "user_id": inputs.user_id,
         "now": ops.adapt_datetimefield_value(inputs.now),
-        "reminded_since": ops.adapt_datetimefield_value(inputs.now - window),
+        "reminded_since": ops.adapt_datetimefield_value(reminded_since),
         "today": ops.adapt_datefield_value(inputs.today),
     }
 
