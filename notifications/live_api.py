@@ -35,6 +35,19 @@ class ChangesOutput(serializers.Serializer):
     hasMore = serializers.BooleanField(help_text="More changes are waiting: ask again now")
 
 
+class StreamEventOutput(serializers.Serializer):
+    """One Server-Sent Event of the stream, as an EventSource reads it (comments aside)."""
+
+    id = serializers.CharField(required=False, help_text="Send it back as Last-Event-ID")
+    event = serializers.ChoiceField(choices=["notification", "counts"], required=False)
+    data = serializers.CharField(
+        required=False, help_text="JSON: a notification, or {count, unseenCount}"
+    )
+    retry = serializers.IntegerField(
+        required=False, help_text="Milliseconds to wait before reconnecting"
+    )
+
+
 class ChangesView(CustomerAPIView):
     @extend_schema(
         parameters=[
@@ -153,7 +166,7 @@ class NotificationStreamView(CustomerAPIView):
         ],
         responses={
             (200, "text/event-stream"): OpenApiResponse(
-                OpenApiTypes.STR,
+                StreamEventOutput,
                 description="Events `notification` (data: a notification) and `counts` "
                 '(data: `{"count", "unseenCount"}`), each with an `id` to resume from; a '
                 "comment line every 25 seconds. Ends when the login ends.",

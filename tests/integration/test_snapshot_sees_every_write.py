@@ -38,8 +38,9 @@ from accounts.models import Customer, InternetEligibility, ResidenceCardVerifica
 from billing import services as billing_services
 from billing.models import Invoice, PaymentMethod
 from dashboard.services import build_me_status
-from notifications.models import Notification
-from notifications.services import notify
+from notifications import services as notification_services
+from notifications.models import Announcement, Notification, NotificationPreference
+from notifications.services import announcement_context, notify
 from orders import services as order_services
 from orders.models import Order
 from subscriptions import services as subscription_services
@@ -220,6 +221,13 @@ def an_active_subscription(world: World) -> Subscription:
 
 def an_unread_notification(world: World) -> Notification:
     return NotificationFactory(user=world.customer.user)
+
+
+def an_unread_announcement_kept_in_app(world: World) -> Notification:
+    notification_services.update_notification_preferences(
+        user=world.customer.user, changes={"announcements": {"in_app": True}}
+    )
+    return an_unread_notification(world)
 
 
 def a_payment_method(world: World) -> PaymentMethod:
@@ -511,7 +519,9 @@ WRITES: list[Write] = [
             user=world.customer.user,
             type="SYSTEM_ANNOUNCEMENT",
             source_id=1,
-            context={"title": "Maintenance", "message": "Tonight."},
+            context=announcement_context(
+                Announcement.objects.create(title="Maintenance", message="Tonight.")
+            ),
         ),
         stats("unreadNotifications"),
     ),
@@ -525,6 +535,27 @@ WRITES: list[Write] = [
         stats("unreadNotifications"),
     ),
     Write(Notification, "time", an_unread_notification, travel(31), stats("unreadNotifications")),
+    # What the customer chose to see in the app.
+    Write(
+        NotificationPreference,
+        "api",
+        an_unread_notification,
+        lambda world: world.api.put(
+            "/api/me/notification-preferences",
+            {"categories": {"announcements": {"inApp": False}}},
+            format="json",
+        ),
+        stats("unreadNotifications"),
+    ),
+    Write(
+        NotificationPreference,
+        "update",
+        an_unread_announcement_kept_in_app,
+        lambda world: NotificationPreference.objects.filter(user=world.customer.user).update(
+            in_app=False
+        ),
+        stats("unreadNotifications"),
+    ),
     # Cancellations.
     Write(
         CancellationRequest,

@@ -27,6 +27,9 @@ from notifications.services import announcement_context, notify
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "portal_generated_client"
+# An event stream is read with an SSE library (its events are documented one by one), not
+# with a generated request function.
+STREAMS = {"notifications_stream_retrieve"}
 DEMO_CUSTOMERS = [
     "new@demo.example",
     "overdue@demo.example",
@@ -138,7 +141,7 @@ def test_the_generated_client_reads_every_answer_for_every_demo_customer(generat
         )
         lists: dict[str, list] = {}
         for name, module in sorted(ops.items()):
-            if required_parameters(module) or takes_body(module):
+            if required_parameters(module) or takes_body(module) or name in STREAMS:
                 continue
             if module._get_kwargs(**{})["method"] != "get":
                 continue
