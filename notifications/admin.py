@@ -268,6 +268,7 @@ class DeviceAdmin(_ReadOnlyAdmin):
     """Customers' phones registered for push (read-only: the apps and customers own them).
     The token is left out: it is a credential to reach the phone."""
 
+    exclude = ["token"]
     _shown = ["user", "platform", "app_version", "language", "created_at", "last_seen_at"]
     list_display = ["id", *_shown]
     list_filter = ["platform"]
