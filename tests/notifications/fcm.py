@@ -170,8 +170,8 @@ def write_service_account(path: Path, *, token_uri: str) -> Any:
     return key.public_key()
 
 
-@pytest.fixture
-def fcm(settings: Any, tmp_path: Path) -> Iterator[Fcm]:
+@pytest.fixture(name="fcm")
+def fcm_standin(settings: Any, tmp_path: Path) -> Iterator[Fcm]:
     """The stand-in on an ephemeral port, and the settings and key file pointing at it."""
     state = Fcm()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))

@@ -25,7 +25,7 @@ from tests.notifications.fcm import (  # noqa: F401 (the fixture)
     PROJECT,
     Answer,
     Fcm,
-    fcm,
+    fcm_standin,
     internal_error,
     quota_exceeded,
     unregistered,
@@ -342,9 +342,11 @@ def test_without_credentials_the_push_is_logged(
 ):
     settings.FCM_CREDENTIALS_FILE = ""
     phone(customer)
-    with caplog.at_level(logging.INFO, logger="notifications.push"):
-        with django_capture_on_commit_callbacks(execute=True):
-            verified(customer)
+    with (
+        caplog.at_level(logging.INFO, logger="notifications.push"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        verified(customer)
     delivery = PushDelivery.objects.get()
     assert delivery.status == PushStatus.LOGGED
     [record] = [r for r in caplog.records if r.name == "notifications.push"]
