@@ -75,6 +75,8 @@ class Fcm:
         self.requests: list[tuple[dict[str, str], dict[str, Any], int]] = []
         self.script: list[Answer] = []
         self.delay = 0.0
+        # messages:send requests that arrived (counted before the delay, unlike `requests`).
+        self.arrived = 0
         self.issued = 0
         self.port = 0
         self.public_key: Any = None
@@ -129,6 +131,8 @@ def _handler(fcm: Fcm) -> type[BaseHTTPRequestHandler]:
             if not self.headers.get("authorization", "").startswith("Bearer standin-access-"):
                 self._answer(Answer(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}}))
                 return
+            with fcm.lock:
+                fcm.arrived += 1
             if fcm.delay:
                 time.sleep(fcm.delay)
             body = json.loads(raw)

@@ -403,3 +403,79 @@ def test_the_same_event_notified_at_once_is_one_push_per_device(fcm: Fcm, custom
     assert len([result for result in results if isinstance(result, Notification)]) == 1
     assert not [result for result in results if isinstance(result, Exception)]
     assert sorted(message["token"] for message in fcm.accepted) == ["token-1", "token-2"]
+
+
+# --- A real worker, through the outbox (PostgreSQL, Redis) ---------------------------------
+
+
+def _worker_environment(fcm: Fcm) -> dict[str, str]:
+    from django.conf import settings
+
+    return {"FCM_CREDENTIALS_FILE": settings.FCM_CREDENTIALS_FILE, "FCM_ENDPOINT": fcm.url}
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_pushes_once_through_the_outbox(fcm: Fcm, customer, tmp_path):
+    from outbox.models import OutboxMessage
+    from tests.reliability.processes import celery_worker, wait_for
+
+    phone(customer)
+    with celery_worker(
+        tmp_path, application_name="push-worker", **_worker_environment(fcm)
+    ) as worker:
+        verified(customer)
+        wait_for(lambda: fcm.accepted, what="the push", process=worker)
+        delivery = PushDelivery.objects.get()
+        assert OutboxMessage.objects.filter(
+            task_name="notifications.tasks.send_push_notifications", args=[[delivery.pk]]
+        ).exists()
+        wait_for(
+            lambda: PushDelivery.objects.filter(pk=delivery.pk, status="sent").exists(),
+            what="the success recorded",
+            process=worker,
+        )
+        # A redelivered task, twice: nothing more goes out.
+        tasks.send_push_notifications.delay([delivery.pk])
+        tasks.send_push_notifications.delay([delivery.pk])
+        wait_for(
+            lambda: worker.log_tail(20000).count("send_push_notifications[") >= 6,
+            what="the duplicates to run",
+            process=worker,
+        )
+    assert len(fcm.accepted) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_may_push_once_more_and_no_more(fcm: Fcm, customer, tmp_path):
+    """FCM has no idempotency key: a push cut off between FCM's acceptance and the commit
+    that records it is sent again by the sweep. The tag makes the phone replace the copy."""
+    import os
+    import signal
+
+    from tests.reliability.processes import celery_worker, wait_for
+
+    phone(customer)
+    fcm.delay = 3  # FCM holds the request: the worker is killed while it waits
+    with celery_worker(
+        tmp_path, application_name="push-killed-worker", **_worker_environment(fcm)
+    ) as worker:
+        verified(customer)
+        wait_for(lambda: fcm.arrived, what="the push to reach FCM", process=worker)
+        os.killpg(worker.popen.pid, signal.SIGKILL)
+        worker.popen.wait(timeout=10)
+    wait_for(lambda: fcm.accepted, what="FCM to accept it")
+    delivery = PushDelivery.objects.get()
+    assert delivery.status == PushStatus.PENDING  # the success was never recorded
+    fcm.delay = 0
+    later = timezone.now() + push.PUSH_RETRY_AFTER + timedelta(minutes=1)
+    assert push.retry_unsent_push_notifications(now=later) == 1  # runs in-process here
+    delivery.refresh_from_db()
+    assert delivery.status == PushStatus.SENT
+    first, second = fcm.accepted
+    assert first["android"]["notification"]["tag"] == second["android"]["notification"]["tag"]
+    assert push.retry_unsent_push_notifications(now=later) == 0
+    assert len(fcm.accepted) == 2
