@@ -479,3 +479,25 @@ def test_a_worker_killed_mid_send_may_push_once_more_and_no_more(fcm: Fcm, custo
     assert first["android"]["notification"]["tag"] == second["android"]["notification"]["tag"]
     assert push.retry_unsent_push_notifications(now=later) == 0
     assert len(fcm.accepted) == 2
+
+
+def test_an_announcement_to_many_phones_queues_in_a_few_statements(
+    fcm: Fcm, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from tests.factories import CustomerFactory
+
+    customers = [CustomerFactory() for _ in range(40)]
+    for index, customer in enumerate(customers):
+        phone(customer, f"token-{index}")
+        services.update_notification_preferences(
+            user=customer.user, changes={"announcements": {"push": True}}
+        )
+    # The lock, the dedupe, the insert, the emails' preferences; the devices, the pushes'
+    # preferences, the keys already queued and their insert: whatever the number of phones.
+    with (
+        django_assert_max_num_queries(10),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        assert announce([customer.user.pk for customer in customers]) == 40
+    assert PushDelivery.objects.count() == 40
+    assert len(callbacks) == 1  # one task: 40 deliveries fit in a batch
