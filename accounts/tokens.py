@@ -9,8 +9,9 @@ from typing import Any, cast
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -18,13 +19,26 @@ from accounts.models import User
 from portal.api_errors import ApplicationError
 
 VERSION_CLAIM = "ver"
+# The login a token belongs to: the jti of the refresh token the login issued, carried over
+# by every rotation and copied into each access token. A device registered for push keeps
+# it, so logging that login out forgets the device.
+FAMILY_CLAIM = "fam"
 
 
-def issue_tokens(*, user: User) -> RefreshToken:
-    """A new refresh token (its `access_token` too) for `user`, recorded as outstanding."""
+def issue_tokens(*, user: User, family: str | None = None) -> RefreshToken:
+    """A new refresh token (its `access_token` too) for `user`, recorded as outstanding;
+    a new login unless `family` names the one it continues."""
     refresh = RefreshToken.for_user(user)
     refresh[VERSION_CLAIM] = user.token_version
+    refresh[FAMILY_CLAIM] = family or str(refresh[api_settings.JTI_CLAIM])
     return refresh
+
+
+def token_family(token: Any) -> str:
+    """The login of a validated token (access or refresh); "" for one issued before families."""
+    if token is None or not hasattr(token, "get"):
+        return ""
+    return str(token.get(FAMILY_CLAIM) or "")
 
 
 def token_is_current(*, token: Any, user: User) -> bool:
@@ -65,18 +79,25 @@ def rotate_refresh_token(*, token: str) -> RefreshToken:
         if user is None or not user.is_active or not token_is_current(token=refresh, user=user):
             raise _refused()
         BlacklistedToken.objects.create(token=outstanding)
-        return issue_tokens(user=user)
+        # A token from before families starts one: its own jti.
+        family = token_family(refresh) or str(refresh[api_settings.JTI_CLAIM])
+        return issue_tokens(user=user, family=family)
 
 
 def revoke_refresh_token(*, token: str) -> None:
-    """Log a device out: its refresh token stops working. Safe to repeat."""
+    """Log a device out: its refresh token stops working, and the phone registered for push
+    with this login is forgotten. Safe to repeat."""
+    from notifications.devices import forget_devices_of_login
+
     try:
         refresh = _parse(token)
     except TokenError as error:
         # Already revoked (or rotated): the device is logged out, as asked.
         if _is_blacklisted(token):
+            forget_devices_of_login(token_family=_signed_family(token))
             return
         raise _refused() from error
+    forget_devices_of_login(token_family=token_family(refresh))
     outstanding = OutstandingToken.objects.filter(jti=refresh[api_settings.JTI_CLAIM]).first()
     if outstanding is None:
         return
@@ -85,6 +106,16 @@ def revoke_refresh_token(*, token: str) -> None:
             BlacklistedToken.objects.get_or_create(token=outstanding)
     except IntegrityError:
         pass  # revoked by a concurrent request
+
+
+def _signed_family(token: str) -> str:
+    """The login of a revoked refresh token whose signature and expiry still hold."""
+    try:
+        # simplejwt's annotation says Token; it takes the encoded string.
+        payload = token_backend.decode(cast(Any, token), verify=True)
+    except TokenBackendError:
+        return ""
+    return str(payload.get(FAMILY_CLAIM) or "")
 
 
 def _is_blacklisted(token: str) -> bool:
@@ -97,6 +128,10 @@ def _is_blacklisted(token: str) -> bool:
 
 
 def revoke_all_tokens(*, user: User) -> None:
-    """Every token issued to `user` until now is refused from now on."""
+    """Every token issued to `user` until now is refused from now on, and their phones are
+    no longer sent push notifications."""
+    from notifications.devices import forget_all_devices
+
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    forget_all_devices(user=user)
     user.refresh_from_db(fields=["token_version"])

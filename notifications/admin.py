@@ -19,8 +19,10 @@ from notifications import selectors, services
 from notifications.models import (
     Announcement,
     AnnouncementStatus,
+    Device,
     Notification,
     NotificationEmail,
+    PushDelivery,
 )
 from portal.api_errors import ApplicationError
 
@@ -248,3 +250,53 @@ class NotificationEmailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Device)
+class DeviceAdmin(_ReadOnlyAdmin):
+    """Customers' phones registered for push (read-only: the apps and customers own them).
+    The token is left out: it is a credential to reach the phone."""
+
+    exclude = ["token"]
+    _shown = ["user", "platform", "app_version", "language", "created_at", "last_seen_at"]
+    list_display = ["id", *_shown]
+    list_filter = ["platform"]
+    search_fields = ["user__email", "user__customer__name"]
+    list_select_related = ["user"]
+    readonly_fields = _shown
+    show_full_result_count = False
+
+
+@admin.register(PushDelivery)
+class PushDeliveryAdmin(_ReadOnlyAdmin):
+    """What was pushed and what is waiting (read-only: the sending task owns these rows)."""
+
+    list_display = ["key", "user", "status", "created_at", "sent_at", "attempts", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "key"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "key",
+        "device",
+        "user",
+        "notification",
+        "status",
+        "created_at",
+        "sent_at",
+        "not_before",
+        "attempts",
+        "last_error",
+        "message_name",
+    ]
+    show_full_result_count = False

@@ -13,13 +13,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from notifications import selectors, services
+from accounts.tokens import token_family
+from notifications import devices, selectors, services
 from notifications.changes import inbox_etag
-from notifications.models import Notification, NotificationCategory, NotificationSeverity
+from notifications.models import (
+    DevicePlatform,
+    Notification,
+    NotificationCategory,
+    NotificationSeverity,
+)
 from portal.api_errors import ApplicationError
 from portal.etag import client_has, not_modified
 from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
-from portal.serializers import DateTimeField, ErrorSerializer
+from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 
 
 class NotificationOutput(serializers.Serializer):
@@ -263,13 +269,14 @@ class BulkView(CustomerAPIView):
 class ChannelsSerializer(serializers.Serializer):
     inApp = serializers.BooleanField(source="in_app")
     email = serializers.BooleanField()
+    push = serializers.BooleanField(help_text="to the customer's phones (the mobile apps)")
 
 
 class PreferencesOutput(serializers.Serializer):
     categories = serializers.DictField(child=ChannelsSerializer())
 
 
-_CHANNEL_NAMES = {"inApp": "in_app", "email": "email"}
+_CHANNEL_NAMES = {"inApp": "in_app", "email": "email", "push": "push"}
 
 
 def _preference_changes(body: Any) -> dict[str, dict[str, bool]]:
@@ -307,7 +314,7 @@ def _preferences_body(preferences: dict[str, dict[str, bool]]) -> dict[str, Any]
 class NotificationPreferencesView(CustomerAPIView):
     @extend_schema(
         responses={200: PreferencesOutput, 401: ErrorSerializer},
-        summary="Which categories the customer is told about, in-app and by email",
+        summary="Which categories the customer is told about, in-app, by email and by push",
     )
     def get(self, request: Request) -> Response:
         preferences = selectors.get_notification_preferences(user=self.customer.user)
@@ -318,10 +325,92 @@ class NotificationPreferencesView(CustomerAPIView):
         responses={200: PreferencesOutput, 400: ErrorSerializer, 401: ErrorSerializer},
         summary="Change the preferences, whole or in part",
         description="A category or a channel left out keeps its value. Critical notifications"
-        " are shown in-app and emailed whatever the setting.",
+        " are shown in-app and emailed whatever the setting; a push goes out when the"
+        " notification is shown in-app and its category's push is on.",
     )
     def put(self, request: Request) -> Response:
         preferences = services.update_notification_preferences(
             user=self.customer.user, changes=_preference_changes(request.data)
         )
         return Response(_preferences_body(preferences))
+
+
+# --- Devices (push to the mobile apps) ------------------------------------------------------
+
+
+class DeviceInput(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=DevicePlatform.values)
+    token = StrictCharField(
+        max_length=devices.TOKEN_MAX_LENGTH,
+        help_text="The app's Firebase Cloud Messaging registration token",
+    )
+    appVersion = StrictCharField(
+        required=False, allow_blank=True, max_length=devices.APP_VERSION_MAX_LENGTH
+    )
+    language = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=devices.LANGUAGE_MAX_LENGTH,
+        help_text="The app's language tag, e.g. ja; pushes speak the customer's language",
+    )
+
+
+class DeviceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    platform = serializers.ChoiceField(choices=DevicePlatform.values)
+    createdAt = DateTimeField(source="created_at")
+    lastSeenAt = DateTimeField(source="last_seen_at")
+
+
+class DeviceListOutput(serializers.Serializer):
+    items = DeviceOutput(many=True)
+
+
+class DeviceListView(CustomerAPIView):
+    @extend_schema(
+        responses={200: DeviceListOutput, 401: ErrorSerializer},
+        operation_id="devices_list",
+        summary="The customer's phones that receive push notifications",
+        description="The most recently seen first. Not paginated: a customer has a few.",
+    )
+    def get(self, request: Request) -> Response:
+        items = selectors.list_devices(user=self.customer.user)
+        return Response({"items": DeviceOutput(items, many=True).data})
+
+    @extend_schema(
+        request=DeviceInput,
+        responses={
+            201: DeviceOutput,
+            200: DeviceOutput,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+        },
+        summary="Register this phone for push notifications",
+        description="The same token again answers 200 with the device, now this customer's "
+        "and seen now (a token moves to the last customer who registered it). Logging out "
+        "with the refresh token of the login that registered it forgets the device.",
+    )
+    def post(self, request: Request) -> Response:
+        data = DeviceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
+        device, created = devices.register_device(
+            user=self.customer.user,
+            platform=body["platform"],
+            token=body["token"],
+            app_version=body.get("appVersion", ""),
+            language=body.get("language", ""),
+            token_family=token_family(request.auth),
+        )
+        return Response(DeviceOutput(device).data, status=201 if created else 200)
+
+
+class DeviceDetailView(CustomerAPIView):
+    @extend_schema(
+        request=None,
+        responses={204: None, **_NOT_FOUND},
+        summary="Forget a device: it receives no more push notifications",
+    )
+    def delete(self, request: Request, device_id: int) -> Response:
+        devices.forget_device(user=self.customer.user, device_id=device_id)
+        return Response(status=204)

@@ -10,6 +10,8 @@ urlpatterns = [
         api.NotificationPreferencesView.as_view(),
         name="api-notification-preferences",
     ),
+    path("me/devices", api.DeviceListView.as_view(), name="api-devices"),
+    path("me/devices/<int:device_id>", api.DeviceDetailView.as_view(), name="api-device"),
     path("notifications", api.NotificationListView.as_view(), name="api-notifications"),
     path("notifications/changes", live_api.ChangesView.as_view(), name="api-notifications-changes"),
     path(

@@ -12,7 +12,12 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -35,17 +40,21 @@ class ChangesOutput(serializers.Serializer):
     hasMore = serializers.BooleanField(help_text="More changes are waiting: ask again now")
 
 
-class StreamEventOutput(serializers.Serializer):
-    """One Server-Sent Event of the stream, as an EventSource reads it (comments aside)."""
-
-    id = serializers.CharField(required=False, help_text="Send it back as Last-Event-ID")
-    event = serializers.ChoiceField(choices=["notification", "counts"], required=False)
-    data = serializers.CharField(
-        required=False, help_text="JSON: a notification, or {count, unseenCount}"
-    )
-    retry = serializers.IntegerField(
-        required=False, help_text="Milliseconds to wait before reconnecting"
-    )
+# One Server-Sent Event of the stream, as an EventSource reads it (comments aside). Built
+# inline: a serializer class cannot declare a field named `data`.
+StreamEventOutput = inline_serializer(
+    name="StreamEventOutput",
+    fields={
+        "id": serializers.CharField(required=False, help_text="Send it back as Last-Event-ID"),
+        "event": serializers.ChoiceField(choices=["notification", "counts"], required=False),
+        "data": serializers.CharField(
+            required=False, help_text="JSON: a notification, or {count, unseenCount}"
+        ),
+        "retry": serializers.IntegerField(
+            required=False, help_text="Milliseconds to wait before reconnecting"
+        ),
+    },
+)
 
 
 class ChangesView(CustomerAPIView):

@@ -193,6 +193,8 @@ class NotificationPreference(models.Model):
     category = models.CharField(max_length=20)
     in_app = models.BooleanField()
     email = models.BooleanField()
+    # Null: never chosen, the category's default applies (rows from before push existed).
+    push = models.BooleanField(null=True)
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -230,6 +232,94 @@ class NotificationEmail(models.Model):
                 fields=["created_at"],
                 name="notification_email_unsent_idx",
                 condition=Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class DevicePlatform(models.TextChoices):
+    IOS = "ios", _("iPhone or iPad")
+    ANDROID = "android", _("Android")
+
+
+class Device(models.Model):
+    """A phone with one of the mobile apps that receives push notifications (FCM).
+
+    `token` is FCM's registration token, unique: registering it again moves it to whoever
+    registered it last. `token_family` is the login (the refresh token family) it was
+    registered with, so logging that login out forgets the device.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    platform = models.CharField(max_length=10, choices=DevicePlatform.choices)
+    token = models.CharField(max_length=1024, unique=True)
+    app_version = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    token_family = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-last_seen_at"], name="device_user_idx"),
+            models.Index(
+                fields=["token_family"],
+                name="device_token_family_idx",
+                condition=~Q(token_family=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} device {self.pk} of {self.user_id}"
+
+
+class PushStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    # No credentials configured: written to the log instead (development).
+    LOGGED = "logged", "Logged only"
+    # Nothing left to send: the notification is gone, read or archived, the device moved.
+    SKIPPED = "skipped", "Skipped"
+    # Refused by FCM for good (a malformed message, a token of another project).
+    FAILED = "failed", "Failed"
+
+
+class PushDelivery(models.Model):
+    """One push of one notification to one device, claimed and marked sent by the task.
+
+    `key` is unique: the device and the notification (a reminder: its subject and severity,
+    as for email). The row is locked while the push goes out, so a duplicate task waits and
+    then finds it done.
+    """
+
+    key = models.CharField(max_length=240, unique=True)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=PushStatus.choices, default=PushStatus.PENDING)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # FCM asked us to wait (Retry-After): nobody sends it before then.
+    not_before = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # FCM's name of the sent message ("projects/.../messages/...").
+    message_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "push deliveries"
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="push_delivery_pending_idx",
+                condition=Q(status="pending"),
             )
         ]
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
-from notifications import catalog, selectors
+from notifications import catalog, push, selectors
 from notifications.models import (
     Announcement,
     AnnouncementAudience,
@@ -103,6 +103,7 @@ def notify(
                 pk=notification.pk
             ).update(**_retired(now))
         queue_notification_emails([notification], now=now)
+        push.queue_push_notifications([notification], now=now)
         return notification
 
 
@@ -184,6 +185,7 @@ def notify_many(
         ]
         Notification.objects.bulk_create(rows)
         queue_notification_emails(rows, now=now)
+        push.queue_push_notifications(rows, now=now)
     return len(rows)
 
 
@@ -501,7 +503,7 @@ def update_notification_preferences(
             rows,
             update_conflicts=True,
             unique_fields=["user", "category"],
-            update_fields=["in_app", "email", "updated_at"],
+            update_fields=["in_app", "email", "push", "updated_at"],
         )
     return preferences
 

@@ -6,10 +6,12 @@ briefly unreachable is retried with exponential backoff, a bounded number of tim
 
 from __future__ import annotations
 
-from celery import shared_task
+import math
 
-from notifications import services
-from portal.retries import retry_policy
+from celery import Task, shared_task
+
+from notifications import fcm, push, services
+from portal.retries import backoff, retry_policy
 
 RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
 
@@ -66,3 +68,39 @@ def retry_notification_emails() -> int:
 @shared_task(name="notifications.tasks.queue_due_announcements", **RETRY_POLICY)
 def queue_due_announcements() -> int:
     return services.queue_due_announcements()
+
+
+PUSH_MAX_RETRIES = 8
+
+
+@shared_task(
+    bind=True,
+    name="notifications.tasks.send_push_notifications",
+    **{**RETRY_POLICY, "max_retries": PUSH_MAX_RETRIES},
+)
+def send_push_notifications(self: Task, delivery_ids: list[int]) -> int:
+    """Push each recorded delivery once; a retry skips the ones already sent.
+
+    When FCM says to slow down (429) or is in trouble (5xx, unreachable), the rest of the
+    batch waits too: the task comes back after FCM's Retry-After, or after its own
+    exponential backoff when FCM named no time, whichever is longer.
+    """
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            sent += push.send_push(delivery_id=delivery_id)
+        except fcm.PushRetryLater as error:
+            countdown = push_retry_countdown(error, self.request.retries)
+            raise self.retry(exc=error, countdown=countdown) from error
+    return sent
+
+
+def push_retry_countdown(error: fcm.PushRetryLater, retries: int) -> int:
+    """Seconds until a push task tries again: at least FCM's Retry-After, and backing off."""
+    waited = backoff(retries, base=30, maximum=30 * 60)
+    return max(math.ceil(error.retry_after or 0), waited)
+
+
+@shared_task(name="notifications.tasks.retry_push_notifications", **RETRY_POLICY)
+def retry_push_notifications() -> int:
+    return push.retry_unsent_push_notifications()

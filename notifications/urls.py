@@ -6,6 +6,7 @@ from notifications import views
 
 urlpatterns = [
     path("settings/notifications", views.notification_settings, name="notification-settings"),
+    path("settings/devices/<int:device_id>/forget", views.forget_device, name="device-forget"),
     path("notifications", views.notification_list, name="notifications"),
     path(
         "announcements/<int:announcement_id>",

@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
-from notifications import selectors, services
+from notifications import devices, selectors, services
 from notifications.models import Notification, NotificationCategory
 from portal.api_errors import ApplicationError
 from portal.pagination import Page
@@ -360,3 +360,12 @@ def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return HttpResponseRedirect(target if target and allowed else reverse("notification-settings"))
+
+
+@login_required
+@require_POST
+def forget_device(request: HtmxHttpRequest, device_id: int) -> HttpResponse:
+    """The settings page's forget button: the phone gets no more push notifications."""
+    devices.forget_device(user=_user(request), device_id=device_id)
+    messages.success(request, _("The phone is forgotten: it gets no more notifications."))
+    return HttpResponseRedirect(reverse("notification-settings") + "#devices")

@@ -361,6 +361,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.retry_notification_emails",
         "schedule": crontab(minute="*/15"),
     },
+    "retry-push-notifications": {
+        "task": "notifications.tasks.retry_push_notifications",
+        "schedule": crontab(minute="*/15"),
+    },
     "purge-expired-notifications": {
         "task": "notifications.tasks.purge_expired_notifications",
         "schedule": crontab(hour=3, minute=30),
@@ -411,6 +415,11 @@ INVOICE_ISSUER_ADDRESS_JA = env.str(
     "INVOICE_ISSUER_ADDRESS_JA", default="〒150-0002 東京都渋谷区渋谷1-2-3"
 )
 INVOICE_REGISTRATION_NUMBER = env.str("INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
+# Push to the mobile apps through Firebase Cloud Messaging's HTTP v1 API (docs/operations.md).
+# Without a credentials file (a service account's JSON key) pushes are only logged.
+FCM_PROJECT_ID = env.str("FCM_PROJECT_ID", default="")
+FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
+FCM_ENDPOINT = env.str("FCM_ENDPOINT", default="") or "https://fcm.googleapis.com"
 CRM_WEBHOOK_SECRET = env.str("CRM_WEBHOOK_SECRET", default="")
 CRM_WEBHOOK_MAX_BODY_BYTES = env.int("CRM_WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 

@@ -40,3 +40,13 @@ def preference_rows(*, user: Any) -> list[dict[str, Any]]:
         {"category": value, "label": label, **preferences[value]}
         for value, label in NotificationCategory.choices
     ]
+
+
+@register.inclusion_tag("notifications/_devices.html", takes_context=True)
+def push_devices(context: template.Context) -> dict[str, Any]:
+    """The phones that receive the customer's push notifications, each with a forget button."""
+    request = context["request"]
+    return {
+        "devices": selectors.list_devices(user=request.user),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -170,8 +170,11 @@ def test_a_category_turned_off_in_app_is_hidden_except_critical_ones(customer):
 
 def test_preferences_default_to_everything_but_announcement_email(customer):
     preferences = selectors.get_notification_preferences(user=customer.user)
-    assert preferences["announcements"] == {"in_app": True, "email": False}
-    assert all(preferences[c] == {"in_app": True, "email": True} for c in ("billing", "orders"))
+    assert preferences["announcements"] == {"in_app": True, "email": False, "push": False}
+    assert all(
+        preferences[c] == {"in_app": True, "email": True, "push": True}
+        for c in ("billing", "orders")
+    )
 
 
 def test_a_partial_change_keeps_everything_left_out(customer):
@@ -181,8 +184,8 @@ def test_a_partial_change_keeps_everything_left_out(customer):
     result = services.update_notification_preferences(
         user=customer.user, changes={"orders": {"in_app": False}}
     )
-    assert result["orders"] == {"in_app": False, "email": False}
-    assert result["billing"] == {"in_app": True, "email": True}
+    assert result["orders"] == {"in_app": False, "email": False, "push": True}
+    assert result["billing"] == {"in_app": True, "email": True, "push": True}
     assert selectors.get_notification_preferences(user=customer.user) == result
 
 

@@ -151,11 +151,11 @@ def test_the_preferences_have_the_documented_defaults(api):
     body = api.get("/api/me/notification-preferences").json()
     assert body == {
         "categories": {
-            "billing": {"inApp": True, "email": True},
-            "orders": {"inApp": True, "email": True},
-            "services": {"inApp": True, "email": True},
-            "account": {"inApp": True, "email": True},
-            "announcements": {"inApp": True, "email": False},
+            "billing": {"inApp": True, "email": True, "push": True},
+            "orders": {"inApp": True, "email": True, "push": True},
+            "services": {"inApp": True, "email": True, "push": True},
+            "account": {"inApp": True, "email": True, "push": True},
+            "announcements": {"inApp": True, "email": False, "push": False},
         }
     }
 
@@ -168,14 +168,15 @@ def test_a_partial_put_keeps_what_is_left_out(api, other_api):
     )
     assert response.status_code == 200
     categories = response.json()["categories"]
-    assert categories["announcements"] == {"inApp": True, "email": True}
-    assert categories["orders"] == {"inApp": False, "email": True}
-    assert categories["billing"] == {"inApp": True, "email": True}
+    assert categories["announcements"] == {"inApp": True, "email": True, "push": False}
+    assert categories["orders"] == {"inApp": False, "email": True, "push": True}
+    assert categories["billing"] == {"inApp": True, "email": True, "push": True}
     assert api.get("/api/me/notification-preferences").json()["categories"] == categories
     # Someone else's preferences did not move.
     assert other_api.get("/api/me/notification-preferences").json()["categories"]["orders"] == {
         "inApp": True,
         "email": True,
+        "push": True,
     }
 
 

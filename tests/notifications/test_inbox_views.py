@@ -234,9 +234,10 @@ def test_saving_the_settings_form(browser_client, customer):
     assert response.status_code == 302
     assert response["Location"] == "/account/settings/notifications"
     preferences = selectors.get_notification_preferences(user=customer.user)
-    assert preferences["billing"] == {"in_app": True, "email": False}
-    assert preferences["announcements"] == {"in_app": False, "email": True}
-    assert preferences["services"] == {"in_app": True, "email": False}
+    # The form sends every box: push, left unticked here, is off.
+    assert preferences["billing"] == {"in_app": True, "email": False, "push": False}
+    assert preferences["announcements"] == {"in_app": False, "email": True, "push": False}
+    assert preferences["services"] == {"in_app": True, "email": False, "push": False}
 
 
 def test_the_list_page_costs_the_same_with_many_notifications(browser_client, customer):

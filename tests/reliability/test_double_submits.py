@@ -225,6 +225,19 @@ def _preferences_saved(owner: Customer) -> None:
     assert NotificationPreference.objects.get(user=owner.user, category="billing").email is False
 
 
+def _device(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    from notifications.devices import register_device
+
+    registered, _created = register_device(user=owner.user, platform="ios", token="twice")
+    return {"device_id": registered.pk}, {}
+
+
+def _device_forgotten(owner: Customer) -> None:
+    from notifications.models import Device
+
+    assert not Device.objects.filter(user=owner.user).exists()
+
+
 def _unread(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     for _ in range(3):
         NotificationFactory(user=owner.user)
@@ -350,6 +363,8 @@ FORMS: dict[str, Form] = {
     "notifications-bulk": Form(_bulk, _all_archived, frozenset({302})),
     "notification-bell-open": Form(_unread, _all_seen, frozenset({302})),
     "notification-settings": Form(_preferences, _preferences_saved, frozenset({302})),
+    # The second finds the phone already forgotten.
+    "device-forget": Form(_device, _device_forgotten, frozenset({302, 404})),
     "billing-payment-method-add": Form(_card_token, _one_payment_method, frozenset({302})),
     "billing-payment-method-remove": Form(_second_method, _one_left, frozenset({302, 404})),
     "billing-payment-method-default": Form(_second_method, _one_default, frozenset({302})),
@@ -480,6 +495,21 @@ def _api_remove(owner: Customer) -> tuple[str, dict[str, Any]]:
     return f"/api/payment-methods/{kwargs['payment_method_id']}", {}
 
 
+def _api_device(owner: Customer) -> tuple[str, dict[str, Any]]:
+    return "/api/me/devices", {"platform": "android", "token": "registered-twice"}
+
+
+def _one_device(owner: Customer) -> None:
+    from notifications.models import Device
+
+    assert Device.objects.filter(user=owner.user, token="registered-twice").count() == 1
+
+
+def _api_forget_device(owner: Customer) -> tuple[str, dict[str, Any]]:
+    kwargs, _data = _device(owner)
+    return f"/api/me/devices/{kwargs['device_id']}", {}
+
+
 API_WRITES = {
     # One wins, the other is refused with the documented conflict.
     "place an order": ApiWrite("POST", _api_order, _one_order, frozenset({201, 409})),
@@ -490,6 +520,11 @@ API_WRITES = {
     # The same token twice is the same method: 201 then 200.
     "add a card": ApiWrite("POST", _api_card_token, _one_payment_method, frozenset({200, 201})),
     "remove a card": ApiWrite("DELETE", _api_remove, _one_left, frozenset({204, 404})),
+    # The same token twice is the same phone: 201 then 200.
+    "register a phone": ApiWrite("POST", _api_device, _one_device, frozenset({200, 201})),
+    "forget a phone": ApiWrite(
+        "DELETE", _api_forget_device, _device_forgotten, frozenset({204, 404})
+    ),
 }
 
 

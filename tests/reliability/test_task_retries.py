@@ -141,6 +141,25 @@ def _notification_email() -> tuple[list[Any], Callable[[], bool]]:
     return [[email.pk]], NotificationEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists
 
 
+def _push_delivery() -> tuple[list[Any], Callable[[], bool]]:
+    from notifications.models import Device, PushDelivery
+
+    notification = NotificationFactory()
+    now = timezone.now()
+    device = Device.objects.create(
+        user=notification.user, platform="ios", token="retried", created_at=now, last_seen_at=now
+    )
+    delivery = PushDelivery.objects.create(
+        key=f"{device.pk}:notification:{notification.pk}",
+        device=device,
+        user=notification.user,
+        notification=notification,
+        created_at=now,
+    )
+    # No FCM credentials in the tests' settings: the push is logged, which is its success.
+    return [[delivery.pk]], PushDelivery.objects.filter(pk=delivery.pk, status="logged").exists
+
+
 def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
@@ -168,6 +187,8 @@ RETRIED: dict[str, Retried] = {
     "notifications.tasks.purge_expired_notifications": Retried(_nothing),
     "notifications.tasks.send_notification_emails": Retried(_notification_email),
     "notifications.tasks.retry_notification_emails": Retried(_nothing),
+    "notifications.tasks.send_push_notifications": Retried(_push_delivery),
+    "notifications.tasks.retry_push_notifications": Retried(_nothing),
     "billing.tasks.detach_payment_method_task": Retried(
         _reference, outage=_processor_goes_away_once
     ),

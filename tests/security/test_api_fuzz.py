@@ -43,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import Customer
 from billing.models import PaymentMethod
+from notifications.devices import register_device
 from portal.wsgi import application
 from tests.factories import (
     CancellationRequestFactory,
@@ -163,7 +164,14 @@ def _objects_of(customer: Customer) -> dict[str, list[int]]:
             exp_year=None,
         ),
     ]
+    devices = [
+        register_device(
+            user=customer.user, platform=platform, token=f"fuzz-{platform}-{customer.pk}"
+        )[0]
+        for platform in ("ios", "android")
+    ]
     return {
+        "device_id": [device.pk for device in devices],
         "invoice_id": [invoice.pk for invoice in invoices],
         "payment_method_id": [method.pk for method in methods],
         "subscription_id": [sim.pk, internet.pk, scheduled.pk, ended.pk],

@@ -205,6 +205,19 @@ def announcement(owner: Customer) -> dict[str, Any]:
     return {"announcement_id": 4242}
 
 
+def device(owner: Customer) -> dict[str, Any]:
+    from notifications.devices import register_device
+
+    registered, _created = register_device(
+        user=owner.user, platform="ios", token=f"matrix-token-{owner.pk}"
+    )
+    return {"device_id": registered.pk}
+
+
+def device_body(owner: Customer) -> dict[str, Any]:
+    return {"platform": "android", "token": f"matrix-new-token-{owner.pk}"}
+
+
 def snooze_until(owner: Customer) -> dict[str, Any]:
     return {"until": (timezone.now() + timedelta(days=1)).isoformat()}
 
@@ -370,6 +383,8 @@ MATRIX: dict[str, Route] = {
         customer_api_post(OK, snooze_until, other=API_404), objects=notification
     ),
     "api-notification-preferences": api(customer_api_get()),
+    "api-devices": api(customer_api_get(), customer_api_post(CREATED, device_body)),
+    "api-device": api(Probe("DELETE", API_401, NO_CONTENT, API_404, API_404), objects=device),
     "api-plans": api(customer_api_get()),
     "api-orders": api(customer_api_get(), customer_api_post(CREATED, sim_order)),
     "api-order-detail": api(customer_api_get(OK, API_404), objects=order),
@@ -445,6 +460,15 @@ MATRIX: dict[str, Route] = {
             RedirectTo("/account/settings/notifications"),
             RedirectTo("/account/settings/notifications"),
         ),
+    ),
+    "device-forget": page(
+        _post(
+            LOGIN,
+            RedirectTo("/account/settings/notifications#devices"),
+            PAGE_NOT_FOUND,
+            PAGE_NOT_FOUND,
+        ),
+        objects=device,
     ),
     "order-list": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "order-new": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
