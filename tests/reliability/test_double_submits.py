@@ -127,7 +127,7 @@ def _one_card_in_review(owner: Customer) -> None:
 
 def _sim_order(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     ready_to_order(owner)
-    return {}, {"kind": "sim", "sim-plan": sim_plan().code}
+    return {}, {"kind": "sim", "sim-plan": sim_plan().code, "step": "confirm"}
 
 
 def _one_order(owner: Customer) -> None:
