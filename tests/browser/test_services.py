@@ -6,14 +6,14 @@ from playwright.sync_api import expect
 
 from notifications.models import Notification
 from subscriptions.models import Subscription
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, main_nav, screenshot
 
 EMAIL = "overdue@demo.example"
 
 
 def test_the_overdue_customer_cancels_their_sim_in_the_browser(page):
     log_in(page, EMAIL)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
+    main_nav(page).get_by_role("link", name="Services").click()
     screenshot(page, "services")
     page.get_by_role("link", name="SIM Data 20GB", exact=True).click()
     page.get_by_role("link", name="Cancel this service").click()
