@@ -196,7 +196,7 @@ def card_token(owner: Customer) -> dict[str, Any]:
     return {"token": "tok_visa"}
 
 
-def test_card(owner: Customer) -> dict[str, Any]:
+def processor_card(owner: Customer) -> dict[str, Any]:
     return {"number": "4242 4242 4242 4242", "expiry": "08/30", "security_code": "123"}
 
 
@@ -487,7 +487,7 @@ MATRIX: dict[str, Route] = {
             RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
             RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
             RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
-            data=test_card,
+            data=processor_card,
         ),
     ),
     "billing-payment-method-remove": page(
