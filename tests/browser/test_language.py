@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import Customer
-from tests.browser.conftest import DEMO_PASSWORD, log_in, log_out, main_nav, screenshot
+from tests.browser.conftest import DEMO_PASSWORD, close_menu, log_in, log_out, main_nav, screenshot
 
 EMAIL = "overdue@demo.example"
 
@@ -24,6 +24,7 @@ def test_a_customer_switches_to_japanese_in_the_header(page):
     written = re.compile(r"7,458円（お支払い期限：\d{4}年\d{1,2}月\d{1,2}日）")  # noqa: RUF001
     expect(overdue).to_contain_text(written)
     expect(main_nav(page, "メイン")).to_be_visible()
+    close_menu(page)
     screenshot(page, "dashboard-ja")
 
     overdue.get_by_role("link", name="請求書を見る").click()
