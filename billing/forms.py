@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import InvoiceStatus, PaymentMethod
+from billing.processor import tokenize_test_card
 
 
 class InvoiceFilterForm(forms.Form):
@@ -30,6 +31,51 @@ class AddPaymentMethodForm(forms.Form):
             attrs={"autocomplete": "off", "spellcheck": "false", "list": "test-tokens"}
         ),
     )
+
+
+class TestCardForm(forms.Form):
+    """The test processor's hosted card form: a test card number becomes its token."""
+
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=23,
+        error_messages={"required": _("Enter the card number.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-number", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    expiry = forms.RegexField(
+        label=_("Expiry date"),
+        help_text=_("MM/YY, as printed on the card."),
+        regex=r"^\s*(0[1-9]|1[0-2])\s*/\s*\d{2}\s*$",
+        error_messages={
+            "required": _("Enter the expiry date."),
+            "invalid": _("Enter the expiry date as MM/YY, for example 08/29."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "spellcheck": "false"}),
+    )
+    security_code = forms.RegexField(
+        label=_("Security code"),
+        help_text=_("The 3 or 4 digits on the card."),
+        regex=r"^\d{3,4}$",
+        error_messages={
+            "required": _("Enter the security code."),
+            "invalid": _("Enter the 3 or 4 digits of the security code."),
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_number(self) -> str:
+        token = tokenize_test_card(self.cleaned_data["number"])
+        if token is None:
+            raise forms.ValidationError(
+                _("This test processor only knows the test cards listed below.")
+            )
+        # The card number ends here: only its token leaves the form.
+        self.cleaned_data["token"] = token
+        return ""
 
 
 class PayInvoiceForm(forms.Form):

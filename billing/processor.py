@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Protocol
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +69,14 @@ class PaymentProcessor(Protocol):
     # the add form. Empty for a real processor, whose own widget produces the token.
     test_tokens: Mapping[str, str | Promise]
 
+    def card_form_url(self, *, return_url: str, state: str) -> str:
+        """Where the customer types their card: the processor's own page, never ours.
+
+        It sends the browser back to `return_url` with `token` (what `attach` takes) and the
+        `state` it was given, or with `cancelled=1` and the state when the customer gives up.
+        """
+        ...
+
     def attach(self, *, token: str, customer_reference: str) -> ProcessorPaymentMethod:
         """Store the token's payment method for this customer at the processor.
 
@@ -107,14 +117,38 @@ class TestCard:
     refusal: str | Promise = ""
     # Set for cards that are stored fine but whose charges the issuer declines.
     declines_charges: bool = False
+    # The test card number that the processor's hosted card form turns into this token.
+    number: str = ""
 
 
 TEST_CARDS: tuple[TestCard, ...] = (
-    TestCard("tok_visa", _("Visa ending in 4242"), brand="Visa", last4="4242"),
-    TestCard("tok_mastercard", _("Mastercard ending in 4444"), brand="Mastercard", last4="4444"),
-    TestCard("tok_jcb", _("JCB ending in 0505"), brand="JCB", last4="0505"),
     TestCard(
-        "tok_amex", _("American Express ending in 0005"), brand="American Express", last4="0005"
+        "tok_visa",
+        _("Visa ending in 4242"),
+        brand="Visa",
+        last4="4242",
+        number="4242424242424242",
+    ),
+    TestCard(
+        "tok_mastercard",
+        _("Mastercard ending in 4444"),
+        brand="Mastercard",
+        last4="4444",
+        number="5555555555554444",
+    ),
+    TestCard(
+        "tok_jcb",
+        _("JCB ending in 0505"),
+        brand="JCB",
+        last4="0505",
+        number="3566002020360505",
+    ),
+    TestCard(
+        "tok_amex",
+        _("American Express ending in 0005"),
+        brand="American Express",
+        last4="0005",
+        number="378282246310005",
     ),
     TestCard(
         "tok_visa_expiring",
@@ -122,6 +156,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
         brand="Visa",
         last4="5556",
         expires_in_months=0,
+        number="4000000000005556",
     ),
     TestCard(
         "tok_bank_account",
@@ -137,6 +172,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
         brand="Visa",
         last4="9995",
         declines_charges=True,
+        number="4000000000009995",
     ),
     TestCard(
         "tok_visa_expired",
@@ -144,6 +180,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
         brand="Visa",
         last4="0069",
         expires_in_months=-1,
+        number="4000000000000069",
         refusal=_("This card has expired. Add a card that is still valid."),
     ),
     TestCard(
@@ -151,12 +188,28 @@ TEST_CARDS: tuple[TestCard, ...] = (
         _("A card the issuer declines (refused)"),
         brand="Visa",
         last4="0002",
+        number="4000000000000002",
         refusal=_("The card was declined. Try another card or contact your card issuer."),
     ),
 )
 
 
 DECLINING_PREFIX = "pm_test_nofunds_"
+
+# The hosted card form: card number (digits only) -> the token it returns.
+TEST_CARD_NUMBERS: Mapping[str, TestCard] = {
+    card.number: card for card in TEST_CARDS if card.number
+}
+
+
+def tokenize_test_card(number: str) -> str | None:
+    """What the test processor's card form returns for a card number: a test token, or None.
+
+    Spaces and dashes are what people type between the groups; anything else is not a card.
+    """
+    digits = number.replace(" ", "").replace("-", "")
+    card = TEST_CARD_NUMBERS.get(digits)
+    return card.token if card is not None else None
 
 
 class TestPaymentProcessor:
@@ -170,6 +223,11 @@ class TestPaymentProcessor:
 
     cards: Mapping[str, TestCard] = {card.token: card for card in TEST_CARDS}
     test_tokens: Mapping[str, str | Promise] = {card.token: card.description for card in TEST_CARDS}
+
+    def card_form_url(self, *, return_url: str, state: str) -> str:
+        # Served by this project under /test-processor/, as a real processor serves its own.
+        query = urlencode({"return_to": return_url, "state": state})
+        return f"{reverse('test-processor-card')}?{query}"
 
     def attach(self, *, token: str, customer_reference: str) -> ProcessorPaymentMethod:
         card = self.cards.get(token)

@@ -62,6 +62,11 @@ def list_payment_methods(*, customer: Customer) -> list[PaymentMethod]:
     return list(PaymentMethod.objects.filter(customer=customer))
 
 
+def get_default_payment_method(*, customer: Customer) -> PaymentMethod | None:
+    """The method an order or an invoice is charged to unless the customer picks another."""
+    return PaymentMethod.objects.filter(customer=customer).order_by("-is_default", "pk").first()
+
+
 def count_payment_methods(*, customer: Customer) -> int:
     return PaymentMethod.objects.filter(customer=customer).count()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -190,13 +193,8 @@ def _payment_methods_context(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _render_payment_methods(
-    request: HttpRequest, customer: Customer, form: AddPaymentMethodForm
-) -> HttpResponse:
-    context = _payment_methods_context(customer)
-    context["form"] = form
-    context["test_tokens"] = get_payment_processor().test_tokens
-    return render(request, "billing/payment_methods.html", context)
+def _render_payment_methods(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return render(request, "billing/payment_methods.html", _payment_methods_context(customer))
 
 
 def _after_change(request: HttpRequest, customer: Customer) -> HttpResponse:
@@ -212,34 +210,71 @@ def _after_change(request: HttpRequest, customer: Customer) -> HttpResponse:
 @require_GET
 def payment_methods(request: HttpRequest) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
-    return _render_payment_methods(request, customer, AddPaymentMethodForm())
+    return _render_payment_methods(request, customer)
+
+
+# The session key of the `state` that ties the processor's answer to the form we sent to.
+CARD_FORM_STATE = "billing_card_form_state"
+
+
+def _add_token(request: HttpRequest, customer: Customer, token: str) -> HttpResponse:
+    try:
+        added = services.add_payment_method(customer=customer, token=token)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("billing-payment-methods")
+    method = added.payment_method
+    if not added.created:
+        messages.info(request, _("That payment method was already added."))
+    elif method.is_default:
+        messages.success(
+            request,
+            _("%(method)s is added and is now your default payment method.") % {"method": method},
+        )
+    else:
+        messages.success(request, _("%(method)s is added.") % {"method": method})
+    return redirect("billing-payment-methods")
 
 
 @sensitive_post_parameters("token")
 @login_required
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def add_payment_method(request: HttpRequest) -> HttpResponse:
+    """Add a card through the processor's own card form; the portal only sees its token.
+
+    GET without a token sends the browser to the processor's form with a fresh `state`;
+    the processor sends it back here with `token` and that state, and the card is added
+    (the state proves the answer belongs to the form this customer opened, so a link to
+    this URL from elsewhere adds nothing). POST `token` adds a token directly, as the API
+    does.
+    """
     customer = get_customer_for_user(user=request.user)
-    form = AddPaymentMethodForm(request.POST)
-    if form.is_valid():
-        try:
-            added = services.add_payment_method(customer=customer, token=form.cleaned_data["token"])
-        except ApplicationError as error:
-            form.add_error("token", error.message)
-        else:
-            method = added.payment_method
-            if not added.created:
-                messages.info(request, _("That payment method was already added."))
-            elif method.is_default:
-                messages.success(
-                    request,
-                    _("%(method)s is added and is now your default payment method.")
-                    % {"method": method},
-                )
-            else:
-                messages.success(request, _("%(method)s is added.") % {"method": method})
+    if request.method == "POST":
+        form = AddPaymentMethodForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The payment processor sent no token. Add the card again."))
             return redirect("billing-payment-methods")
-    return _render_payment_methods(request, customer, form)
+        return _add_token(request, customer, form.cleaned_data["token"])
+
+    state = request.GET.get("state")
+    expected = request.session.get(CARD_FORM_STATE, "")
+    answered = "token" in request.GET or "cancelled" in request.GET
+    if answered and not (state and expected and secrets.compare_digest(state, expected)):
+        messages.error(
+            request, _("That card form was not opened from this page. Add the card again.")
+        )
+        return redirect("billing-payment-methods")
+    if "cancelled" in request.GET:
+        messages.info(request, _("No card was added."))
+        return redirect("billing-payment-methods")
+    token = request.GET.get("token", "")
+    if answered:
+        return _add_token(request, customer, token)
+    state = secrets.token_urlsafe(24)
+    request.session[CARD_FORM_STATE] = state
+    return_url = request.build_absolute_uri(reverse("billing-payment-method-add"))
+    return redirect(get_payment_processor().card_form_url(return_url=return_url, state=state))
 
 
 @login_required

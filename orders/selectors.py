@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Customer
 from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from subscriptions.models import Plan, PlanKind
 
 
@@ -136,3 +137,40 @@ def get_order_timeline(order: Order) -> list[TimelineStep]:
     else:
         steps.append(TimelineStep("activated", _("Active"), "upcoming"))
     return steps
+
+
+# How long each part of an order usually takes, for the estimate on its page (calendar days).
+REVIEW_DAYS = 2
+INTERNET_INSTALLATION_DAYS = 14
+SIM_DELIVERY_DAYS = 4
+
+
+@dataclass(frozen=True)
+class OrderSchedule:
+    """When the service starts: the day it did, or an estimate while the order is open.
+
+    We hold no appointment date: the installation day of an internet line is the day it
+    was activated, and before that the page says how dates are agreed and estimates one.
+    """
+
+    installed_on: date | None = None
+    activated_on: date | None = None
+    estimate: date | None = None
+
+
+def get_order_schedule(order: Order, *, today: date | None = None) -> OrderSchedule:
+    if order.status == OrderStatus.ACTIVATED and order.activated_at is not None:
+        day = tokyo_today(now=order.activated_at)
+        return OrderSchedule(
+            installed_on=day if order.kind == PlanKind.INTERNET else None, activated_on=day
+        )
+    if order.status not in OPEN_ORDER_STATUSES:
+        return OrderSchedule()
+    lead = INTERNET_INSTALLATION_DAYS if order.kind == PlanKind.INTERNET else SIM_DELIVERY_DAYS
+    if order.approved_at is not None:
+        start = tokyo_today(now=order.approved_at)
+    else:
+        start = tokyo_today(now=order.placed_at) + timedelta(days=REVIEW_DAYS)
+    # An estimate in the past helps nobody: a late order is estimated from today.
+    today = today or tokyo_today()
+    return OrderSchedule(estimate=max(start + timedelta(days=lead), today + timedelta(days=1)))

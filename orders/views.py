@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.selectors import get_customer_for_user, get_internet_eligibility
+from billing.selectors import get_default_payment_method
 from orders import selectors, services
 from orders.forms import PlaceOrderForm
 from orders.models import OrderStatus
@@ -59,9 +60,15 @@ _KIND_TITLES = {PlanKind.INTERNET: gettext_lazy("Internet"), PlanKind.SIM: gette
 
 @login_required
 def new_order(request: HttpRequest) -> HttpResponse:
+    """Choose a plan (step 1), review what it costs and who pays (step 2), place it.
+
+    Every step posts the whole choice, like the cancellation pages: nothing is kept between
+    steps, so the review works without JavaScript and a reload never places an order. Only
+    `step=confirm`, the review's button, places one; anything else shows the review.
+    """
     customer = get_customer_for_user(user=request.user)
     posted_kind = request.POST.get("kind") if request.method == "POST" else None
-    address = get_internet_eligibility(customer=customer).address
+    eligibility = get_internet_eligibility(customer=customer)
     sections = []
     for kind in (PlanKind.INTERNET, PlanKind.SIM):
         plans = selectors.list_active_plans(kind=kind)
@@ -70,7 +77,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
             kind=kind,
             plans=plans,
             language=customer.language,
-            initial={"installation_address": address},
+            initial={"installation_address": eligibility.address},
             prefix=kind,
         )
         gate = services.get_order_gate(customer=customer, kind=kind)
@@ -80,30 +87,48 @@ def new_order(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and submitted is None:
         messages.error(request, _("Choose a plan to order."))
         return redirect("order-new")
-    if submitted is not None and submitted.form.is_valid():
+    step = request.POST.get("step", "review")
+    if submitted is not None and step != "edit" and submitted.form.is_valid():
         data = submitted.form.cleaned_data
-        try:
-            order = services.place_order(
-                customer=customer,
-                plan_code=data["plan"],
-                installation_address=data.get("installation_address", ""),
-            )
-        except ApplicationError as error:
-            open_order = selectors.get_open_order(customer=customer, kind=submitted.kind)
-            in_progress = ("order_already_in_progress", "internet_already_active")
-            if error.code in in_progress and open_order is not None:
-                # Most often the second click of a double submit: show the order it placed.
-                messages.info(request, services.in_progress_gate(open_order).message)
-                return redirect("order-detail", order_id=open_order.pk)
-            submitted.form.add_service_error(error.fields, error.message)
+        if step != "confirm":
+            if submitted.gate is not None:
+                submitted.form.add_error(None, submitted.gate.message)
+            else:
+                plan = next(p for p in submitted.plans if p.code == data["plan"])
+                return render(
+                    request,
+                    "orders/review.html",
+                    {
+                        "section": submitted,
+                        "plan": plan,
+                        "installation_address": data.get("installation_address", ""),
+                        "eligibility": eligibility,
+                        "payment_method": get_default_payment_method(customer=customer),
+                    },
+                )
         else:
-            messages.success(
-                request,
-                _("Thank you. We received order %(number)s and will review it shortly.")
-                % {"number": order.number},
-            )
-            return redirect("order-detail", order_id=order.pk)
-    return render(request, "orders/new.html", {"sections": sections})
+            try:
+                order = services.place_order(
+                    customer=customer,
+                    plan_code=data["plan"],
+                    installation_address=data.get("installation_address", ""),
+                )
+            except ApplicationError as error:
+                open_order = selectors.get_open_order(customer=customer, kind=submitted.kind)
+                in_progress = ("order_already_in_progress", "internet_already_active")
+                if error.code in in_progress and open_order is not None:
+                    # Most often the second click of a double submit: show the order it placed.
+                    messages.info(request, services.in_progress_gate(open_order).message)
+                    return redirect("order-detail", order_id=open_order.pk)
+                submitted.form.add_service_error(error.fields, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. We received order %(number)s and will review it shortly.")
+                    % {"number": order.number},
+                )
+                return redirect("order-detail", order_id=order.pk)
+    return render(request, "orders/new.html", {"sections": sections, "eligibility": eligibility})
 
 
 @login_required
@@ -114,6 +139,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     context = {
         "order": order,
         "timeline": selectors.get_order_timeline(order),
+        "schedule": selectors.get_order_schedule(order),
         # Fulfillment takes moments once approved: the page follows it without a reload.
         "follow": order.status in (OrderStatus.APPROVED, OrderStatus.PROVISIONING),
     }

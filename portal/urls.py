@@ -47,6 +47,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("account/", include(account_patterns)),
     path("api/", include(api_patterns)),
+    # The test payment processor's hosted card form (a real processor serves its own).
+    path("test-processor/", include("billing.processor_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

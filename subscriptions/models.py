@@ -25,6 +25,12 @@ class Plan(models.Model):
     description_ja = models.TextField(blank=True)
     monthly_price = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="JPY")
+    # What the customer pays once when the service starts (tax included): the installation
+    # of an internet line, the issue of a SIM card. Shown on the order review.
+    initial_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # A SIM without voice: it has an MSISDN for the network, but no number to call,
+    # keep or transfer (MNP), so nothing the customer reads talks about one.
+    data_only = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -8,6 +8,7 @@ from subscriptions.models import Plan, PlanKind
 
 PLANS = [
     # code, kind, name, name_ja, description, description_ja, monthly price (tax incl.)
+    # The one-time fee and the data-only flag of each plan are in INITIAL_FEES and DATA_ONLY.
     (
         "hikari-1g",
         PlanKind.INTERNET,
@@ -56,6 +57,14 @@ PLANS = [
 ]
 
 
+# One-time fee when the service starts, tax included, by kind: the installation of an internet
+# line is included in the plan; a SIM card's issue costs the usual ¥440.
+INITIAL_FEES = {PlanKind.INTERNET: "0", PlanKind.SIM: "440"}
+
+# SIM plans without voice (no phone number to keep or transfer).
+DATA_ONLY = frozenset({"sim-data-3gb", "sim-data-20gb"})
+
+
 def upsert_plans() -> dict[str, Plan]:
     """Create or update every plan of `PLANS`, in that order; safe to run again."""
     plans = {}
@@ -69,6 +78,8 @@ def upsert_plans() -> dict[str, Plan]:
                 "description": text,
                 "description_ja": text_ja,
                 "monthly_price": Decimal(price),
+                "initial_fee": Decimal(INITIAL_FEES[kind]),
+                "data_only": code in DATA_ONLY,
                 "active": True,
                 "position": position,
             },

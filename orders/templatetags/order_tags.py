@@ -30,3 +30,8 @@ def localized_description(plan: Plan) -> str:
 @register.filter
 def price(plan: Plan) -> str:
     return format_money(plan.monthly_price, plan.currency)
+
+
+@register.filter
+def initial_fee(plan: Plan) -> str:
+    return format_money(plan.initial_fee, plan.currency)

@@ -105,6 +105,22 @@ def log_out(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url(re.compile(r"/login"))
 
 
+def main_nav(page, name: str = "Main"):  # type: ignore[no-untyped-def]
+    """The main navigation; on a phone it sits behind the Menu button, opened first."""
+    if page.viewport_name == "phone":
+        menu = page.locator("details.nav-menu")
+        if menu.get_attribute("open") is None:
+            menu.locator("summary").click()
+    return page.get_by_role("navigation", name=name)
+
+
+def close_menu(page) -> None:  # type: ignore[no-untyped-def]
+    """Close the phone menu again: open, its panel covers the top of the page."""
+    menu = page.locator("details.nav-menu")
+    if page.viewport_name == "phone" and menu.get_attribute("open") is not None:
+        menu.locator("summary").click()
+
+
 def expect_bell(page, announced: str) -> None:  # type: ignore[no-untyped-def]
     """What a screen reader hears for the bell in the header (waits for htmx to update it)."""
     from playwright.sync_api import expect

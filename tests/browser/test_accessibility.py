@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from subscriptions.models import Subscription
-from tests.browser.conftest import log_in, log_out, screenshot
+from tests.browser.conftest import log_in, log_out, main_nav, screenshot
 
 axe = Axe()
 
@@ -62,6 +62,8 @@ def test_every_page_passes_an_accessibility_scan(page):
         ("/account/billing/invoices", "invoices-empty"),
         ("/account/billing/payment-methods", "payment-methods-empty"),
         ("/account/orders/999999", "not-found"),
+        ("/account/support", "support"),
+        ("/test-processor/cards", "processor-card-form"),
     ]:
         visit(page, path, name)
     page.goto("/account/eligibility")
@@ -86,6 +88,16 @@ def test_every_page_passes_an_accessibility_scan(page):
     page.get_by_role("link", name="Invoices").click()
     page.locator("tbody tr").first.get_by_role("link").click()
     check(page, "invoice-overdue")
+    page.get_by_role("link", name="Pay now").click()
+    check(page, "invoice-pay")
+    page.goto("/account/orders/new")
+    sim_orders = page.get_by_role("region", name="SIM")
+    sim_orders.get_by_role("radio").first.check()
+    sim_orders.get_by_role("button", name="Review the order").click()
+    check(page, "order-review")
+    if page.viewport_name == "phone":
+        main_nav(page)
+        check(page, "menu-open")
     page.goto(f"/account/services/{sim.pk}/cancel")
     page.get_by_role("group", name="Last day of service").get_by_role("radio").first.check()
     page.get_by_role("radio", name="I am leaving Japan").check()

@@ -24,8 +24,14 @@ def test_the_overdue_customer_finds_the_late_invoice_first_and_opens_it(page):
 def test_a_customer_adds_a_card_and_makes_it_the_default_in_place(page):
     log_in(page, "overdue@demo.example")
     page.goto("/account/billing/payment-methods")
-    page.get_by_label("Card token").fill("tok_jcb")
-    page.get_by_role("button", name="Add payment method").click()
+    # The card is typed on the processor's own page, which sends back only a token.
+    page.get_by_role("link", name="Add a card").click()
+    page.wait_for_url(re.compile(r"/test-processor/cards\?"))
+    page.get_by_label("Card number").fill("3566 0020 2036 0505")
+    page.get_by_label("Expiry date").fill("08/30")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Save the card").click()
+    page.wait_for_url(re.compile(r"/account/billing/payment-methods$"))
     expect(page.locator(".flash")).to_contain_text("JCB •••• 0505 is added.")
     # htmx swaps the list in place: the page does not reload.
     page.evaluate("window.notReloaded = true")

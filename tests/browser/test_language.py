@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import Customer
-from tests.browser.conftest import DEMO_PASSWORD, log_in, log_out, screenshot
+from tests.browser.conftest import DEMO_PASSWORD, close_menu, log_in, log_out, main_nav, screenshot
 
 EMAIL = "overdue@demo.example"
 
@@ -23,13 +23,14 @@ def test_a_customer_switches_to_japanese_in_the_header(page):
     # Japanese punctuation on purpose: full-width brackets and colon.
     written = re.compile(r"7,458円（お支払い期限：\d{4}年\d{1,2}月\d{1,2}日）")  # noqa: RUF001
     expect(overdue).to_contain_text(written)
-    expect(page.get_by_role("navigation", name="メイン")).to_be_visible()
+    expect(main_nav(page, "メイン")).to_be_visible()
+    close_menu(page)
     screenshot(page, "dashboard-ja")
 
     overdue.get_by_role("link", name="請求書を見る").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("請求書 INV-")
     screenshot(page, "invoice-ja")
-    page.get_by_role("navigation", name="メイン").get_by_role("link", name="サービス").click()
+    main_nav(page, "メイン").get_by_role("link", name="サービス").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ご利用中のサービス")
     screenshot(page, "services-ja")
 

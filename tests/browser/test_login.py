@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, main_nav, screenshot
 
 
 def test_a_customer_logs_in_and_lands_on_the_dashboard(page):
@@ -13,7 +13,7 @@ def test_a_customer_logs_in_and_lands_on_the_dashboard(page):
     screenshot(page, "login")
     log_in(page, "new@demo.example")
     assert page.url.endswith("/account/")
-    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert main_nav(page).is_visible()
 
 
 def test_a_wrong_password_is_explained_and_keeps_the_email(page):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from notifications.models import Notification
-from tests.browser.conftest import expect_bell, log_in, screenshot
+from tests.browser.conftest import expect_bell, log_in, main_nav, screenshot
 from tests.factories import NotificationFactory
 
 EMAIL = "overdue@demo.example"
@@ -60,7 +60,7 @@ def test_reading_on_the_dashboard_updates_the_bell_and_the_card_in_place(page):
 def test_the_notifications_page_reads_archives_and_loads_more_in_place(page):
     _announcements(22)
     log_in(page, EMAIL)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Notifications").click()
+    main_nav(page).get_by_role("link", name="Notifications").click()
     page.evaluate("window.notReloaded = true")
     items = page.locator("li.notification")
     expect(items).to_have_count(20)

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from orders.models import Order
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, main_nav, screenshot
 
 EMAIL = "new@demo.example"
 VERIFICATION_NEEDED = "A SIM needs a verified residence card"
@@ -13,7 +13,7 @@ VERIFICATION_NEEDED = "A SIM needs a verified residence card"
 
 def test_a_sim_order_without_a_verified_card_is_refused_with_the_way_forward(page):
     log_in(page, EMAIL)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    main_nav(page).get_by_role("link", name="Orders").click()
     screenshot(page, "orders-empty")
     page.get_by_role("link", name="Place an order").first.click()
     sim = page.get_by_role("region", name="SIM")
@@ -57,7 +57,7 @@ def test_a_sim_order_without_a_verified_card_is_refused_with_the_way_forward(pag
 
 def test_the_ordering_customer_follows_an_order_in_progress(page):
     log_in(page, "ordering@demo.example")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    main_nav(page).get_by_role("link", name="Orders").click()
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(2)
     screenshot(page, "orders")

@@ -6,14 +6,14 @@ from playwright.sync_api import expect
 
 from notifications.models import Notification
 from subscriptions.models import Subscription
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, main_nav, screenshot
 
 EMAIL = "overdue@demo.example"
 
 
 def test_the_overdue_customer_cancels_their_sim_in_the_browser(page):
     log_in(page, EMAIL)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
+    main_nav(page).get_by_role("link", name="Services").click()
     screenshot(page, "services")
     page.get_by_role("link", name="SIM Data 20GB", exact=True).click()
     page.get_by_role("link", name="Cancel this service").click()
@@ -26,7 +26,10 @@ def test_the_overdue_customer_cancels_their_sim_in_the_browser(page):
     page.get_by_role("button", name="Review the cancellation").click()
 
     expect(page.get_by_role("heading", name="Review your cancellation")).to_be_visible()
-    expect(page.get_by_text("the SIM stops working")).to_contain_text("080-1234-0002 is released")
+    # A data-only SIM: no phone number to release, no number transfer to offer.
+    expect(page.get_by_text("the SIM stops working")).to_contain_text("its data plan ends")
+    expect(page.locator("main")).not_to_contain_text("MNP")
+    expect(page.locator("main")).not_to_contain_text("080-1234-0002")
     # The box is required: without it the browser does not send the form.
     page.get_by_role("button", name="Cancel my service").click()
     expect(page.get_by_role("heading", name="Review your cancellation")).to_be_visible()

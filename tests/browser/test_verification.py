@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from accounts.models import ResidenceCardVerification
 from accounts.storage import PrivateFileSystemStorage
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, main_nav, screenshot
 
 EMAIL = "rejected@demo.example"
 # The smallest well-formed JPEG: one grey pixel.
@@ -80,5 +80,5 @@ def test_the_rejected_customer_uploads_their_residence_card_again(page, tmp_path
 
     verification = ResidenceCardVerification.objects.get(customer__user__email=EMAIL)
     assert verification.status == "pending"
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    main_nav(page).get_by_role("link", name="Dashboard").click()
     expect(page.locator("[data-task-type=idv_rejected]")).to_have_count(0)

@@ -138,7 +138,9 @@ def test_submitting_places_the_order_and_shows_it(browser_client, customer):
     ready_to_order(customer)
     plan = sim_plan()
     response = browser_client.post(
-        "/account/orders/new", {"kind": "sim", "sim-plan": plan.code}, follow=True
+        "/account/orders/new",
+        {"kind": "sim", "sim-plan": plan.code, "step": "confirm"},
+        follow=True,
     )
     order = Order.objects.get()
     assert response.redirect_chain == [(f"/account/orders/{order.pk}", 302)]
@@ -152,6 +154,7 @@ def test_a_double_submit_creates_one_order(browser_client, customer):
         "kind": "internet",
         "internet-plan": plan.code,
         "internet-installation_address": ADDRESS,
+        "step": "confirm",
     }
     first = browser_client.post("/account/orders/new", data)
     second = browser_client.post("/account/orders/new", data, follow=True)
@@ -159,6 +162,52 @@ def test_a_double_submit_creates_one_order(browser_client, customer):
     assert first["Location"] == f"/account/orders/{order.pk}"
     assert second.redirect_chain == [(f"/account/orders/{order.pk}", 302)]
     assert "is still in progress" in _text(second)
+
+
+def test_choosing_a_plan_shows_the_review_and_places_nothing(browser_client, customer):
+    ready_to_order(customer)
+    plan = internet_plan()
+    response = browser_client.post(
+        "/account/orders/new",
+        {"kind": "internet", "internet-plan": plan.code, "internet-installation_address": ADDRESS},
+    )
+    assert response.status_code == 200
+    assert not Order.objects.exists()
+    page = _text(response)
+    assert "Review your order" in page
+    assert plan.name in page and "¥5,280 a month" in page
+    assert "Installation fee" in page
+    card = customer.payment_methods.get()
+    assert f"{card.brand} •••• {card.last4}" in page
+    assert ADDRESS in page
+    assert 'name="step" value="confirm"' in page
+
+
+def test_the_review_shows_the_sim_issue_fee(browser_client, customer):
+    ready_to_order(customer)
+    plan = sim_plan(initial_fee=440)
+    page = _text(browser_client.post("/account/orders/new", {"kind": "sim", "sim-plan": plan.code}))
+    assert "SIM card issue fee" in page and "¥440, once, on your first invoice" in page
+
+
+def test_changing_the_choices_goes_back_with_the_plan_chosen(browser_client, customer):
+    ready_to_order(customer)
+    plan = sim_plan()
+    response = browser_client.post(
+        "/account/orders/new", {"kind": "sim", "sim-plan": plan.code, "step": "edit"}
+    )
+    assert response.status_code == 200
+    assert "Place an order" in _text(response)
+    assert response.context["sections"][1].form["plan"].value() == plan.code
+    assert not Order.objects.exists()
+
+
+def test_the_new_order_page_shows_the_checked_address_not_a_text_field(browser_client, customer):
+    ready_to_order(customer)
+    internet_plan()
+    page = _text(browser_client.get("/account/orders/new"))
+    assert f'type="hidden" name="internet-installation_address" value="{ADDRESS}"' in page
+    assert 'type="text" name="internet-installation_address"' not in page
 
 
 def test_an_internet_order_without_an_address_says_so_on_the_field(browser_client, customer):
@@ -249,6 +298,49 @@ def test_an_activated_order_links_to_its_service(browser_client, customer):
     response = browser_client.get(f"/account/orders/{order.pk}")
     assert [step.state for step in response.context["timeline"]] == ["done"] * 4
     assert f'href="/account/services/{subscription.pk}"' in _text(response)
+
+
+def test_an_open_internet_order_shows_how_the_date_is_agreed_and_an_estimate(
+    browser_client, customer
+):
+    order = OrderFactory(customer=customer, plan=internet_plan(), installation_address=ADDRESS)
+    response = browser_client.get(f"/account/orders/{order.pk}")
+    schedule = response.context["schedule"]
+    assert schedule.estimate is not None and schedule.installed_on is None
+    page = _text(response)
+    assert "Installation date" in page
+    assert "We agree on a date with you once the order is approved." in page
+    assert "Estimated start" in page
+
+
+def test_an_activated_internet_order_shows_its_installation_date(browser_client, customer):
+    activated = timezone.now() - timedelta(days=3)
+    order = OrderFactory(
+        customer=customer,
+        plan=internet_plan(),
+        installation_address=ADDRESS,
+        status="activated",
+        approved_at=activated,
+        activated_at=activated,
+    )
+    response = browser_client.get(f"/account/orders/{order.pk}")
+    schedule = response.context["schedule"]
+    assert schedule.installed_on == timezone.localtime(activated).date()
+    assert schedule.estimate is None
+    assert "Active since" in _text(response)
+
+
+def test_the_estimate_counts_from_the_approval_and_never_lies_in_the_past(customer):
+    from orders.selectors import get_order_schedule
+
+    placed = timezone.now()
+    order = OrderFactory(customer=customer, plan=sim_plan(), placed_at=placed)
+    today = timezone.localtime(placed).date()
+    assert get_order_schedule(order, today=today).estimate == today + timedelta(days=6)
+    order.status, order.approved_at = "approved", placed
+    assert get_order_schedule(order, today=today).estimate == today + timedelta(days=4)
+    later = today + timedelta(days=30)
+    assert get_order_schedule(order, today=later).estimate == later + timedelta(days=1)
 
 
 def test_a_failed_order_shows_the_reason_in_its_timeline(browser_client, customer):

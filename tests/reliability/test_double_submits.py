@@ -127,7 +127,7 @@ def _one_card_in_review(owner: Customer) -> None:
 
 def _sim_order(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     ready_to_order(owner)
-    return {}, {"kind": "sim", "sim-plan": sim_plan().code}
+    return {}, {"kind": "sim", "sim-plan": sim_plan().code, "step": "confirm"}
 
 
 def _one_order(owner: Customer) -> None:
@@ -321,6 +321,10 @@ def _one_support_request(owner: Customer) -> None:
     assert SupportRequest.objects.filter(customer=owner).count() == 1
 
 
+def _test_card(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {"number": "4242424242424242", "expiry": "08/30", "security_code": "123"}
+
+
 def _profile(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     return {}, {"name": "Renamed Twice", "phone": "090-1234-5678", "language": "ja"}
 
@@ -371,6 +375,8 @@ FORMS: dict[str, Form] = {
     "order-cancel": Form(_pending_order, _cancelled_once, frozenset({302})),
     "billing-invoice-pay": Form(_invoice_to_pay, _paid_once, frozenset({302})),
     "support": Form(_support_message, _one_support_request, frozenset({302})),
+    # The processor's card form stores nothing: each submit sends a token back to the portal.
+    "test-processor-card": Form(_test_card, _nothing_stored, frozenset({302})),
 }
 
 READ_ONLY_PAGES = {

@@ -196,6 +196,10 @@ def card_token(owner: Customer) -> dict[str, Any]:
     return {"token": "tok_visa"}
 
 
+def processor_card(owner: Customer) -> dict[str, Any]:
+    return {"number": "4242 4242 4242 4242", "expiry": "08/30", "security_code": "123"}
+
+
 def notification(owner: Customer) -> dict[str, Any]:
     return {"notification_id": NotificationFactory(user=owner.user).pk}
 
@@ -494,8 +498,21 @@ MATRIX: dict[str, Route] = {
     ),
     "support": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-payment-methods": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    # GET sends the customer to the processor's card form; POST adds a token directly.
     "billing-payment-method-add": page(
-        _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, data=card_token)
+        _get(LOGIN, Status(302), PAGE_NOT_FOUND),
+        _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, data=card_token),
+    ),
+    # The test processor's own page: it knows no portal user, it turns a test card into a
+    # token and sends the browser back with it.
+    "test-processor-card": page(
+        _get(OK, OK, OK),
+        _post(
+            RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
+            RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
+            RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
+            data=processor_card,
+        ),
     ),
     "billing-payment-method-remove": page(
         _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=payment_method

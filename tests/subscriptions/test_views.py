@@ -149,6 +149,32 @@ def test_the_review_step_shows_what_will_happen_to_a_sim(browser_client, sim):
     assert not CancellationRequest.objects.exists()
 
 
+def test_a_voice_sims_review_speaks_of_its_number_and_of_mnp(browser_client, sim):
+    with time_machine.travel(NOV_20, tick=False):
+        response = browser_client.post(_cancel_url(sim), {"step": "review", **CHOICE})
+    content = response.content.decode()
+    assert "the phone number 080-1234-5678 is released" in content
+    assert "MNP" in content
+
+
+def test_a_data_only_sims_cancel_pages_never_talk_about_a_phone_number(browser_client, sim):
+    sim.iccid = "8981100000000000202"
+    sim.save(update_fields=["iccid"])
+    sim.plan.data_only = True
+    sim.plan.save(update_fields=["data_only"])
+    with time_machine.travel(NOV_20, tick=False):
+        choose = browser_client.get(_cancel_url(sim)).content.decode()
+        review = browser_client.post(_cancel_url(sim), {"step": "review", **CHOICE})
+    content = review.content.decode()
+    assert "From Dec. 1, 2026 the SIM stops working and its data plan ends." in content
+    for page in (choose, content):
+        assert "Data SIM card ending in 0202" in page
+        assert "080-1234-5678" not in page
+        assert "phone number" not in page.lower() and "MNP" not in page
+    detail = browser_client.get(f"/account/services/{sim.pk}").content.decode()
+    assert "Phone number" not in detail and "080-1234-5678" not in detail
+
+
 def test_the_review_step_shows_what_will_happen_to_an_internet_line(browser_client, internet):
     with time_machine.travel(NOV_20, tick=False):
         response = browser_client.post(_cancel_url(internet), {"step": "review", **CHOICE})

@@ -1,0 +1,109 @@
+"""Adding a card through the processor's own card form: the portal only ever sees a token."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from billing.models import PaymentMethod
+from billing.views import CARD_FORM_STATE
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/account/billing/payment-methods/add"
+CARD = {"number": "4242 4242 4242 4242", "expiry": "08/30", "security_code": "123"}
+
+
+def _open_card_form(client) -> tuple[str, dict[str, str]]:
+    """The portal's add link: a redirect to the processor's form with a return URL and state."""
+    response = client.get(ADD)
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == "/test-processor/cards"
+    params = {key: values[0] for key, values in parse_qs(location.query).items()}
+    assert params["return_to"] == f"http://testserver{ADD}"
+    assert params["state"] == client.session[CARD_FORM_STATE]
+    return response["Location"], params
+
+
+def test_the_payment_methods_page_links_to_the_processor_and_has_no_token_field(browser_client):
+    html = browser_client.get("/account/billing/payment-methods").content.decode()
+    assert f'href="{ADD}"' in html
+    assert 'name="token"' not in html and "tok_visa" not in html
+
+
+def test_a_card_typed_on_the_processors_form_comes_back_as_a_token(browser_client, customer):
+    form_url, params = _open_card_form(browser_client)
+    page = browser_client.get(form_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'autocomplete="cc-number"' in html and "4242424242424242" in html
+
+    answer = browser_client.post("/test-processor/cards", {**CARD, **params})
+    assert answer.status_code == 302
+    back = urlsplit(answer["Location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == params["return_to"]
+    assert parse_qs(back.query) == {"token": ["tok_visa"], "state": [params["state"]]}
+    assert "4242" not in answer["Location"]
+
+    added = browser_client.get(answer["Location"], follow=True)
+    assert added.redirect_chain[-1] == ("/account/billing/payment-methods", 302)
+    assert "Visa •••• 4242 is added" in added.content.decode()
+    (method,) = PaymentMethod.objects.filter(customer=customer)
+    assert method.last4 == "4242" and method.is_default
+
+
+def test_an_unknown_card_number_is_refused_on_the_processors_form(browser_client):
+    _, params = _open_card_form(browser_client)
+    response = browser_client.post(
+        "/test-processor/cards", {**CARD, **params, "number": "4111 1111 1111 1111"}
+    )
+    assert response.status_code == 200
+    assert "only knows the test cards" in response.content.decode()
+
+
+def test_a_bad_expiry_is_explained(browser_client):
+    _, params = _open_card_form(browser_client)
+    response = browser_client.post("/test-processor/cards", {**CARD, **params, "expiry": "13/30"})
+    assert "Enter the expiry date as MM/YY" in response.content.decode()
+
+
+def test_a_token_without_this_sessions_state_adds_nothing(browser_client, customer):
+    _open_card_form(browser_client)
+    response = browser_client.get(f"{ADD}?token=tok_visa&state=forged", follow=True)
+    assert "was not opened from this page" in response.content.decode()
+    response = browser_client.get(f"{ADD}?token=tok_visa", follow=True)
+    assert "was not opened from this page" in response.content.decode()
+    assert not PaymentMethod.objects.exists()
+
+
+def test_cancelling_on_the_processors_form_adds_nothing(browser_client):
+    _, params = _open_card_form(browser_client)
+    response = browser_client.get(f"{ADD}?cancelled=1&state={params['state']}", follow=True)
+    assert "No card was added." in response.content.decode()
+    assert not PaymentMethod.objects.exists()
+
+
+def test_a_declined_card_comes_back_with_the_processors_reason(browser_client):
+    _, params = _open_card_form(browser_client)
+    answer = browser_client.post(
+        "/test-processor/cards", {**CARD, **params, "number": "4000000000000002"}
+    )
+    response = browser_client.get(answer["Location"], follow=True)
+    assert "The card was declined." in response.content.decode()
+    assert not PaymentMethod.objects.exists()
+
+
+def test_the_processor_sends_browsers_back_only_to_this_site(client):
+    response = client.get("/test-processor/cards?return_to=https://evil.example/&state=x")
+    assert response.status_code == 400
+
+
+def test_the_processors_form_is_gone_with_another_processor(client, settings):
+    settings.PAYMENT_PROCESSOR = "tests.billing.test_hosted_card_form.OtherProcessor"
+    assert client.get("/test-processor/cards").status_code == 404
+
+
+class OtherProcessor:
+    test_tokens: dict[str, str] = {}
