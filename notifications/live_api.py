@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from importlib import import_module
+from types import SimpleNamespace
 from typing import Any, cast
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -20,6 +22,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -161,8 +164,21 @@ class EventStreamRenderer(BaseRenderer):
         return JSONRenderer().render(data)
 
 
+class AcceptOnlyNegotiation(DefaultContentNegotiation):
+    """The stream's media type comes from the Accept header alone (no `?format=`)."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]
+
+
+class AcceptOnlySchema(AutoSchema):
+    def _get_format_parameters(self) -> list[dict[str, Any]]:
+        return []
+
+
 class NotificationStreamView(CustomerAPIView):
     renderer_classes = [JSONRenderer, EventStreamRenderer]
+    content_negotiation_class = AcceptOnlyNegotiation
+    schema = AcceptOnlySchema()
 
     @extend_schema(
         parameters=[

@@ -288,8 +288,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"login_address": "30/min"},
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
-    # The media type comes from the Accept header only: no `?format=` for clients to misuse.
-    "URL_FORMAT_OVERRIDE": None,
 }
 
 SIMPLE_JWT = {
