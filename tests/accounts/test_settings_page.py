@@ -100,3 +100,10 @@ def test_another_customer_cannot_change_my_profile(browser_client, customer, oth
     )
     other_customer.refresh_from_db()
     assert other_customer.name == "Bob Other"
+
+
+def test_the_settings_page_holds_the_notification_choices_and_the_phones(browser_client, customer):
+    page = browser_client.get("/account/settings").content.decode()
+    assert 'id="notification-preferences-heading"' in page
+    assert 'id="push-devices-heading"' in page
+    assert 'name="next" value="/account/settings"' in page
