@@ -153,11 +153,7 @@ def mark_invoice_paid(
     member (`actor`) marking it is logged.
     """
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer")
-            .get(pk=invoice_id)
-        )
+        invoice = _lock_invoice(invoice_id)
         if invoice.status == InvoiceStatus.PAID:
             return invoice
         if invoice.status != InvoiceStatus.UNPAID:
@@ -183,6 +179,15 @@ def mark_invoice_paid(
     return invoice
 
 
+def _lock_invoice(invoice_id: int) -> Invoice:
+    """The invoice, its row locked until the transaction ends (its customer read along)."""
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=invoice_id)
+    )
+
+
 def _retire_reminders(invoice: Invoice) -> None:
     # Imported here: notifications.services imports billing's models.
     from notifications.services import retire_notifications
@@ -200,11 +205,7 @@ def cancel_invoice(*, invoice_id: int, reason: str, actor: User, now: datetime) 
         message = _("Say why the invoice is cancelled.")
         raise ApplicationError("validation_error", message, fields={"reason": [message]})
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer")
-            .get(pk=invoice_id)
-        )
+        invoice = _lock_invoice(invoice_id)
         if invoice.status == InvoiceStatus.CANCELLED:
             return invoice
         if invoice.status != InvoiceStatus.UNPAID:
