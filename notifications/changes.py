@@ -9,22 +9,17 @@ per-customer lock until commit, so one customer's keys grow in commit order and 
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer, User
+from accounts.models import User
 from notifications import selectors
 from notifications.models import Notification
 from portal.api_errors import ApplicationError
-from portal.etag import make_etag
 
 # A first sync (no `after`) starts this far back.
 FIRST_SYNC_WINDOW = timedelta(days=30)
@@ -142,32 +137,3 @@ def count_badges(*, user_ids: Iterable[int], now: datetime) -> dict[int, dict[st
     for row in rows:
         counts[row["user_id"]] = {"count": row["count"], "unseenCount": row["unseen"]}
     return counts
-
-
-@functools.cache
-def _render_version() -> str:
-    """Titles and messages are rendered from the catalog and the translations: a deploy that
-    changes either changes every list's ETag."""
-    from notifications import catalog
-
-    texts = [Path(catalog.__file__).read_bytes()]
-    for mo in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.mo")):
-        texts.append(mo.read_bytes())
-    return hashlib.blake2b(b"".join(texts), digest_size=8).hexdigest()
-
-
-def inbox_etag(*, customer: Customer, now: datetime) -> str:
-    """The ETag of the notification list and counts, from one aggregate (nothing rendered).
-
-    Every write moves `updated_at` (a purge changes the row count); time changes the answer
-    only when a notification expires or a snooze ends, so the next of those is part of it.
-    """
-    facts = Notification.objects.filter(user_id=customer.user_id).aggregate(
-        changed=Max("updated_at"),
-        rows=Count("pk"),
-        next_expiry=Min("expires_at", filter=Q(expires_at__gt=now)),
-        next_wake=Min("snoozed_until", filter=Q(snoozed_until__gt=now)),
-    )
-    return make_etag(
-        "inbox", customer.user_id, customer.language, _render_version(), *facts.values()
-    )

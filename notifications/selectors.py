@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, Expression, F, Q, QuerySet
+from django.db.models import Count, Exists, Expression, F, IntegerField, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -88,6 +89,24 @@ def count_unread_notifications(*, user: User, now: datetime) -> int:
 def count_unseen_notifications(*, user: User, now: datetime) -> int:
     """The badge: one COUNT over the partial unseen index."""
     return unseen_notifications(user=user, now=now).count()
+
+
+def count_unread_and_unseen(*, user: User, now: datetime) -> tuple[int, int]:
+    """The unread count and the badge in one statement, each over its own partial index."""
+
+    def counted(rows: QuerySet[Notification]) -> Coalesce:
+        count = rows.order_by().values("user_id").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(count, output_field=IntegerField()), 0)
+
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            unread=counted(unread_notifications(user=user, now=now)),
+            unseen=counted(unseen_notifications(user=user, now=now)),
+        )
+        .get()
+    )
+    return int(row["unread"]), int(row["unseen"])
 
 
 def archived_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:

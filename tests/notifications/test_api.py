@@ -179,11 +179,11 @@ def test_list_and_count_cost_the_same_for_light_and_heavy_customers(
     api, customer, count, django_assert_num_queries
 ):
     make(customer.user, count, start=timezone.now())
-    # Identity (1), the ETag's aggregate (1), the page (1), the unread count (1).
-    with django_assert_num_queries(4):
+    # Identity (1), the page (1), the unread count (1).
+    with django_assert_num_queries(3):
         assert api.get("/api/notifications").status_code == 200
-    # Identity (1), the ETag's aggregate (1), the unread count (1), the unseen count (1).
-    with django_assert_num_queries(4):
+    # Identity (1), the unread and the unseen count (1).
+    with django_assert_num_queries(2):
         assert api.get("/api/notifications/unread-count").json()["count"] == count
     with django_assert_num_queries(2):
         assert api.post("/api/notifications/read-all").json() == {"updated": count}
