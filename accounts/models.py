@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -156,6 +157,11 @@ def residence_card_path(instance: ResidenceCardVerification, filename: str) -> s
     return f"residence-cards/{instance.customer_id}/{uuid.uuid4().hex}"
 
 
+# A verified card that expires within this many days may be replaced by the renewed one;
+# the reminders and the dashboard task start then too.
+RENEWAL_NOTICE_DAYS = 60
+
+
 class ResidenceCardVerification(models.Model):
     """Identity verification with the residence card (在留カード), required for SIM orders."""
 
@@ -186,5 +192,17 @@ class ResidenceCardVerification(models.Model):
 
     @property
     def accepts_upload(self) -> bool:
-        """The customer can send their card: never sent, or rejected and to be sent again."""
-        return self.status in (VerificationStatus.NOT_SUBMITTED, VerificationStatus.REJECTED)
+        """The customer can send their card: never sent, rejected and to be sent again, or
+        verified with a card that expires within 60 days (or has expired): the renewed one."""
+        if self.status in (VerificationStatus.NOT_SUBMITTED, VerificationStatus.REJECTED):
+            return True
+        return self.renewal_due()
+
+    def renewal_due(self, *, today: date | None = None) -> bool:
+        """A verified card that expires within RENEWAL_NOTICE_DAYS (Tokyo), or has expired."""
+        from portal.dates import tokyo_today
+
+        if self.status != VerificationStatus.VERIFIED or self.card_expires_on is None:
+            return False
+        today = today or tokyo_today()
+        return self.card_expires_on <= today + timedelta(days=RENEWAL_NOTICE_DAYS)

@@ -363,7 +363,9 @@ def submit_residence_card(
                     "residence_card_review_pending",
                     _("We are reviewing the card you sent. We will tell you when it is done."),
                 )
-            if verification.status == VerificationStatus.VERIFIED:
+            if verification.status == VerificationStatus.VERIFIED and not (
+                verification.renewal_due(today=tokyo_today(now=now))
+            ):
                 raise ApplicationError(
                     "residence_card_already_verified",
                     _("Your residence card is already verified."),
