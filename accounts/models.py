@@ -10,6 +10,8 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from notifications.catalog import Text
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -112,13 +114,21 @@ class InternetEligibility(models.Model):
     address = models.CharField(max_length=300, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # Staff write for the customer in English (`notes`) and Japanese (`notes_ja`); the
+    # customer reads their language, or the other one marked with its language.
     notes = models.TextField(blank=True)
+    notes_ja = models.TextField(blank=True)
 
     class Meta:
         verbose_name_plural = "internet eligibility"
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.status}"
+
+    @property
+    def notes_text(self) -> Text:
+        """The notes in the reader's language (str() in the active language)."""
+        return Text(en=self.notes, ja=self.notes_ja)
 
     @property
     def accepts_request(self) -> bool:
@@ -184,11 +194,18 @@ class ResidenceCardVerification(models.Model):
     reviewed_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What staff told the customer, in English and Japanese (see InternetEligibility.notes).
     rejection_reason = models.TextField(blank=True)
+    rejection_reason_ja = models.TextField(blank=True)
     card_expires_on = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.status}"
+
+    @property
+    def rejection_reason_text(self) -> Text:
+        """The reason in the reader's language (str() in the active language)."""
+        return Text(en=self.rejection_reason, ja=self.rejection_reason_ja)
 
     @property
     def accepts_upload(self) -> bool:

@@ -137,7 +137,7 @@ def render_invoice_pdf(*, invoice: Invoice, language: str) -> bytes:
         pdf.cell(0, 7, _("Amount (tax incl.)"), new_x="LMARGIN", new_y="NEXT", align="R")
         for line in invoice.lines.all():
             y = pdf.get_y()
-            pdf.multi_cell(120, 7, line.description, new_x="RIGHT", new_y="TOP")
+            pdf.multi_cell(120, 7, line.display_description, new_x="RIGHT", new_y="TOP")
             pdf.set_y(y)
             pdf.set_x(pdf.l_margin + 120)
             pdf.cell(20, 7, "10%", align="R")

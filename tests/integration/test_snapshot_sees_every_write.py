@@ -361,7 +361,11 @@ WRITES: list[Write] = [
                 "admin:accounts_residencecardverification_review",
                 args=[ResidenceCardVerification.objects.get(customer=world.customer).pk],
             ),
-            {"status": "rejected", "rejection_reason": "The photo is blurred."},
+            {
+                "status": "rejected",
+                "rejection_reason": "The photo is blurred.",
+                "rejection_reason_ja": "写真がぼやけています。",
+            },
         ),
         verification,
     ),

@@ -88,18 +88,18 @@ def test_setting_eligibility_is_logged_with_the_notes(support, customer):
     eligibility = customer.internet_eligibility
     support.post(
         f"/admin/accounts/interneteligibility/{eligibility.pk}/result/",
-        {"status": "eligible", "notes": "Fiber in the building."},
+        {"status": "eligible", "notes": "Fiber in the building.", "notes_ja": "光回線あり。"},
     )
     action = _only_action()
     assert (action.action, action.reason, action.details) == (
         "eligibility_set",
-        "Fiber in the building.",
+        "Fiber in the building.\n光回線あり。",
         {"status": "eligible"},
     )
     # The same result again changes nothing and logs nothing.
     support.post(
         f"/admin/accounts/interneteligibility/{eligibility.pk}/result/",
-        {"status": "eligible", "notes": "Fiber in the building."},
+        {"status": "eligible", "notes": "Fiber in the building.", "notes_ja": "光回線あり。"},
     )
     assert StaffAction.objects.count() == 1
 
