@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from fpdf import FPDF
 
+from accounts.names import name_for_reader
 from billing.models import Invoice, Payment
 from portal.formats import format_money
 
@@ -109,7 +110,7 @@ def _issuer_block(pdf: _Document, who: Issuer) -> None:
 
 
 def _addressee(name: str) -> str:
-    return _("Customer: %(name)s") % {"name": name}
+    return _("Customer: %(name)s") % {"name": name_for_reader(name)}
 
 
 def render_invoice_pdf(*, invoice: Invoice, language: str) -> bytes:

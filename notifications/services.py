@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.names import name_for_reader
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
 from notifications import catalog, selectors
 from notifications.models import (
@@ -276,7 +277,7 @@ def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternat
     language = customer.language if customer is not None else settings.LANGUAGE_CODE
     with translation.override(language):
         context = {
-            "name": customer.name if customer is not None else "",
+            "name": name_for_reader(customer.name, language) if customer is not None else "",
             "title": notification.title,
             "message": notification.message,
             "action_label": notification.action_label,

@@ -14,7 +14,7 @@ def test_a_customer_switches_to_japanese_in_the_header(page):
     log_in(page, EMAIL)
     page.get_by_role("button", name="日本語").click()
     expect(page.locator("html")).to_have_attribute("lang", "ja")
-    expect(page.get_by_role("heading", level=1)).to_have_text("ようこそ、Kenji Tanaka さま")
+    expect(page.get_by_role("heading", level=1)).to_have_text("ようこそ、Kenji Tanaka 様")
     assert Customer.objects.get(user__email=EMAIL).language == "ja"
 
     # Task copy, yen amounts and dates are written the Japanese way.
