@@ -134,3 +134,49 @@ def test_the_invoice_line_migration_names_plans_from_the_catalog(customer):
     migration.name_plans_in_japanese(apps, None)
     assert InvoiceLine.objects.get(pk=named.pk).description_ja == "SIM データ 3GB"
     assert InvoiceLine.objects.get(pk=other.pk).description_ja == ""
+
+
+def test_an_order_rejection_reason_follows_the_customers_language(browser_client, api, customer):
+    from notifications.models import Notification
+    from orders import services as order_services
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(customer=customer, status="pending_review")
+    order_services.reject_order(
+        order_id=order.pk,
+        reason="Out of our area.",
+        reason_ja="提供エリア外のため、お受けできません。",
+    )
+    for language, shown, hidden in (
+        ("ja", "提供エリア外のため、お受けできません。", "Out of our area."),
+        ("en", "Out of our area.", "提供エリア外のため"),
+    ):
+        switch(browser_client, language)
+        page = browser_client.get(f"/account/orders/{order.pk}").content.decode()
+        assert shown in page and hidden not in page
+        assert api.get(f"/api/orders/{order.pk}").json()["failureReason"] == shown
+        [item] = api.get("/api/notifications").json()["items"]
+        assert shown in item["message"]
+    assert Notification.objects.get(type="ORDER_FAILED").context["reason"]["$text"] == {
+        "en": "Out of our area.",
+        "ja": "提供エリア外のため、お受けできません。",
+    }
+
+
+def test_our_own_failure_reason_is_kept_in_both_languages(customer):
+    from orders.services import _fail
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(customer=customer, status="provisioning")
+    from django.utils.translation import gettext_lazy
+
+    _fail(
+        order,
+        gettext_lazy(
+            "The network operator could not set up this service. Our support team will contact you."
+        ),
+        now=timezone.now(),
+    )
+    order.refresh_from_db()
+    assert order.failure_reason.startswith("The network operator could not set up")
+    assert order.failure_reason_ja.startswith("通信事業者でこのサービスを開通できませんでした")

@@ -424,7 +424,7 @@ WRITES: list[Write] = [
         Order,
         "admin:orders_order_reject",
         an_order("pending_review"),
-        admin_post("admin:orders_order_reject", {"reason": "No stock."}),
+        admin_post("admin:orders_order_reject", {"reason": "No stock.", "reason_ja": "在庫切れ"}),
         orders,
     ),
     Write(
@@ -445,7 +445,7 @@ WRITES: list[Write] = [
         Order,
         "admin-action:reject_selected",
         an_order("pending_review"),
-        admin_action(Order, "reject_selected", reason="No stock.", apply="1"),
+        admin_action(Order, "reject_selected", reason="No stock.", reason_ja="在庫切れ", apply="1"),
         orders,
     ),
     Write(
