@@ -19,7 +19,7 @@ def test_a_customer_switches_to_japanese_in_the_header(page):
 
     # Task copy, yen amounts and dates are written the Japanese way.
     overdue = page.locator("[data-task-type=invoice_due]").first
-    expect(overdue).to_contain_text("お支払い期限が過ぎています")
+    expect(overdue).to_contain_text("お支払い期限を過ぎています")
     # Japanese punctuation on purpose: full-width brackets and colon.
     written = re.compile(r"7,458円（お支払い期限：\d{4}年\d{1,2}月\d{1,2}日）")  # noqa: RUF001
     expect(overdue).to_contain_text(written)
