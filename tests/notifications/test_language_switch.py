@@ -95,3 +95,13 @@ def test_the_admin_lists_notifications_by_category(client, reminder):
     orders = client.get("/admin/notifications/notification/", {"category__exact": "orders"})
     assert orders.status_code == 200
     assert "0 notifications" in orders.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/notifications", "/api/me/status"])
+def test_a_cached_answer_is_not_reused_after_a_language_switch(api, reminder, path):
+    etag = api.get(path)["ETag"]
+    assert api.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    api.patch("/api/me", {"language": "ja"}, format="json")
+    again = api.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200
+    assert "請求書 INV-LANG-1" in again.content.decode()
