@@ -100,6 +100,17 @@ class Text:
     def __bool__(self) -> bool:
         return bool(self.en or self.ja)
 
+    def language_shown(self, language: str) -> str | None:
+        """The language `in_language(language)` is written in (None when there is no text)."""
+        own = "ja" if language.startswith("ja") else "en"
+        if getattr(self, own):
+            return own
+        if self.ja:
+            return "ja"
+        if self.en:
+            return "en"
+        return None
+
     def in_language(self, language: str) -> str:
         own = self.ja if language.startswith("ja") else self.en
         if own:

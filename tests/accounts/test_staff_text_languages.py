@@ -59,7 +59,7 @@ def test_a_reason_in_one_language_is_shown_with_its_language_marked(browser_clie
     assert (verification.rejection_reason, verification.rejection_reason_ja) == ("", REASON_JA)
     switch(browser_client, "en")
     page = browser_client.get("/account/verification").content.decode()
-    assert f"[In Japanese] {REASON_JA}" in page
+    assert f'[In Japanese] <span lang="ja">{REASON_JA}</span>' in page
     switch(browser_client, "ja")
     page = browser_client.get("/account/verification").content.decode()
     assert REASON_JA in page and "【日本語】" not in page
@@ -180,3 +180,15 @@ def test_our_own_failure_reason_is_kept_in_both_languages(customer):
     order.refresh_from_db()
     assert order.failure_reason.startswith("The network operator could not set up")
     assert order.failure_reason_ja.startswith("通信事業者でこのサービスを開通できませんでした")
+
+
+def test_text_in_the_other_language_is_tagged_with_its_language(browser_client, customer):
+    reject(customer, en="", ja=REASON_JA)
+    switch(browser_client, "en")
+    page = browser_client.get("/account/verification").content.decode()
+    assert f'[In Japanese] <span lang="ja">{REASON_JA}</span>' in page
+    reject_again = ResidenceCardVerification.objects.get(customer=customer)
+    reject_again.rejection_reason = "Blurred <photo>"
+    reject_again.save()
+    page = browser_client.get("/account/verification").content.decode()
+    assert "Blurred &lt;photo&gt;" in page and '<span lang="ja">' not in page
