@@ -96,6 +96,12 @@ def notify(
             updated_at=timezone.now(),
             expires_at=template.expires_at(encoded, now=now),
         )
+        if snoozed_until is not None:
+            # The snooze moved to the new reminder: the one it replaces does not come back
+            # beside it when the snooze ends (it stays, retired, among the archived).
+            _snoozed_replaced(user=user, type=type, source_id=source_id, now=now).exclude(
+                pk=notification.pk
+            ).update(archived_at=now)
         for rule in template.retires:
             if rule.source_from == catalog.ALL_OF_THE_USERS:
                 subject = None
@@ -114,21 +120,27 @@ def _carried_snooze(
     *, user: User, template: catalog.NotificationTemplate, source_id: str, now: datetime
 ) -> datetime | None:
     """A reminder that replaces one the customer snoozed stays hidden until that snooze ends
-    (API.md): then it is back, unread, once; the replaced one is retired."""
+    (API.md): then it is back, unread, once; the replaced one is retired and archived."""
     replaces_itself = any(
         rule.type == template.type and rule.source_from is None for rule in template.retires
     )
     if not replaces_itself:
         return None
-    snoozed: datetime | None = Notification.objects.filter(
+    snoozed: datetime | None = _snoozed_replaced(
+        user=user, type=template.type, source_id=source_id, now=now
+    ).aggregate(until=Max("snoozed_until"))["until"]
+    return snoozed
+
+
+def _snoozed_replaced(*, user: User, type: str, source_id: str, now: datetime) -> Any:
+    return Notification.objects.filter(
         user=user,
-        type=template.type,
+        type=type,
         source_id=source_id,
         retired_at__isnull=True,
         archived_at__isnull=True,
         snoozed_until__gt=now,
-    ).aggregate(until=Max("snoozed_until"))["until"]
-    return snoozed
+    )
 
 
 def _retired(now: datetime) -> dict[str, Any]:

@@ -238,6 +238,10 @@ def test_a_snoozed_reminder_replaced_by_the_next_days_comes_back_once_unread_whe
     assert len(unread) == 1
     assert unread[0].created_at == tokyo(date(2026, 12, 7))
     assert unread[0].snoozed_until == until
+    # Only the newest is listed when the snooze ends: the replaced ones are archived.
+    listed = selectors.visible_notifications(user=customer.user, now=after)
+    assert list(listed.values_list("pk", flat=True)) == [unread[0].pk]
+    assert Notification.objects.filter(type="INVOICE_DUE", archived_at__isnull=False).count() == 2
     # The next day's run after the snooze ended is not snoozed.
     services.send_invoice_due_reminders(now=tokyo(date(2026, 12, 9)))
     latest = Notification.objects.filter(type="INVOICE_DUE").latest("created_at")
