@@ -199,6 +199,7 @@ class CustomerAdmin(ServiceOwnedAdmin):
 
 
 _FORM_FIELDS = {"rejectionReason": "rejection_reason", "cardExpiresOn": "card_expires_on"}
+# The service asks for the reason in either language; the form names the English one.
 
 
 class DecisionAdmin(ServiceOwnedAdmin):
@@ -243,6 +244,7 @@ class InternetEligibilityAdmin(DecisionAdmin):
         "requested_at",
         "checked_at",
         "notes",
+        "notes_ja",
         "decision_link",
     )
 
@@ -268,13 +270,16 @@ class InternetEligibilityAdmin(DecisionAdmin):
         if request.method == "POST":
             form = EligibilityResultForm(request.POST)
         else:
-            form = EligibilityResultForm(initial={"notes": eligibility.notes})
+            form = EligibilityResultForm(
+                initial={"notes": eligibility.notes, "notes_ja": eligibility.notes_ja}
+            )
         if request.method == "POST" and form.is_valid():
             try:
                 services.record_eligibility_result(
                     customer=eligibility.customer,
                     status=form.cleaned_data["status"],
                     notes=form.cleaned_data["notes"],
+                    notes_ja=form.cleaned_data["notes_ja"],
                     actor=request.user,  # type: ignore[arg-type]
                     now=timezone.now(),
                 )
@@ -307,6 +312,7 @@ _CARD_FIELDS = (
     "reviewed_at",
     "reviewed_by",
     "rejection_reason",
+    "rejection_reason_ja",
     "card_expires_on",
     "front_preview",
     "back_preview",
@@ -397,6 +403,7 @@ class ResidenceCardVerificationAdmin(DecisionAdmin):
                 initial={
                     "card_expires_on": verification.card_expires_on,
                     "rejection_reason": verification.rejection_reason,
+                    "rejection_reason_ja": verification.rejection_reason_ja,
                 }
             )
         if request.method == "POST" and form.is_valid():
@@ -407,6 +414,7 @@ class ResidenceCardVerificationAdmin(DecisionAdmin):
                     reviewer=request.user,  # type: ignore[arg-type]
                     card_expires_on=form.cleaned_data["card_expires_on"],
                     rejection_reason=form.cleaned_data["rejection_reason"],
+                    rejection_reason_ja=form.cleaned_data["rejection_reason_ja"],
                     now=timezone.now(),
                 )
             except ApplicationError as error:

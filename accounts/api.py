@@ -227,7 +227,7 @@ class EligibilityRequestOutput(serializers.Serializer):
     requestedAt = DateTimeField(source="requested_at", allow_null=True)
     checkedAt = DateTimeField(source="checked_at", allow_null=True)
     address = BlankAsNullCharField()
-    notes = BlankAsNullCharField()
+    notes = BlankAsNullCharField(source="notes_text", help_text="In the reader's language")
 
 
 class ResidenceCardUploadOutput(serializers.Serializer):
@@ -236,7 +236,9 @@ class ResidenceCardUploadOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=VerificationStatus.values)
     submittedAt = DateTimeField(source="submitted_at", allow_null=True)
     reviewedAt = DateTimeField(source="reviewed_at", allow_null=True)
-    rejectionReason = BlankAsNullCharField(source="rejection_reason")
+    rejectionReason = BlankAsNullCharField(
+        source="rejection_reason_text", help_text="In the reader's language"
+    )
     cardExpiresOn = serializers.DateField(source="card_expires_on", allow_null=True)
 
 

@@ -122,11 +122,33 @@ class EligibilityResultForm(forms.Form):
         widget=forms.RadioSelect,
     )
     notes = forms.CharField(
-        label="Notes for the customer",
+        label="Notes for the customer, in English",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown to the customer on their eligibility page.",
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "en"}),
+        help_text="Shown to the customer on their eligibility page. Write both languages, "
+        "or leave both empty.",
     )
+    notes_ja = forms.CharField(
+        label="Notes for the customer, in Japanese",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "ja"}),
+        help_text="The same notes in Japanese, for customers who read the portal in Japanese.",
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        _both_or_neither(self, "notes", "notes_ja")
+        return cleaned
+
+
+def _both_or_neither(form: forms.Form, en: str, ja: str) -> None:
+    """Staff text a customer reads is written in both languages (or not at all)."""
+    english = (form.cleaned_data.get(en) or "").strip()
+    japanese = (form.cleaned_data.get(ja) or "").strip()
+    if english and not japanese:
+        form.add_error(ja, "Write it in Japanese too: customers read the portal in Japanese.")
+    if japanese and not english:
+        form.add_error(en, "Write it in English too: customers read the portal in English.")
 
 
 class ResidenceCardReviewForm(forms.Form):
@@ -142,10 +164,16 @@ class ResidenceCardReviewForm(forms.Form):
         help_text="Needed to verify: the date printed on the card.",
     )
     rejection_reason = forms.CharField(
-        label="Reason for the customer",
+        label="Reason for the customer, in English",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "en"}),
         help_text="Needed to reject. The customer reads it, so say what to fix.",
+    )
+    rejection_reason_ja = forms.CharField(
+        label="Reason for the customer, in Japanese",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "ja"}),
+        help_text="The same reason in Japanese (例: 裏面の写真が読み取れません。).",
     )
 
     def clean(self) -> dict[str, object]:
@@ -153,6 +181,8 @@ class ResidenceCardReviewForm(forms.Form):
         status = cleaned.get("status")
         if status == "verified" and not cleaned.get("card_expires_on"):
             self.add_error("card_expires_on", "Enter the expiry date printed on the card.")
-        if status == "rejected" and not (cleaned.get("rejection_reason") or "").strip():
-            self.add_error("rejection_reason", "Tell the customer why the card was rejected.")
+        if status == "rejected":
+            for field in ("rejection_reason", "rejection_reason_ja"):
+                if not (cleaned.get(field) or "").strip():
+                    self.add_error(field, "Tell the customer why the card was rejected.")
         return cleaned

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from notifications.catalog import Text
 
 
 class UserManager(BaseUserManager["User"]):
@@ -111,13 +114,21 @@ class InternetEligibility(models.Model):
     address = models.CharField(max_length=300, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # Staff write for the customer in English (`notes`) and Japanese (`notes_ja`); the
+    # customer reads their language, or the other one marked with its language.
     notes = models.TextField(blank=True)
+    notes_ja = models.TextField(blank=True)
 
     class Meta:
         verbose_name_plural = "internet eligibility"
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.status}"
+
+    @property
+    def notes_text(self) -> Text:
+        """The notes in the reader's language (str() in the active language)."""
+        return Text(en=self.notes, ja=self.notes_ja)
 
     @property
     def accepts_request(self) -> bool:
@@ -156,6 +167,11 @@ def residence_card_path(instance: ResidenceCardVerification, filename: str) -> s
     return f"residence-cards/{instance.customer_id}/{uuid.uuid4().hex}"
 
 
+# A verified card that expires within this many days may be replaced by the renewed one;
+# the reminders and the dashboard task start then too.
+RENEWAL_NOTICE_DAYS = 60
+
+
 class ResidenceCardVerification(models.Model):
     """Identity verification with the residence card (在留カード), required for SIM orders."""
 
@@ -178,13 +194,32 @@ class ResidenceCardVerification(models.Model):
     reviewed_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What staff told the customer, in English and Japanese (see InternetEligibility.notes).
     rejection_reason = models.TextField(blank=True)
+    rejection_reason_ja = models.TextField(blank=True)
     card_expires_on = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.status}"
 
     @property
+    def rejection_reason_text(self) -> Text:
+        """The reason in the reader's language (str() in the active language)."""
+        return Text(en=self.rejection_reason, ja=self.rejection_reason_ja)
+
+    @property
     def accepts_upload(self) -> bool:
-        """The customer can send their card: never sent, or rejected and to be sent again."""
-        return self.status in (VerificationStatus.NOT_SUBMITTED, VerificationStatus.REJECTED)
+        """The customer can send their card: never sent, rejected and to be sent again, or
+        verified with a card that expires within 60 days (or has expired): the renewed one."""
+        if self.status in (VerificationStatus.NOT_SUBMITTED, VerificationStatus.REJECTED):
+            return True
+        return self.renewal_due()
+
+    def renewal_due(self, *, today: date | None = None) -> bool:
+        """A verified card that expires within RENEWAL_NOTICE_DAYS (Tokyo), or has expired."""
+        from portal.dates import tokyo_today
+
+        if self.status != VerificationStatus.VERIFIED or self.card_expires_on is None:
+            return False
+        today = today or tokyo_today()
+        return self.card_expires_on <= today + timedelta(days=RENEWAL_NOTICE_DAYS)

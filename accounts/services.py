@@ -223,8 +223,17 @@ def request_internet_eligibility(
     eligibility.requested_at = now
     eligibility.checked_at = None
     eligibility.notes = ""
+    eligibility.notes_ja = ""
     eligibility.save(
-        update_fields=["status", "postal_code", "address", "requested_at", "checked_at", "notes"]
+        update_fields=[
+            "status",
+            "postal_code",
+            "address",
+            "requested_at",
+            "checked_at",
+            "notes",
+            "notes_ja",
+        ]
     )
     return eligibility
 
@@ -235,18 +244,21 @@ def record_eligibility_result(
     customer: Customer,
     status: str,
     notes: str | None = None,
+    notes_ja: str | None = None,
     actor: User | None = None,
     now: datetime,
 ) -> InternetEligibility:
     """Set the answer of an eligibility check (support, logged as `actor`, or the CRM) and
     tell the customer.
 
-    Setting the status it already has notifies nobody; `notes=None` keeps the notes.
+    Setting the status it already has notifies nobody; `notes=None` and `notes_ja=None`
+    keep the notes. Notes come in English and Japanese; one alone (the CRM's) is placed by
+    its script.
     """
     if status not in ELIGIBILITY_RESULTS:
         message = _("An eligibility result is either eligible or ineligible.")
         raise ApplicationError("validation_error", message, fields={"status": [message]})
-    notes = notes.strip() if notes is not None else None
+    written = None if notes is None and notes_ja is None else Text.of(notes, notes_ja)
 
     eligibility = _locked_eligibility(customer)
 
@@ -258,21 +270,22 @@ def record_eligibility_result(
                 customer=customer,
                 subject=eligibility,
                 subject_label=f"Internet eligibility: {status}",
-                reason=eligibility.notes,
+                reason=_both(eligibility.notes_text),
                 details={"status": status},
                 now=now,
             )
 
     if eligibility.status == status:
-        if notes is not None and notes != eligibility.notes:
-            eligibility.notes = notes
-            eligibility.save(update_fields=["notes"])
+        if written is not None and written != eligibility.notes_text:
+            eligibility.notes, eligibility.notes_ja = written.en, written.ja
+            eligibility.save(update_fields=["notes", "notes_ja"])
             record()
         return eligibility
     eligibility.status = status
     eligibility.checked_at = now
-    eligibility.notes = notes or ""
-    eligibility.save(update_fields=["status", "checked_at", "notes"])
+    eligibility.notes = written.en if written is not None else ""
+    eligibility.notes_ja = written.ja if written is not None else ""
+    eligibility.save(update_fields=["status", "checked_at", "notes", "notes_ja"])
     record()
 
     address = Text(en=eligibility.address, ja=eligibility.address) if eligibility.address else None
@@ -284,6 +297,11 @@ def record_eligibility_result(
         now=now,
     )
     return eligibility
+
+
+def _both(text: Text) -> str:
+    """Staff text in both languages, for the staff action log."""
+    return "\n".join(part for part in (text.en, text.ja) if part)
 
 
 # --- Residence card verification -----------------------------------------------------------
@@ -363,7 +381,9 @@ def submit_residence_card(
                     "residence_card_review_pending",
                     _("We are reviewing the card you sent. We will tell you when it is done."),
                 )
-            if verification.status == VerificationStatus.VERIFIED:
+            if verification.status == VerificationStatus.VERIFIED and not (
+                verification.renewal_due(today=tokyo_today(now=now))
+            ):
                 raise ApplicationError(
                     "residence_card_already_verified",
                     _("Your residence card is already verified."),
@@ -380,6 +400,7 @@ def submit_residence_card(
             verification.reviewed_at = None
             verification.reviewed_by = None
             verification.rejection_reason = ""
+            verification.rejection_reason_ja = ""
             verification.card_expires_on = None
             verification.save()
             # Identity documents are kept no longer than needed: the old pair goes.
@@ -400,6 +421,7 @@ def review_residence_card(
     reviewer: User | None,
     card_expires_on: date | None = None,
     rejection_reason: str = "",
+    rejection_reason_ja: str = "",
     now: datetime,
 ) -> ResidenceCardVerification:
     """Verify or reject a residence card (support or the CRM) and tell the customer.
@@ -410,7 +432,7 @@ def review_residence_card(
     if status not in VERIFICATION_RESULTS:
         message = _("A review result is either verified or rejected.")
         raise ApplicationError("validation_error", message, fields={"status": [message]})
-    reason = rejection_reason.strip()
+    reason = Text.of(rejection_reason, rejection_reason_ja)
     if status == VerificationStatus.REJECTED and not reason:
         message = _("Say why the card was rejected: the customer sees this reason.")
         raise ApplicationError("validation_error", message, fields={"rejectionReason": [message]})
@@ -432,16 +454,16 @@ def review_residence_card(
                 customer=customer,
                 subject=verification,
                 subject_label=f"Residence card: {status}",
-                reason=verification.rejection_reason,
+                reason=_both(verification.rejection_reason_text),
                 details={"cardExpiresOn": expires.isoformat() if expires else None},
                 now=now,
             )
 
     if verification.status == status:
         changed = []
-        if status == VerificationStatus.REJECTED and reason != verification.rejection_reason:
-            verification.rejection_reason = reason
-            changed.append("rejection_reason")
+        if status == VerificationStatus.REJECTED and reason != verification.rejection_reason_text:
+            verification.rejection_reason, verification.rejection_reason_ja = reason.en, reason.ja
+            changed += ["rejection_reason", "rejection_reason_ja"]
         if card_expires_on is not None and card_expires_on != verification.card_expires_on:
             verification.card_expires_on = card_expires_on
             changed.append("card_expires_on")
@@ -452,7 +474,9 @@ def review_residence_card(
     verification.status = status
     verification.reviewed_at = now
     verification.reviewed_by = reviewer
-    verification.rejection_reason = reason if status == VerificationStatus.REJECTED else ""
+    rejected = status == VerificationStatus.REJECTED
+    verification.rejection_reason = reason.en if rejected else ""
+    verification.rejection_reason_ja = reason.ja if rejected else ""
     verification.card_expires_on = (
         card_expires_on if status == VerificationStatus.VERIFIED else None
     )
@@ -462,6 +486,7 @@ def review_residence_card(
             "reviewed_at",
             "reviewed_by",
             "rejection_reason",
+            "rejection_reason_ja",
             "card_expires_on",
         ]
     )
@@ -470,7 +495,7 @@ def review_residence_card(
         user=customer.user,
         type=_VERIFICATION_NOTIFICATIONS[VerificationStatus(status)],
         source_id=_notification_source_id(verification),
-        context={"reason": Text.written(reason)} if status == VerificationStatus.REJECTED else {},
+        context={"reason": reason} if rejected else {},
         now=now,
     )
     return verification

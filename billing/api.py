@@ -33,7 +33,9 @@ class InvoiceListQuery(serializers.Serializer):
 
 
 class InvoiceLineOutput(serializers.Serializer):
-    description = serializers.CharField()
+    description = serializers.CharField(
+        source="display_description", help_text="In the reader's language"
+    )
     amount = MoneyField()
 
 

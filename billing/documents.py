@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from fpdf import FPDF
 
+from accounts.names import name_for_reader
 from billing.models import Invoice, Payment
 from portal.formats import format_money
 
@@ -109,7 +110,7 @@ def _issuer_block(pdf: _Document, who: Issuer) -> None:
 
 
 def _addressee(name: str) -> str:
-    return _("Customer: %(name)s") % {"name": name}
+    return _("Customer: %(name)s") % {"name": name_for_reader(name)}
 
 
 def render_invoice_pdf(*, invoice: Invoice, language: str) -> bytes:
@@ -137,7 +138,7 @@ def render_invoice_pdf(*, invoice: Invoice, language: str) -> bytes:
         pdf.cell(0, 7, _("Amount (tax incl.)"), new_x="LMARGIN", new_y="NEXT", align="R")
         for line in invoice.lines.all():
             y = pdf.get_y()
-            pdf.multi_cell(120, 7, line.description, new_x="RIGHT", new_y="TOP")
+            pdf.multi_cell(120, 7, line.display_description, new_x="RIGHT", new_y="TOP")
             pdf.set_y(y)
             pdf.set_x(pdf.l_margin + 120)
             pdf.cell(20, 7, "10%", align="R")

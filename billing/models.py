@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
@@ -75,7 +76,10 @@ class Invoice(models.Model):
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # In English and Japanese, written when the invoice is issued (a plan's name from the
+    # catalog in both): an issued invoice keeps its wording if the catalog changes later.
     description = models.CharField(max_length=200)
+    description_ja = models.CharField(max_length=200, blank=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -83,6 +87,13 @@ class InvoiceLine(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
+        return self.description
+
+    @property
+    def display_description(self) -> str:
+        """The description in the active language; English where no Japanese was written."""
+        if (get_language() or "").startswith("ja") and self.description_ja:
+            return self.description_ja
         return self.description
 
     @property

@@ -96,6 +96,7 @@ class DashboardTaskOutput(serializers.Serializer):
         choices=[
             "invoice_due",
             "idv_rejected",
+            "residence_card_expiring",
             "add_payment_method",
             "order_in_progress",
             "eligibility_pending",

@@ -83,6 +83,7 @@ def _reset_customer(persona: Persona) -> Customer:
             "requested_at": None,
             "checked_at": None,
             "notes": "",
+            "notes_ja": "",
         },
     )
     ResidenceCardVerification.objects.update_or_create(
@@ -97,6 +98,7 @@ def _reset_customer(persona: Persona) -> Customer:
             "reviewed_at": None,
             "reviewed_by": None,
             "rejection_reason": "",
+            "rejection_reason_ja": "",
             "card_expires_on": None,
         },
     )
@@ -112,6 +114,7 @@ def _eligible(customer: Customer, today: date, address: str, postal_code: str) -
         requested_at=_at(today - timedelta(days=60)),
         checked_at=_at(today - timedelta(days=58)),
         notes="Fiber is available in the building.",
+        notes_ja="建物内で光回線をご利用いただけます。",
     )
 
 
@@ -143,7 +146,7 @@ def _invoice(
     *,
     issued_on: date,
     due_date: date,
-    plan_lines: list[tuple[str, Decimal]],
+    plan_lines: list[tuple[Plan, Decimal]],
     paid: bool,
 ) -> Invoice:
     total = sum((amount for _, amount in plan_lines), Decimal("0"))
@@ -159,8 +162,14 @@ def _invoice(
         paid_at=_at(due_date - timedelta(days=2)) if paid else None,
     )
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(invoice=invoice, description=text, amount=amount, position=index)
-        for index, (text, amount) in enumerate(plan_lines)
+        InvoiceLine(
+            invoice=invoice,
+            description=plan.name,
+            description_ja=plan.name_ja,
+            amount=amount,
+            position=index,
+        )
+        for index, (plan, amount) in enumerate(plan_lines)
     )
     return invoice
 
@@ -204,8 +213,8 @@ def _seed_overdue(customer: Customer, plans: dict[str, Plan], today: date) -> No
             subscription=subscription,
         )
     lines = [
-        (internet_plan.name, internet_plan.monthly_price),
-        (sim_plan.name, sim_plan.monthly_price),
+        (internet_plan, internet_plan.monthly_price),
+        (sim_plan, sim_plan.monthly_price),
     ]
     _invoice(
         customer,
@@ -253,6 +262,7 @@ def _seed_rejected(customer: Customer, today: date) -> None:
         submitted_at=_at(today - timedelta(days=14), 9),
         reviewed_at=_at(today - timedelta(days=13), 15),
         rejection_reason="The photo of the back side is unreadable.",
+        rejection_reason_ja="裏面の写真が読み取れませんでした。",
     )
 
 

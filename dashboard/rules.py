@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import EligibilityStatus, VerificationStatus
+from accounts.models import RENEWAL_NOTICE_DAYS, EligibilityStatus, VerificationStatus
 from dashboard.selectors import Facts, UnpaidInvoice
 from dashboard.snapshot import Task
 from orders.models import OrderStatus
@@ -123,6 +123,44 @@ def idv_rejected(given: TaskFacts) -> list[Ranked]:
         href=reverse("account-verification"),
     )
     return [(task, UNDATED)]
+
+
+def residence_card_expiring(given: TaskFacts) -> list[Ranked]:
+    """`residence_card_expiring` (API.md "Additions"): 15, critical from the card's expiry
+    date on (that day included); 35, warning in the 60 days before it. Only a verified card
+    has an expiry date; a renewed card sent for review replaces it."""
+    verification = given.facts.verification
+    expires_on = verification.card_expires_on
+    if verification.status != VerificationStatus.VERIFIED or expires_on is None:
+        return []
+    if expires_on > given.today + timedelta(days=RENEWAL_NOTICE_DAYS):
+        return []
+    values = {"expires_on": _long_date(expires_on)}
+    if expires_on <= given.today:
+        priority, tone = 15, "critical"
+        title = _("Your residence card expired on %(expires_on)s") % values
+        description = _(
+            "Please upload your renewed residence card so that your service can continue."
+        )
+    else:
+        priority, tone = 35, "warning"
+        title = _("Your residence card expires on %(expires_on)s") % values
+        description = _(
+            "Your service depends on a valid residence card. Once you have renewed it, "
+            "please upload the new card."
+        )
+    task = Task(
+        id="residence_card_expiring",
+        type="residence_card_expiring",
+        priority=priority,
+        tone=tone,
+        title=title,
+        description=description,
+        action_label=_("Upload new card"),
+        href=reverse("account-verification"),
+        due_date=expires_on,
+    )
+    return [(task, start_of_day(expires_on).timestamp())]
 
 
 def invoice_due_soon(given: TaskFacts) -> list[Ranked]:
@@ -270,6 +308,7 @@ def onboarding(given: TaskFacts) -> list[Ranked]:
 RULES: tuple[Callable[[TaskFacts], list[Ranked]], ...] = (
     overdue_invoice,
     idv_rejected,
+    residence_card_expiring,
     invoice_due_soon,
     add_payment_method,
     order_in_progress,

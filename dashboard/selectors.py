@@ -208,6 +208,7 @@ def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
                     checked_at="checked_at",
                     address="address",
                     notes="notes",
+                    notes_ja="notes_ja",
                 )
             )
             .values("row")[:1],
@@ -221,6 +222,7 @@ def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
                     submitted_at="submitted_at",
                     reviewed_at="reviewed_at",
                     rejection_reason="rejection_reason",
+                    rejection_reason_ja="rejection_reason_ja",
                     card_expires_on="card_expires_on",
                 )
             )
@@ -393,6 +395,12 @@ def read_facts(*, customer: Customer, now: datetime, today: date, limit: int) ->
     return _facts(dict(zip(names, values, strict=True)))
 
 
+def _staff_text(row: dict[str, Any], field: str) -> str | None:
+    """Text staff wrote in English and Japanese, in the active language (the customer's)."""
+    text = catalog.Text(en=row.get(field) or "", ja=row.get(f"{field}_ja") or "")
+    return str(text) or None
+
+
 def _facts(row: dict[str, Any]) -> Facts:
     eligibility = _object(row["eligibility"])
     verification = _object(row["verification"])
@@ -402,13 +410,13 @@ def _facts(row: dict[str, Any]) -> Facts:
             requested_at=_optional_datetime(eligibility.get("requested_at")),
             checked_at=_optional_datetime(eligibility.get("checked_at")),
             address=eligibility.get("address") or None,
-            notes=eligibility.get("notes") or None,
+            notes=_staff_text(eligibility, "notes"),
         ),
         verification=VerificationState(
             status=verification.get("status", VerificationStatus.NOT_SUBMITTED),
             submitted_at=_optional_datetime(verification.get("submitted_at")),
             reviewed_at=_optional_datetime(verification.get("reviewed_at")),
-            rejection_reason=verification.get("rejection_reason") or None,
+            rejection_reason=_staff_text(verification, "rejection_reason"),
             card_expires_on=_optional_date(verification.get("card_expires_on")),
         ),
         running_subscriptions=row["running_subscriptions"],

@@ -88,6 +88,29 @@ class Text:
             return cls(ja=value)
         return cls(en=value)
 
+    @classmethod
+    def of(cls, en: str | None, ja: str | None) -> Text:
+        """Text staff wrote in one or both languages; one given without its pair is placed by
+        its script (a CRM sends one field)."""
+        en, ja = (en or "").strip(), (ja or "").strip()
+        if en and not ja:
+            return cls.written(en)
+        return cls(en=en, ja=ja)
+
+    def __bool__(self) -> bool:
+        return bool(self.en or self.ja)
+
+    def language_shown(self, language: str) -> str | None:
+        """The language `in_language(language)` is written in (None when there is no text)."""
+        own = "ja" if language.startswith("ja") else "en"
+        if getattr(self, own):
+            return own
+        if self.ja:
+            return "ja"
+        if self.en:
+            return "en"
+        return None
+
     def in_language(self, language: str) -> str:
         own = self.ja if language.startswith("ja") else self.en
         if own:

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models import CharField, Exists, F, Max, OuterRef, Value
 from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.names import name_for_reader
 from billing.models import Invoice, InvoiceStatus, PaymentMethod, PaymentMethodType
 from notifications import catalog, push, selectors
 from notifications.models import (
@@ -80,7 +81,9 @@ def notify(
         advisory_xact_lock("notify", f"{user.pk}:{type}:{source_id}")
         if recent.exists():
             return None
+        snoozed_until = _carried_snooze(user=user, template=template, source_id=source_id, now=now)
         notification = Notification.objects.create(
+            snoozed_until=snoozed_until,
             user=user,
             type=type,
             context=encoded,
@@ -92,6 +95,12 @@ def notify(
             updated_at=timezone.now(),
             expires_at=template.expires_at(encoded, now=now),
         )
+        if snoozed_until is not None:
+            # The snooze moved to the new reminder: the one it replaces does not come back
+            # beside it when the snooze ends (it stays, retired, among the archived).
+            _snoozed_replaced(user=user, type=type, source_id=source_id, now=now).exclude(
+                pk=notification.pk
+            ).update(archived_at=now)
         for rule in template.retires:
             if rule.source_from == catalog.ALL_OF_THE_USERS:
                 subject = None
@@ -105,6 +114,33 @@ def notify(
         queue_notification_emails([notification], now=now)
         push.queue_push_notifications([notification], now=now)
         return notification
+
+
+def _carried_snooze(
+    *, user: User, template: catalog.NotificationTemplate, source_id: str, now: datetime
+) -> datetime | None:
+    """A reminder that replaces one the customer snoozed stays hidden until that snooze ends
+    (API.md): then it is back, unread, once; the replaced one is retired and archived."""
+    replaces_itself = any(
+        rule.type == template.type and rule.source_from is None for rule in template.retires
+    )
+    if not replaces_itself:
+        return None
+    snoozed: datetime | None = _snoozed_replaced(
+        user=user, type=template.type, source_id=source_id, now=now
+    ).aggregate(until=Max("snoozed_until"))["until"]
+    return snoozed
+
+
+def _snoozed_replaced(*, user: User, type: str, source_id: str, now: datetime) -> Any:
+    return Notification.objects.filter(
+        user=user,
+        type=type,
+        source_id=source_id,
+        retired_at__isnull=True,
+        archived_at__isnull=True,
+        snoozed_until__gt=now,
+    )
 
 
 def _retired(now: datetime) -> dict[str, Any]:
@@ -254,7 +290,7 @@ def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternat
     language = customer.language if customer is not None else settings.LANGUAGE_CODE
     with translation.override(language):
         context = {
-            "name": customer.name if customer is not None else "",
+            "name": name_for_reader(customer.name, language) if customer is not None else "",
             "title": notification.title,
             "message": notification.message,
             "action_label": notification.action_label,
@@ -598,6 +634,79 @@ def send_payment_method_expiring_reminders(*, now: datetime | None = None) -> in
                 "last4": card.last4,
                 "expiry": f"{card.exp_month:02d}/{card.exp_year}",
             },
+            now=now,
+        )
+        if notification:
+            created += 1
+    return created
+
+
+# RESIDENCE_CARD_EXPIRING goes out this many days before the card's expiry date (Tokyo).
+RESIDENCE_CARD_MILESTONES = (60, 30, 7, 0)
+# A run missed (the beat down for a day) still sends the milestone it missed, this late.
+RESIDENCE_CARD_CATCH_UP_DAYS = 6
+
+
+def residence_card_milestone(*, expires_on: date, today: date) -> int | None:
+    """The milestone due on `today`: the nearest one not yet reached from above, so a
+    missed daily run is caught up the next day; None outside the reminder period."""
+    days_left = (expires_on - today).days
+    if days_left > RESIDENCE_CARD_MILESTONES[0] or days_left < -RESIDENCE_CARD_CATCH_UP_DAYS:
+        return None
+    return min(milestone for milestone in RESIDENCE_CARD_MILESTONES if milestone >= days_left)
+
+
+def residence_card_source_id(*, verification_id: int, expires_on: date) -> str:
+    """The subject of the reminders (API.md): the verification and the card's expiry date."""
+    return f"{verification_id}:{expires_on.isoformat()}"
+
+
+def send_residence_card_expiring_reminders(*, now: datetime | None = None) -> int:
+    """RESIDENCE_CARD_EXPIRING 60, 30 and 7 days before a verified card expires and on the
+    day (Asia/Tokyo); returns how many were created.
+
+    Each milestone is told once per card: the context carries it (`days_before`) and a
+    milestone already told for that card, however long ago, is not told again. A newer
+    milestone retires the older one of the same card (its source id).
+    """
+    from accounts.models import ResidenceCardVerification, VerificationStatus
+
+    now = now or timezone.now()
+    today = tokyo_today(now=now)
+    verifications = (
+        ResidenceCardVerification.objects.filter(
+            status=VerificationStatus.VERIFIED,
+            card_expires_on__lte=today + timedelta(days=RESIDENCE_CARD_MILESTONES[0]),
+            card_expires_on__gte=today - timedelta(days=RESIDENCE_CARD_CATCH_UP_DAYS),
+            customer__user__is_active=True,
+        )
+        .select_related("customer__user")
+        .order_by("pk")
+    )
+    due: list[tuple[Any, str, int]] = []
+    for verification in verifications.iterator(chunk_size=500):
+        expires_on = verification.card_expires_on
+        assert expires_on is not None
+        milestone = residence_card_milestone(expires_on=expires_on, today=today)
+        if milestone is None:
+            continue
+        source_id = residence_card_source_id(verification_id=verification.pk, expires_on=expires_on)
+        due.append((verification, source_id, milestone))
+    told = set(
+        Notification.objects.filter(
+            type="RESIDENCE_CARD_EXPIRING", source_id__in=[source_id for _v, source_id, _m in due]
+        ).values_list("user_id", "source_id", "context__days_before")
+    )
+    created = 0
+    for verification, source_id, milestone in due:
+        user = verification.customer.user
+        if (user.pk, source_id, milestone) in told:
+            continue
+        notification = notify(
+            user=user,
+            type="RESIDENCE_CARD_EXPIRING",
+            source_id=source_id,
+            context={"expires_on": verification.card_expires_on, "days_before": milestone},
             now=now,
         )
         if notification:

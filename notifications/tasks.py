@@ -26,6 +26,11 @@ def send_payment_method_expiring_reminders() -> int:
     return services.send_payment_method_expiring_reminders()
 
 
+@shared_task(name="notifications.tasks.send_residence_card_expiring_reminders", **RETRY_POLICY)
+def send_residence_card_expiring_reminders() -> int:
+    return services.send_residence_card_expiring_reminders()
+
+
 @shared_task(name="notifications.tasks.purge_expired_notifications", **RETRY_POLICY)
 def purge_expired_notifications() -> int:
     return services.purge_expired_notifications()

@@ -47,9 +47,15 @@ _FIELDS = (
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label="Reason, in English",
         help_text="The customer reads this in the order's page and notification.",
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "lang": "en"}),
+        max_length=500,
+    )
+    reason_ja = forms.CharField(
+        label="Reason, in Japanese",
+        help_text="The same reason in Japanese, for customers who read the portal in Japanese.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "lang": "ja"}),
         max_length=500,
     )
 
@@ -129,6 +135,7 @@ class OrderAdmin(ServiceOwnedAdmin):
                 services.reject_order(
                     order_id=order.pk,
                     reason=form.cleaned_data["reason"],
+                    reason_ja=form.cleaned_data["reason_ja"],
                     actor=request.user,  # type: ignore[arg-type]
                 )
             except ApplicationError as error:
@@ -201,13 +208,14 @@ class OrderAdmin(ServiceOwnedAdmin):
     ) -> TemplateResponse | None:
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            reason = form.cleaned_data["reason"]
+            reason, reason_ja = form.cleaned_data["reason"], form.cleaned_data["reason_ja"]
             self._each(
                 request,
                 queryset,
                 lambda order: services.reject_order(
                     order_id=order.pk,
                     reason=reason,
+                    reason_ja=reason_ja,
                     actor=request.user,  # type: ignore[arg-type]
                 ),
                 "Rejected",

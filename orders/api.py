@@ -65,7 +65,7 @@ class OrderOutput(serializers.Serializer):
     href = serializers.SerializerMethodField(help_text="The order's page in the portal")
 
     def get_failureReason(self, order: Order) -> str | None:
-        return order.failure_reason or None
+        return str(order.failure_reason_text) or None
 
     def get_href(self, order: Order) -> str:
         return reverse("order-detail", args=[order.pk])

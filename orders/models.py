@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
+from notifications.catalog import Text
 from subscriptions.models import Plan, PlanKind, Subscription
 
 
@@ -53,7 +54,10 @@ class Order(models.Model):
         max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING_REVIEW
     )
     installation_address = models.CharField(max_length=300, blank=True)
+    # Why it failed or was rejected, in English and Japanese (staff write both; our own
+    # reasons come from the translations).
     failure_reason = models.TextField(blank=True)
+    failure_reason_ja = models.TextField(blank=True)
     placed_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
     provisioning_at = models.DateTimeField(null=True, blank=True)
@@ -87,6 +91,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def failure_reason_text(self) -> Text:
+        """The reason in the reader's language (str() in the active language)."""
+        return Text(en=self.failure_reason, ja=self.failure_reason_ja)
 
     @property
     def is_open(self) -> bool:

@@ -93,7 +93,7 @@ def get_order_timeline(order: Order) -> list[TimelineStep]:
                 _("Order cancelled"),
                 "failed",
                 order.cancelled_at,
-                order.failure_reason,
+                str(order.failure_reason_text),
             )
         )
         return steps
@@ -129,7 +129,7 @@ def get_order_timeline(order: Order) -> list[TimelineStep]:
                 _("Could not be completed"),
                 "failed",
                 order.failed_at,
-                order.failure_reason,
+                str(order.failure_reason_text),
             )
         )
     elif status == OrderStatus.ACTIVATED:

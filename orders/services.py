@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
 from billing.selectors import BILLED_SUBSCRIPTION_STATUSES, count_payment_methods
+from notifications.catalog import Text
 from notifications.services import notify
 from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
 from orders.provisioning import (
@@ -377,11 +378,17 @@ def approve_order(
 
 
 def reject_order(
-    *, order_id: int, reason: str, actor: User | None = None, now: datetime | None = None
+    *,
+    order_id: int,
+    reason: str,
+    reason_ja: str = "",
+    actor: User | None = None,
+    now: datetime | None = None,
 ) -> Order:
-    """Support rejects an order pending review; the customer is told why."""
-    reason = reason.strip()
-    if not reason:
+    """Support rejects an order pending review; the customer is told why, in English and
+    Japanese (a reason in one language only is placed by its script and shown marked)."""
+    written = Text.of(reason, reason_ja)
+    if not written:
         raise ApplicationError(
             "validation_error",
             _("Say why the order is rejected: the customer reads it."),
@@ -394,10 +401,11 @@ def reject_order(
             raise _not_pending_review(order)
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = now
-        order.failure_reason = reason
-        order.save(update_fields=["status", "cancelled_at", "failure_reason"])
-        _record(order, actor, StaffActionType.ORDER_REJECTED, now=now, reason=reason)
-        _notify(order, "ORDER_FAILED", now=now, reason=reason)
+        order.failure_reason, order.failure_reason_ja = written.en, written.ja
+        order.save(update_fields=["status", "cancelled_at", "failure_reason", "failure_reason_ja"])
+        logged = "\n".join(part for part in (written.en, written.ja) if part)
+        _record(order, actor, StaffActionType.ORDER_REJECTED, now=now, reason=logged)
+        _notify(order, "ORDER_FAILED", now=now, reason=written)
     logger.info("Order %s rejected", order.number)
     return order
 
@@ -441,24 +449,40 @@ def _activate(order: Order, service: ProvisionedService, *, now: datetime) -> No
     logger.info("Order %s activated as subscription %s", order.number, subscription.pk)
 
 
-def _fail(order: Order, reason: str | Promise, *, now: datetime) -> None:
-    # Stored as text in the customer's language, like the notification that carries it.
-    with translation.override(order.customer.language):
-        text = str(reason)
+def _fail(order: Order, reason: str | Promise | Text, *, now: datetime) -> None:
+    # Stored in both languages (our own reasons are translated), so the order's page and the
+    # notification read in the customer's language of the moment.
+    if isinstance(reason, Text):
+        text = reason
+    elif isinstance(reason, Promise):
+        text = Text.translated(reason)
+    else:
+        text = Text.of(reason, None)
     order.status = OrderStatus.FAILED
     order.failed_at = now
-    order.failure_reason = text
-    order.save(update_fields=["status", "failed_at", "failure_reason", "provisioning_attempts"])
+    order.failure_reason, order.failure_reason_ja = text.en, text.ja
+    order.save(
+        update_fields=[
+            "status",
+            "failed_at",
+            "failure_reason",
+            "failure_reason_ja",
+            "provisioning_attempts",
+        ]
+    )
     _notify(order, "ORDER_FAILED", now=now, reason=text)
-    logger.warning("Order %s failed: %s", order.number, text)
+    logger.warning("Order %s failed: %s", order.number, text.en or text.ja)
 
 
-def _gave_up_reason(order: Order) -> str:
-    with translation.override(order.customer.language):
-        return _(
-            "The network operator did not answer after %(attempts)d attempts. "
-            "Our support team will contact you."
-        ) % {"attempts": order.provisioning_attempts}
+def _gave_up_reason(order: Order) -> Text:
+    written = {}
+    for language in ("en", "ja"):
+        with translation.override(language):
+            written[language] = _(
+                "The network operator did not answer after %(attempts)d attempts. "
+                "Our support team will contact you."
+            ) % {"attempts": order.provisioning_attempts}
+    return Text(**written)
 
 
 def fulfill_order(

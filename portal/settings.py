@@ -355,6 +355,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_payment_method_expiring_reminders",
         "schedule": crontab(hour=9, minute=10),
     },
+    "residence-card-expiring-reminders": {
+        "task": "notifications.tasks.send_residence_card_expiring_reminders",
+        "schedule": crontab(hour=9, minute=20),
+    },
     "retry-notification-emails": {
         "task": "notifications.tasks.retry_notification_emails",
         "schedule": crontab(minute="*/15"),

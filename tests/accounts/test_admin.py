@@ -141,14 +141,33 @@ def test_an_expired_card_is_refused_on_the_form(staff_client, submitted):
 def test_staff_reject_a_card_with_a_reason(staff_client, submitted, customer):
     assert staff_client.post(_review_url(submitted), {"status": "rejected"}).status_code == 200
     response = staff_client.post(
-        _review_url(submitted), {"status": "rejected", "rejection_reason": "Too dark to read."}
+        _review_url(submitted),
+        {
+            "status": "rejected",
+            "rejection_reason": "Too dark to read.",
+            "rejection_reason_ja": "写真が暗くて読み取れません。",
+        },
     )
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == VerificationStatus.REJECTED
     assert submitted.rejection_reason == "Too dark to read."
+    assert submitted.rejection_reason_ja == "写真が暗くて読み取れません。"
     notification = Notification.objects.get(user=customer.user, type="VERIFICATION_REJECTED")
-    assert "Too dark to read." in notification.message
+    assert "Too dark to read." in notification.rendered("en").message
+    assert "写真が暗くて読み取れません。" in notification.rendered("ja").message
+
+
+def test_the_review_form_asks_for_the_reason_in_both_languages(staff_client, submitted):
+    response = staff_client.post(
+        _review_url(submitted), {"status": "rejected", "rejection_reason": "Too dark to read."}
+    )
+    assert response.status_code == 200
+    assert "rejection_reason_ja" in response.context["form"].errors
+    page = staff_client.get(_review_url(submitted)).content.decode()
+    assert 'name="rejection_reason_ja"' in page and 'lang="ja"' in page
+    submitted.refresh_from_db()
+    assert submitted.status == VerificationStatus.PENDING
 
 
 def test_customers_cannot_open_the_review_page(browser_client, submitted):
@@ -176,10 +195,21 @@ def test_staff_set_an_eligibility_result_with_notes(staff_client, customer):
     url = f"/admin/accounts/interneteligibility/{eligibility.pk}/result/"
     assert staff_client.get(url).status_code == 200
     response = staff_client.post(url, {"status": "eligible", "notes": "Fiber in the building."})
+    assert response.status_code == 200
+    assert "notes_ja" in response.context["form"].errors
+    response = staff_client.post(
+        url,
+        {
+            "status": "eligible",
+            "notes": "Fiber in the building.",
+            "notes_ja": "建物内に光回線あり。",
+        },
+    )
     assert response.status_code == 302
     eligibility.refresh_from_db()
     assert eligibility.status == EligibilityStatus.ELIGIBLE
     assert eligibility.notes == "Fiber in the building."
+    assert eligibility.notes_ja == "建物内に光回線あり。"
     assert Notification.objects.filter(user=customer.user, type="ELIGIBILITY_ELIGIBLE").exists()
 
 

@@ -14,12 +14,12 @@ def test_a_customer_switches_to_japanese_in_the_header(page):
     log_in(page, EMAIL)
     page.get_by_role("button", name="日本語").click()
     expect(page.locator("html")).to_have_attribute("lang", "ja")
-    expect(page.get_by_role("heading", level=1)).to_have_text("ようこそ、Kenji Tanaka さま")
+    expect(page.get_by_role("heading", level=1)).to_have_text("ようこそ、Kenji Tanaka 様")
     assert Customer.objects.get(user__email=EMAIL).language == "ja"
 
     # Task copy, yen amounts and dates are written the Japanese way.
     overdue = page.locator("[data-task-type=invoice_due]").first
-    expect(overdue).to_contain_text("お支払い期限が過ぎています")
+    expect(overdue).to_contain_text("お支払い期限を過ぎています")
     # Japanese punctuation on purpose: full-width brackets and colon.
     written = re.compile(r"7,458円（お支払い期限：\d{4}年\d{1,2}月\d{1,2}日）")  # noqa: RUF001
     expect(overdue).to_contain_text(written)

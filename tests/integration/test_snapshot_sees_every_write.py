@@ -369,7 +369,11 @@ WRITES: list[Write] = [
                 "admin:accounts_residencecardverification_review",
                 args=[ResidenceCardVerification.objects.get(customer=world.customer).pk],
             ),
-            {"status": "rejected", "rejection_reason": "The photo is blurred."},
+            {
+                "status": "rejected",
+                "rejection_reason": "The photo is blurred.",
+                "rejection_reason_ja": "写真がぼやけています。",
+            },
         ),
         verification,
     ),
@@ -428,7 +432,7 @@ WRITES: list[Write] = [
         Order,
         "admin:orders_order_reject",
         an_order("pending_review"),
-        admin_post("admin:orders_order_reject", {"reason": "No stock."}),
+        admin_post("admin:orders_order_reject", {"reason": "No stock.", "reason_ja": "在庫切れ"}),
         orders,
     ),
     Write(
@@ -449,7 +453,7 @@ WRITES: list[Write] = [
         Order,
         "admin-action:reject_selected",
         an_order("pending_review"),
-        admin_action(Order, "reject_selected", reason="No stock.", apply="1"),
+        admin_action(Order, "reject_selected", reason="No stock.", reason_ja="在庫切れ", apply="1"),
         orders,
     ),
     Write(

@@ -53,3 +53,28 @@ def test_two_workers_sending_one_announcement_send_it_once():
             Notification.objects.filter(user=customer.user, source_id=str(announcement.pk)).count()
             == 1
         )
+
+
+def test_the_residence_card_job_run_by_many_workers_at_once_tells_each_milestone_once():
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    customers = [CustomerFactory() for _ in range(3)]
+    expires = date(2027, 1, 31)
+    for customer in customers:
+        verification = customer.residence_card_verification
+        verification.status = "verified"
+        verification.card_expires_on = expires
+        verification.save()
+    now = datetime(2027, 1, 24, 9, 20, tzinfo=ZoneInfo("Asia/Tokyo"))  # 7 days before
+
+    results = run_at_once(
+        lambda: services.send_residence_card_expiring_reminders(now=now), threads=6
+    )
+
+    assert sum(results) == 3
+    reminders = Notification.objects.filter(type="RESIDENCE_CARD_EXPIRING")
+    assert reminders.count() == 3
+    assert {reminder.context["days_before"] for reminder in reminders} == {7}
+    # The next day the same milestone is not told again.
+    assert services.send_residence_card_expiring_reminders(now=now + timedelta(days=1)) == 0

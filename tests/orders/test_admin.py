@@ -75,12 +75,18 @@ def test_rejecting_many_asks_for_a_reason_first(staff_client, pending):
 
 def test_rejecting_many_with_a_reason_cancels_them(staff_client, pending):
     response = _action(
-        staff_client, "reject_selected", [pending], apply="1", reason="We cannot ship there."
+        staff_client,
+        "reject_selected",
+        [pending],
+        apply="1",
+        reason="We cannot ship there.",
+        reason_ja="この住所にはお届けできません。",
     )
     assert response.status_code == 200
     pending.refresh_from_db()
     assert pending.status == OrderStatus.CANCELLED
     assert pending.failure_reason == "We cannot ship there."
+    assert pending.failure_reason_ja == "この住所にはお届けできません。"
     assert notification_types(pending) == ["ORDER_FAILED"]
 
 
@@ -129,7 +135,13 @@ def test_approving_an_order_twice_from_its_page_warns(staff_client, pending):
 def test_the_reject_page_cancels_with_the_reason(staff_client, pending):
     form = staff_client.get(f"{CHANGELIST}{pending.pk}/reject/")
     assert 'name="reason"' in form.content.decode()
+    assert 'name="reason_ja"' in form.content.decode()
     response = staff_client.post(f"{CHANGELIST}{pending.pk}/reject/", {"reason": "Out of area."})
+    assert response.status_code == 200  # the Japanese reason is asked for too
+    response = staff_client.post(
+        f"{CHANGELIST}{pending.pk}/reject/",
+        {"reason": "Out of area.", "reason_ja": "提供エリア外です。"},
+    )
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.status == OrderStatus.CANCELLED

@@ -113,8 +113,8 @@ def test_the_dashboard_speaks_japanese_to_a_japanese_customer(browser_client, cu
     )
     page = browser_client.get("/account/").content.decode()
     assert '<html lang="ja">' in page
-    assert "ようこそ、Alice Example さま" in page
-    assert f"請求書 {invoice.number} のお支払い期限が過ぎています" in page
+    assert "ようこそ、Alice Example 様" in page
+    assert f"請求書 {invoice.number} のお支払い期限を過ぎています" in page
     assert "5,500円" in page and "¥5,500" not in page
     due = invoice.due_date
     assert f"{due.year}年{due.month}月{due.day}日" in page

@@ -46,9 +46,12 @@ def test_approving_an_order_is_logged(
 def test_rejecting_an_order_logs_the_reason(support, customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
-    support.post(f"/admin/orders/order/{order.pk}/reject/", {"reason": "Address not served"})
+    support.post(
+        f"/admin/orders/order/{order.pk}/reject/",
+        {"reason": "Address not served", "reason_ja": "提供エリア外"},
+    )
     action = _only_action()
-    assert (action.action, action.reason) == ("order_rejected", "Address not served")
+    assert (action.action, action.reason) == ("order_rejected", "Address not served\n提供エリア外")
 
 
 def test_resuming_fulfillment_is_logged_and_a_refusal_logs_nothing(support, customer):
@@ -88,18 +91,18 @@ def test_setting_eligibility_is_logged_with_the_notes(support, customer):
     eligibility = customer.internet_eligibility
     support.post(
         f"/admin/accounts/interneteligibility/{eligibility.pk}/result/",
-        {"status": "eligible", "notes": "Fiber in the building."},
+        {"status": "eligible", "notes": "Fiber in the building.", "notes_ja": "光回線あり。"},
     )
     action = _only_action()
     assert (action.action, action.reason, action.details) == (
         "eligibility_set",
-        "Fiber in the building.",
+        "Fiber in the building.\n光回線あり。",
         {"status": "eligible"},
     )
     # The same result again changes nothing and logs nothing.
     support.post(
         f"/admin/accounts/interneteligibility/{eligibility.pk}/result/",
-        {"status": "eligible", "notes": "Fiber in the building."},
+        {"status": "eligible", "notes": "Fiber in the building.", "notes_ja": "光回線あり。"},
     )
     assert StaffAction.objects.count() == 1
 
@@ -144,7 +147,10 @@ def test_the_log_is_listed_filtered_by_customer(support, customer, other_custome
     for who in (customer, other_customer):
         ready_to_order(who)
         order = OrderFactory(customer=who, plan=sim_plan())
-        support.post(f"/admin/orders/order/{order.pk}/reject/", {"reason": f"for {who.name}"})
+        support.post(
+            f"/admin/orders/order/{order.pk}/reject/",
+            {"reason": f"for {who.name}", "reason_ja": "理由"},
+        )
     response = support.get(f"/admin/staff/staffaction/?customer__id__exact={customer.pk}")
     assert response.status_code == 200
     page = response.content.decode()
@@ -156,13 +162,15 @@ def test_the_log_is_listed_filtered_by_customer(support, customer, other_custome
 def test_the_log_page_of_an_action_is_read_only(support, support_user: User, customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
-    support.post(f"/admin/orders/order/{order.pk}/reject/", {"reason": "No stock"})
+    support.post(
+        f"/admin/orders/order/{order.pk}/reject/", {"reason": "No stock", "reason_ja": "在庫切れ"}
+    )
     action = _only_action()
     url = f"/admin/staff/staffaction/{action.pk}/change/"
     assert support.get(url).status_code == 200
     assert support.post(url, {"reason": "edited"}).status_code == 403
     action.refresh_from_db()
-    assert action.reason == "No stock"
+    assert action.reason == "No stock\n在庫切れ"
 
 
 def test_the_decision_pages_use_the_admin_form_styles(support, customer):

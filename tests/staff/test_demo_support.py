@@ -41,7 +41,7 @@ def test_the_support_persona_does_the_four_demo_tasks(
     )
     client.post(
         f"/admin/accounts/interneteligibility/{rejected.internet_eligibility.pk}/result/",
-        {"status": "eligible", "notes": "Fiber reaches the building."},
+        {"status": "eligible", "notes": "Fiber reaches the building.", "notes_ja": "光回線あり。"},
     )
     rejected.residence_card_verification.refresh_from_db()
     rejected.internet_eligibility.refresh_from_db()
