@@ -310,7 +310,9 @@ def test_concurrent_duplicate_tasks_send_one_mail(smtp, customer):
     record = NotificationEmail.objects.get(notification=notification)
     NotificationEmail.objects.filter(pk=record.pk).update(sent_at=None)
     smtp.messages.clear()
-    results = _at_once(5, lambda: tasks.send_notification_emails.apply(args=[[record.pk]]).get())
+    results = _at_once(
+        5, lambda: tasks.send_notification_emails.apply(args=[[record.pk]], throw=True).result
+    )
     assert sorted(results, key=repr) == [0, 0, 0, 0, 1], [repr(result) for result in results]
     assert len(smtp.messages) == 1
 
