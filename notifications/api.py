@@ -25,7 +25,7 @@ from notifications.models import (
 from portal.api_errors import ApplicationError
 from portal.etag import json_with_etag
 from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
-from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
+from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField, iso_datetime
 
 
 class NotificationOutput(serializers.Serializer):
@@ -50,6 +50,32 @@ class NotificationOutput(serializers.Serializer):
     snoozedUntil = DateTimeField(source="snoozed_until", allow_null=True)
     retiredAt = DateTimeField(source="retired_at", allow_null=True)
     updatedAt = DateTimeField(source="updated_at")
+
+    def to_representation(self, instance: Notification) -> dict[str, Any]:
+        """The fields above, written out: a page of 20 is most of the list's cost through
+        the generic path (a test holds both to the same answer)."""
+        return {
+            "id": instance.pk,
+            "type": instance.type,
+            "title": str(instance.title),
+            "message": str(instance.message),
+            "actionUrl": str(instance.action_url),
+            "actionLabel": str(instance.action_label),
+            "source": instance.source,
+            "sourceId": str(instance.source_id),
+            "read": instance.is_read,
+            "readAt": iso_datetime(instance.read_at),
+            "createdAt": iso_datetime(instance.created_at),
+            "expiresAt": iso_datetime(instance.expires_at),
+            "category": instance.category,
+            "severity": instance.severity,
+            "seen": instance.is_seen,
+            "archived": instance.is_archived,
+            "archivedAt": iso_datetime(instance.archived_at),
+            "snoozedUntil": iso_datetime(instance.snoozed_until),
+            "retiredAt": iso_datetime(instance.retired_at),
+            "updatedAt": iso_datetime(instance.updated_at),
+        }
 
 
 class NotificationListOutput(serializers.Serializer):

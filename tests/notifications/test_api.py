@@ -219,3 +219,15 @@ def test_the_schema_documents_every_endpoint(api):
         "paymentMethods",
         "tasks",
     }
+
+
+def test_the_written_out_notification_is_what_the_declared_fields_give(customer):
+    from rest_framework import serializers
+
+    from notifications.api import NotificationOutput
+
+    read = NotificationFactory(user=customer.user, read_at=timezone.now(), source_id="42")
+    unread = NotificationFactory(user=customer.user, snoozed_until=timezone.now())
+    for notification in (read, unread):
+        generic = serializers.Serializer.to_representation(NotificationOutput(), notification)
+        assert NotificationOutput(notification).data == generic
