@@ -32,6 +32,8 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "notifications.notification": ("view",),
     "notifications.announcement": ("view", "add", "change"),
     "notifications.notificationemail": ("view",),
+    "notifications.device": ("view",),
+    "notifications.pushdelivery": ("view",),
     "support.supportrequest": ("view", "change"),
     "staff.staffaction": ("view",),
 }

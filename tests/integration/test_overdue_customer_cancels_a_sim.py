@@ -44,7 +44,8 @@ def test_overdue_customer_cancels_their_sim_from_the_page(
     with time_machine.travel(NOV_20, tick=False):
         assert client.login(email=EMAIL, password=DEMO_PASSWORD)
         services_page = client.get("/account/services").content.decode()
-        assert "080-1234-0002" in services_page
+        # The demo SIM is a data plan: named by its card, not by a number.
+        assert "Data SIM card ending in 0202" in services_page
         detail = client.get(f"/account/services/{overdue_sim.pk}").content.decode()
         cancel_url = f"/account/services/{overdue_sim.pk}/cancel"
         assert f'href="{cancel_url}"' in detail
@@ -52,7 +53,8 @@ def test_overdue_customer_cancels_their_sim_from_the_page(
         assert 'value="2026-11-30"' in client.get(cancel_url).content.decode()
         choice = {"effective_on": "2026-11-30", "reason": "leaving_japan", "comments": ""}
         review = client.post(cancel_url, {"step": "review", **choice}).content.decode()
-        assert "the phone number 080-1234-0002 is released" in review
+        assert "the SIM stops working and its data plan ends" in review
+        assert "phone number" not in review
         with django_capture_on_commit_callbacks(execute=True):
             done = client.post(cancel_url, {"step": "confirm", "confirm": "on", **choice})
         assert done.status_code == 302

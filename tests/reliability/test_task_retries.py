@@ -183,6 +183,7 @@ RETRIED: dict[str, Retried] = {
     "notifications.tasks.send_announcement": Retried(_announcement),
     "notifications.tasks.send_invoice_due_reminders": Retried(_nothing),
     "notifications.tasks.send_payment_method_expiring_reminders": Retried(_nothing),
+    "notifications.tasks.send_residence_card_expiring_reminders": Retried(_nothing),
     "notifications.tasks.queue_due_announcements": Retried(_scheduled_announcement),
     "notifications.tasks.purge_expired_notifications": Retried(_nothing),
     "notifications.tasks.send_notification_emails": Retried(_notification_email),

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm.models import CrmEvent
-from notifications.models import Announcement, NotificationEmail
+from notifications.models import Announcement, Device, NotificationEmail, PushDelivery
 from outbox.models import OutboxMessage
 from staff.models import StaffAction
 from staff.services import SUPPORT_GROUP, record_staff_action, sync_support_group
@@ -54,6 +54,8 @@ REACH: dict[str, tuple[bool, bool, bool]] = {
     "notifications.notification": (True, False, False),
     "notifications.announcement": (True, True, True),
     "notifications.notificationemail": (True, False, False),
+    "notifications.device": (True, False, False),
+    "notifications.pushdelivery": (True, False, False),
     "outbox.outboxmessage": (False, False, False),
     "staff.staffaction": (True, False, False),
     "support.supportrequest": (True, False, False),
@@ -95,6 +97,13 @@ def _one_of_each() -> dict[str, models.Model]:
             now=now,
         ),
     }
+    device = Device.objects.create(
+        user=customer.user, platform="ios", token="device-token", created_at=now, last_seen_at=now
+    )
+    rows["notifications.device"] = device
+    rows["notifications.pushdelivery"] = PushDelivery.objects.create(
+        key="push-test", device=device, user=customer.user, created_at=now
+    )
     rows["crm.crmevent"] = CrmEvent.objects.create(
         event_id="evt-1",
         type="AccountChanged",
