@@ -1,5 +1,5 @@
-"""The bell and the list follow the live stream: a notification that another process creates
-appears on an open page within two seconds, without a reload.
+"""The bell and the latest notifications follow the live stream: a notification that another process
+creates appears on an open dashboard within two seconds, without a reload.
 
 The page is served by the web process as deployed (gunicorn, uvicorn workers); the CRM's
 event is handled by a second server process (gunicorn, threads), whose Celery runs in
@@ -50,11 +50,13 @@ def test_a_notification_from_another_process_appears_within_two_seconds(
             context.add_cookies(
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site}]
             )
-            page.goto("/account/notifications")
-            items = page.locator("#notification-list li.notification")
+            # The dashboard: its bell and its card of the latest notifications. (On the
+            # inbox page a refreshed list marks what it shows as seen, as opening the bell
+            # does, so the bell there may rightly stay at "nothing new".)
+            page.goto("/account/")
+            latest = page.locator("#latest-notifications li.notification").first
             bell = page.locator("#notification-bell .visually-hidden")
             expect(page.locator("[data-live-stream][data-live=stream]")).to_have_count(1)
-            before_items = items.count()
             before_bell = bell.inner_text()
             navigations: list[str] = []
             page.on("framenavigated", lambda frame: navigations.append(frame.url))
@@ -73,10 +75,9 @@ def test_a_notification_from_another_process_appears_within_two_seconds(
             committed = time.monotonic()
             assert answer.status_code == 202, answer.text
 
-            expect(items).to_have_count(before_items + 1, timeout=2000)
+            expect(latest).to_contain_text(re.compile("available|利用"), timeout=2000)
             expect(bell).not_to_have_text(before_bell, timeout=2000)
             assert time.monotonic() - committed < 2
-            expect(items.first).to_contain_text(re.compile("available|利用"))
             assert navigations == []
             screenshot(page, "live-notification")
         finally:
