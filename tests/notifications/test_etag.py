@@ -28,7 +28,7 @@ def announce(user, n=1):
 # The tag is the answer's JSON: a 304 costs what the answer does (the user with the customer
 # for the token, then the page and the unread count, or the two counts in one statement),
 # which is less than an aggregate over every row of a customer with thousands would.
-@pytest.mark.parametrize(("path", "statements"), zip(PATHS, [3, 2], strict=True))
+@pytest.mark.parametrize(("path", "statements"), list(zip(PATHS, [3, 2], strict=True)))
 def test_an_unchanged_inbox_is_a_304_with_no_body(
     api, customer, path, statements, django_assert_max_num_queries
 ):
