@@ -22,7 +22,8 @@ from accounts.models import (
 )
 from billing.models import Invoice, PaymentMethod
 from dashboard.services import MeStatus, build_me_status
-from notifications.models import Notification
+from notifications.models import Device, Notification
+from notifications.selectors import list_devices
 from orders.models import Order, OrderStatus
 from outbox.selectors import count_stuck_workflows, stuck_workflows
 from staff.models import StaffAction
@@ -194,6 +195,7 @@ class CustomerOverview:
     invoices: list[Invoice]
     payment_methods: list[PaymentMethod]
     notifications: list[Notification]
+    devices: list[Device]
     support_requests: list[SupportRequest]
     staff_actions: list[StaffAction]
 
@@ -227,6 +229,7 @@ def get_customer_overview(*, customer_id: int, now: datetime) -> CustomerOvervie
                 :OVERVIEW_ROWS
             ]
         ),
+        devices=list_devices(user=customer.user),
         support_requests=list(
             customer.support_requests.order_by("-created_at", "-pk")[:OVERVIEW_ROWS]
         ),

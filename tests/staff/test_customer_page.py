@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from notifications.devices import register_device
 from notifications.models import Notification
 from staff.services import record_staff_action
 from tests.factories import (
@@ -33,6 +34,9 @@ def test_the_page_shows_everything_the_customer_has(support: Client, support_use
     SubscriptionFactory(customer=customer, msisdn="08011112222")
     PaymentMethodFactory(customer=customer, last4="4242", brand="visa")
     NotificationFactory(user=customer.user, title="Your order is approved")
+    register_device(
+        user=customer.user, platform="android", token="fcm-token-1", app_version="3.2.1"
+    )
     record_staff_action(
         actor=support_user,
         action="order_approved",
@@ -59,6 +63,8 @@ def test_the_page_shows_everything_the_customer_has(support: Client, support_use
         "08011112222",
         "•••• 4242",
         "Your order is approved",
+        "Android",
+        "3.2.1",
         "Order approved",
         f"?customer__id__exact={customer.pk}",
         "Set result",
