@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from celery.exceptions import Retry
-from django.db import close_old_connections, connection
 
 from notifications import services
 from notifications.models import Notification, NotificationEmail
 from tests.factories import InvoiceFactory
+from tests.notifications.concurrency import run_at_once
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=TOKYO)
@@ -277,28 +277,6 @@ def test_every_type_has_a_text_and_an_html_email_in_both_languages():
 # --- Concurrency, on PostgreSQL -------------------------------------------------------------
 
 
-def _at_once(count: int, work) -> list[object]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(count)
-    results: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as error:  # collected, then asserted on
-            results.append(error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_tasks_send_one_mail(smtp, customer):
@@ -310,8 +288,9 @@ def test_concurrent_duplicate_tasks_send_one_mail(smtp, customer):
     record = NotificationEmail.objects.get(notification=notification)
     NotificationEmail.objects.filter(pk=record.pk).update(sent_at=None)
     smtp.messages.clear()
-    results = _at_once(
-        5, lambda: tasks.send_notification_emails.apply(args=[[record.pk]], throw=True).result
+    results = run_at_once(
+        lambda: tasks.send_notification_emails.apply(args=[[record.pk]], throw=True).result,
+        threads=5,
     )
     assert sorted(results, key=repr) == [0, 0, 0, 0, 1], [repr(result) for result in results]
     assert len(smtp.messages) == 1
@@ -321,7 +300,7 @@ def test_concurrent_duplicate_tasks_send_one_mail(smtp, customer):
 @pytest.mark.django_db(transaction=True)
 def test_the_same_event_notified_at_once_is_one_notification_and_one_mail(smtp, customer):
     turn_on_announcement_email(customer.user)
-    results = _at_once(6, lambda: announce(customer.user, "7"))
+    results = run_at_once(lambda: announce(customer.user, "7"), threads=6)
     assert len([result for result in results if isinstance(result, Notification)]) == 1
     assert not [result for result in results if isinstance(result, Exception)]
     assert len(smtp.messages) == 1

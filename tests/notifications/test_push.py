@@ -10,17 +10,16 @@ recorded success is never sent again; a device FCM calls unregistered is forgott
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
 from celery.exceptions import Retry
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from notifications import fcm as fcm_client
 from notifications import push, services, tasks
 from notifications.models import Device, Notification, PushDelivery, PushStatus
+from tests.notifications.concurrency import run_at_once
 from tests.notifications.fcm import (  # noqa: F401 (the fixture)
     PROJECT,
     Answer,
@@ -357,28 +356,6 @@ def test_without_credentials_the_push_is_logged(
 # --- Concurrency, on PostgreSQL -------------------------------------------------------------
 
 
-def _at_once(count: int, work) -> list[object]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(count)
-    results: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as error:  # collected, then asserted on
-            results.append(error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_tasks_push_once(fcm: Fcm, customer):
@@ -389,8 +366,9 @@ def test_concurrent_duplicate_tasks_push_once(fcm: Fcm, customer):
         verified(customer)  # autocommit: the task ran on commit, eagerly
     delivery = PushDelivery.objects.get()
     assert delivery.status == PushStatus.PENDING
-    results = _at_once(
-        5, lambda: tasks.send_push_notifications.apply(args=[[delivery.pk]], throw=True).result
+    results = run_at_once(
+        lambda: tasks.send_push_notifications.apply(args=[[delivery.pk]], throw=True).result,
+        threads=5,
     )
     assert sorted(results, key=repr) == [0, 0, 0, 0, 1], [repr(result) for result in results]
     assert len(fcm.accepted) == 1
@@ -401,7 +379,7 @@ def test_concurrent_duplicate_tasks_push_once(fcm: Fcm, customer):
 def test_the_same_event_notified_at_once_is_one_push_per_device(fcm: Fcm, customer):
     phone(customer, "token-1")
     phone(customer, "token-2")
-    results = _at_once(6, lambda: verified(customer, "7"))
+    results = run_at_once(lambda: verified(customer, "7"), threads=6)
     assert len([result for result in results if isinstance(result, Notification)]) == 1
     assert not [result for result in results if isinstance(result, Exception)]
     assert sorted(message["token"] for message in fcm.accepted) == ["token-1", "token-2"]

@@ -183,7 +183,17 @@ def test_a_customers_access_is_not_a_checkbox_even_for_a_superuser(customer):
     url = f"/admin/accounts/user/{customer.user.pk}/change/"
     page = client.get(url).content.decode()
     assert 'name="is_active"' not in page
-    client.post(url, {"email": customer.user.email, "is_staff": "on"})
+    # The whole form, saved, with no is_active in it: an editable checkbox would read as off.
+    joined = timezone.localtime(customer.user.date_joined)
+    saved = client.post(
+        url,
+        {
+            "email": customer.user.email,
+            "date_joined_0": joined.date().isoformat(),
+            "date_joined_1": joined.time().strftime("%H:%M:%S"),
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
     customer.user.refresh_from_db()
     assert customer.user.is_active
     # A staff login (no customer) is still managed here.
