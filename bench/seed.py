@@ -13,6 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+if __name__ == "__main__":
+    # `python -m bench.seed`: Django is set up before the data module loads the models.
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    django.setup()
+
 from bench.data import BENCH_DOMAIN, Scale, load_bench_data
 from bench.progress import ProgressBar
 
@@ -69,8 +76,4 @@ class Command(BaseCommand):
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
     Command().run_from_argv([sys.argv[0], "seed_bench", *sys.argv[1:]])
