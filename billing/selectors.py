@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from accounts.models import Customer
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
 from portal.pagination import Page, paginate
+from portal.statements import Statement, Values
 from subscriptions.models import SubscriptionStatus
 
 # Services in these states are billed (or will be again), so they need a way to pay.
@@ -67,8 +70,21 @@ def get_default_payment_method(*, customer: Customer) -> PaymentMethod | None:
     return PaymentMethod.objects.filter(customer=customer).order_by("-is_default", "pk").first()
 
 
+def _payment_method_count_query(shape: None, values: Values) -> QuerySet[Any]:
+    methods = PaymentMethod.objects.filter(customer_id=values["customer_id"])
+    return methods.order_by().values("customer_id").annotate(n=Count("pk")).values("n")
+
+
+# Read on every dashboard: compiled once (portal/statements.py).
+PAYMENT_METHOD_COUNT = Statement(
+    _payment_method_count_query,
+    probes=({"customer_id": -987_654_501}, {"customer_id": -987_654_511}),
+)
+
+
 def count_payment_methods(*, customer: Customer) -> int:
-    return PaymentMethod.objects.filter(customer=customer).count()
+    _, rows = PAYMENT_METHOD_COUNT.fetch(None, {"customer_id": customer.pk})
+    return int(rows[0][0]) if rows else 0
 
 
 def get_payment_method_for_customer(*, customer: Customer, payment_method_id: int) -> PaymentMethod:

@@ -9,15 +9,13 @@ nothing is cached, so every committed write is in the next read (DESIGN.md secti
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import (
     BooleanField,
     CharField,
@@ -47,6 +45,7 @@ from dashboard.snapshot import EligibilityState, VerificationState
 from notifications import catalog
 from notifications.selectors import recent_notification_exists, unread_notifications
 from orders.models import OPEN_ORDER_STATUSES, Order
+from portal.statements import Statement, Values
 from subscriptions.models import CancellationRequest, Subscription, SubscriptionStatus
 
 # A subscription with a scheduled cancellation still runs until its effective date.
@@ -181,20 +180,14 @@ def _newest(rows: QuerySet[Any], *order: str, limit: int) -> QuerySet[Any]:
 # --- The statement -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    """Everything the statement depends on besides constants."""
-
-    customer_id: int
-    user_id: int
-    now: datetime
-    today: date
-    limit: int
-
-
-def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
+def _facts_query(limit: int, values: Values) -> QuerySet[Any]:
     """The statement, as one row of named columns (JSON arrays for the lists)."""
-    customer_id, limit = inputs.customer_id, inputs.limit
+    customer_id, user_id, now, today = (
+        values["customer_id"],
+        values["user_id"],
+        values["now"],
+        values["today"],
+    )
     invoices = Invoice.objects.filter(customer_id=customer_id)
     orders = Order.objects.filter(customer_id=customer_id)
     subscriptions = Subscription.objects.filter(customer_id=customer_id)
@@ -234,9 +227,7 @@ def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
         ),
         "subscription_total": _count(subscriptions),
         "has_ordered": Exists(orders),
-        "unread_notifications": _count(
-            unread_notifications(user=User(pk=inputs.user_id), now=inputs.now)
-        ),
+        "unread_notifications": _count(unread_notifications(user=User(pk=user_id), now=now)),
         "unpaid_invoices": _json_rows(
             invoices.filter(status=InvoiceStatus.UNPAID),
             id="id",
@@ -244,14 +235,12 @@ def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
             due_date="due_date",
             total=Cast("total", CharField()),
             currency="currency",
-            overdue=ExpressionWrapper(
-                overdue_condition(today=inputs.today), output_field=BooleanField()
-            ),
+            overdue=ExpressionWrapper(overdue_condition(today=today), output_field=BooleanField()),
             reminded=recent_notification_exists(
-                user_id=inputs.user_id,
+                user_id=user_id,
                 type="INVOICE_DUE",
                 source_id=Cast(OuterRef("pk"), output_field=CharField()),
-                now=inputs.now,
+                now=now,
             ),
         ),
         "open_orders": _json_rows(
@@ -264,7 +253,7 @@ def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
             plan_name_ja=F("plan__name_ja"),
         ),
         "issued_invoices": _json_rows(
-            _newest(invoices.filter(issued_on__lte=inputs.today), "-issued_on", "-id", limit=limit),
+            _newest(invoices.filter(issued_on__lte=today), "-issued_on", "-id", limit=limit),
             id="id",
             number="number",
             issued_on="issued_on",
@@ -307,92 +296,38 @@ def _facts_query(inputs: _Inputs) -> QuerySet[Any]:
     return Customer.objects.filter(pk=customer_id).order_by().annotate(**columns).values(*columns)
 
 
-# Inputs no customer has, to compile the statement once and find where each input went.
-_PROBES = (
-    _Inputs(-987_654_301, -987_654_302, datetime(1901, 2, 3, 4, 5, 6, 7, UTC), date(1901, 2, 4), 0),
-    _Inputs(-987_654_311, -987_654_312, datetime(1902, 3, 4, 5, 6, 7, 8, UTC), date(1902, 3, 5), 0),
+def _reminded_since(values: Values) -> Values:
+    return {"reminded_since": catalog.get_template("INVOICE_DUE").dedupe_since(values["now"])}
+
+
+# Values no customer has, to compile the statement once and find where each value went.
+FACTS = Statement(
+    _facts_query,
+    probes=(
+        {
+            "customer_id": -987_654_301,
+            "user_id": -987_654_302,
+            "now": datetime(1901, 2, 3, 4, 5, 6, 7, UTC),
+            "today": date(1901, 2, 4),
+        },
+        {
+            "customer_id": -987_654_311,
+            "user_id": -987_654_312,
+            "now": datetime(1902, 3, 4, 5, 6, 7, 8, UTC),
+            "today": date(1902, 3, 5),
+        },
+    ),
+    derived=_reminded_since,
 )
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    # For each parameter: a constant, or the name of the input value that goes there.
-    params: tuple[Any, ...]
-    slots: frozenset[int]
-
-
-def _input_values(inputs: _Inputs, ops: Any) -> dict[str, Any]:
-    """Every parameter value the inputs turn into (as the database adapter writes it)."""
-    reminded_since = catalog.get_template("INVOICE_DUE").dedupe_since(inputs.now)
-    return {
-        "customer_id": inputs.customer_id,
-        "user_id": inputs.user_id,
-        "now": ops.adapt_datetimefield_value(inputs.now),
-        "reminded_since": ops.adapt_datetimefield_value(reminded_since),
-        "today": ops.adapt_datefield_value(inputs.today),
-    }
-
-
-def _compile(inputs: _Inputs) -> tuple[str, tuple[Any, ...]]:
-    sql, params = _facts_query(inputs).query.sql_with_params()
-    return sql, tuple(params)
-
-
-@functools.cache
-def _compiled(alias: str, limit: int) -> _Compiled | None:
-    """The statement compiled once per process and database, its inputs as named slots.
-
-    Building and compiling this query through the ORM costs several times what the
-    database needs to answer it, so it is done once with probe inputs; each read then only
-    puts its own values in. A second probe proves the substitution: if any input reaches
-    the SQL in a way the slots do not cover, this answers None and every read compiles.
-    """
-    ops = connections[alias].ops
-    first, second = (replace(probe, limit=limit) for probe in _PROBES)
-    sql, params = _compile(first)
-    # The probes' values are all different, so each tells which input it stands for.
-    slots_of = {value: name for name, value in _input_values(first, ops).items()}
-    named = tuple(slots_of.get(value, value) if _hashable(value) else value for value in params)
-    slots = frozenset(i for i, value in enumerate(params) if _hashable(value) and value in slots_of)
-    compiled = _Compiled(sql=sql, params=named, slots=slots)
-    if _compile(second) != (sql, _fill(compiled, _input_values(second, ops))):
-        logger.error("The dashboard statement could not be compiled once; compiling per read")
-        return None
-    return compiled
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _fill(compiled: _Compiled, values: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        values[param] if index in compiled.slots else param
-        for index, param in enumerate(compiled.params)
-    )
 
 
 def read_facts(*, customer: Customer, now: datetime, today: date, limit: int) -> Facts:
     """Every fact of the snapshot at `now` (`today` is the date in Tokyo), in one statement."""
-    inputs = _Inputs(customer.pk, customer.user_id, now, today, limit)
-    connection = connections[DEFAULT_DB_ALIAS]
-    compiled = _compiled(DEFAULT_DB_ALIAS, limit)
-    if compiled is None:
-        sql, params = _compile(inputs)
-    else:
-        sql, params = compiled.sql, _fill(compiled, _input_values(inputs, connection.ops))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        values = cursor.fetchone()
-    if values is None:
+    values = {"customer_id": customer.pk, "user_id": customer.user_id, "now": now, "today": today}
+    names, rows = FACTS.fetch(limit, values)
+    if not rows:
         raise Customer.DoesNotExist(f"No customer {customer.pk}.")
-    return _facts(dict(zip(names, values, strict=True)))
+    return _facts(dict(zip(names, rows[0], strict=True)))
 
 
 def _staff_text(row: dict[str, Any], field: str) -> str | None:

@@ -54,13 +54,14 @@ class NotificationOutput(serializers.Serializer):
     def to_representation(self, instance: Notification) -> dict[str, Any]:
         """The fields above, written out: a page of 20 is most of the list's cost through
         the generic path (a test holds both to the same answer)."""
+        rendered = instance.rendered()
         return {
             "id": instance.pk,
             "type": instance.type,
-            "title": str(instance.title),
-            "message": str(instance.message),
-            "actionUrl": str(instance.action_url),
-            "actionLabel": str(instance.action_label),
+            "title": rendered.title,
+            "message": rendered.message,
+            "actionUrl": rendered.action_url,
+            "actionLabel": rendered.action_label,
             "source": instance.source,
             "sourceId": str(instance.source_id),
             "read": instance.is_read,

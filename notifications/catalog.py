@@ -7,6 +7,7 @@ its type and context; the entry renders it when it is read, in the reader's lang
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -255,7 +256,9 @@ class NotificationTemplate:
             title = self.critical_title or title
             message = self.critical_message or message
         decoded = decode_context(context)
-        with override(language):
+        # Most renders are in the reader's language, already active: switching costs more
+        # than the rendering.
+        with nullcontext() if get_language() == language else override(language):
             values = {key: _localize(value) for key, value in decoded.items()}
             try:
                 return Rendered(

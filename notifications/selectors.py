@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import Count, Exists, Expression, F, IntegerField, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -23,7 +24,8 @@ from notifications.models import (
     NotificationPreference,
 )
 from portal.api_errors import ApplicationError
-from portal.pagination import Page, paginate
+from portal.pagination import Page, Position, after, decode_cursor, page_of, page_query
+from portal.statements import Statement, Values
 
 CATEGORIES: tuple[str, ...] = tuple(NotificationCategory.values)
 # The channels a customer chooses per category, as the model and the services name them.
@@ -81,32 +83,62 @@ def unseen_notifications(*, user: User, now: datetime) -> QuerySet[Notification]
     )
 
 
+def _counted(rows: QuerySet[Notification]) -> Coalesce:
+    count = rows.order_by().values("user_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(count, output_field=IntegerField()), 0)
+
+
+def _counts_query(kinds: tuple[str, ...], values: Values) -> QuerySet[Any]:
+    """One row with a count per kind ("unread", "unseen"), each over its partial index."""
+    user, now = User(pk=values["user_id"]), values["now"]
+    narrowed = {"unread": unread_notifications, "unseen": unseen_notifications}
+    counts = {kind: _counted(narrowed[kind](user=user, now=now)) for kind in kinds}
+    return User.objects.filter(pk=user.pk).values(**counts)
+
+
+# Values no row has, to compile the statements once (portal/statements.py).
+_PROBES: tuple[Values, Values] = (
+    {
+        "user_id": -987_654_401,
+        "now": datetime(1901, 2, 3, 4, 5, 6, 7, UTC),
+        "category": "probe-category-1",
+        "cursor_value": datetime(1901, 3, 4, 5, 6, 7, 8, UTC),
+        "cursor_id": -987_654_402,
+    },
+    {
+        "user_id": -987_654_411,
+        "now": datetime(1902, 3, 4, 5, 6, 7, 8, UTC),
+        "category": "probe-category-2",
+        "cursor_value": datetime(1902, 4, 5, 6, 7, 8, 9, UTC),
+        "cursor_id": -987_654_412,
+    },
+)
+COUNTS = Statement(_counts_query, probes=_PROBES)
+
+
+def _count(kinds: tuple[str, ...], *, user: User, now: datetime) -> tuple[int, ...]:
+    _, rows = COUNTS.fetch(kinds, {"user_id": user.pk, "now": now})
+    if not rows:
+        raise User.DoesNotExist(f"No user {user.pk}.")
+    return tuple(int(value) for value in rows[0])
+
+
 def count_unread_notifications(*, user: User, now: datetime) -> int:
     """The unread count: one COUNT over the partial unread index."""
-    return unread_notifications(user=user, now=now).count()
+    (unread,) = _count(("unread",), user=user, now=now)
+    return unread
 
 
 def count_unseen_notifications(*, user: User, now: datetime) -> int:
     """The badge: one COUNT over the partial unseen index."""
-    return unseen_notifications(user=user, now=now).count()
+    (unseen,) = _count(("unseen",), user=user, now=now)
+    return unseen
 
 
 def count_unread_and_unseen(*, user: User, now: datetime) -> tuple[int, int]:
     """The unread count and the badge in one statement, each over its own partial index."""
-
-    def counted(rows: QuerySet[Notification]) -> Coalesce:
-        count = rows.order_by().values("user_id").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(count, output_field=IntegerField()), 0)
-
-    row = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            unread=counted(unread_notifications(user=user, now=now)),
-            unseen=counted(unseen_notifications(user=user, now=now)),
-        )
-        .get()
-    )
-    return int(row["unread"]), int(row["unseen"])
+    unread, unseen = _count(("unread", "unseen"), user=user, now=now)
+    return unread, unseen
 
 
 def archived_notifications(*, user: User, now: datetime) -> QuerySet[Notification]:
@@ -129,6 +161,36 @@ def parse_category(raw: str | None) -> str | None:
     return raw
 
 
+@dataclass(frozen=True)
+class _ListShape:
+    """What changes the list's SQL text (the values of the filters do not)."""
+
+    archived: bool
+    unread_only: bool
+    category: bool
+    after_cursor: bool
+    limit: int
+
+
+def _list_query(shape: _ListShape, values: Values) -> QuerySet[Notification]:
+    user, now = User(pk=values["user_id"]), values["now"]
+    if shape.archived:
+        queryset = archived_notifications(user=user, now=now)
+    else:
+        queryset = visible_notifications(user=user, now=now)
+    if shape.unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    if shape.category:
+        queryset = queryset.filter(category=values["category"])
+    if shape.after_cursor:
+        position = Position(value=values["cursor_value"], id=values["cursor_id"])
+        queryset = queryset.filter(after(position, order_field="created_at"))
+    return page_query(queryset, order_field="created_at", limit=shape.limit)
+
+
+LIST = Statement(_list_query, probes=_PROBES)
+
+
 def list_notifications(
     *,
     user: User,
@@ -140,15 +202,23 @@ def list_notifications(
     archived: bool = False,
 ) -> Page[Notification]:
     """One page, newest first; the keyset cursor keeps pages stable while new ones arrive."""
-    if archived:
-        queryset = archived_notifications(user=user, now=now)
-    else:
-        queryset = visible_notifications(user=user, now=now)
-    if unread_only:
-        queryset = queryset.filter(read_at__isnull=True)
-    if category:
-        queryset = queryset.filter(category=category)
-    return paginate(queryset, order_field="created_at", limit=limit, cursor=cursor)
+    position = decode_cursor(Notification, order_field="created_at", cursor=cursor)
+    shape = _ListShape(
+        archived=archived,
+        unread_only=unread_only,
+        category=category is not None,
+        after_cursor=position is not None,
+        limit=limit,
+    )
+    values = {
+        "user_id": user.pk,
+        "now": now,
+        "category": category,
+        "cursor_value": position.value if position else None,
+        "cursor_id": position.id if position else None,
+    }
+    rows = LIST.fetch_models(Notification, shape, values)
+    return page_of(rows, order_field="created_at", limit=limit)
 
 
 # The dashboard's card shows the newest few unread ones; the list page has the rest.

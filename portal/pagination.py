@@ -23,6 +23,14 @@ M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
+class Position:
+    """The sort value and id of the last item a client saw."""
+
+    value: Any
+    id: int
+
+
+@dataclass(frozen=True)
 class Page(Generic[M]):
     items: list[M]
     next_cursor: str | None
@@ -65,6 +73,47 @@ def _decode(cursor: str) -> list[Any]:
     return values
 
 
+def decode_cursor(model: type[Model], *, order_field: str, cursor: str | None) -> Position | None:
+    """Where a page starts: the sort value and id of the last item of the page before."""
+    if not cursor:
+        return None
+    raw_value, raw_id = _decode(cursor)
+    try:
+        return Position(value=_field(model, order_field).to_python(raw_value), id=int(raw_id))
+    except Exception as error:
+        raise ApplicationError(
+            "validation_error",
+            _("The cursor is not valid. Start again from the first page."),
+            fields={"cursor": [_("This cursor is not valid.")]},
+        ) from error
+
+
+def after(position: Position, *, order_field: str, descending: bool = True) -> Q:
+    """The rows that come after `position` in (`order_field`, id) order."""
+    direction = "lt" if descending else "gt"
+    return Q(**{f"{order_field}__{direction}": position.value}) | Q(
+        **{order_field: position.value, f"id__{direction}": position.id}
+    )
+
+
+def page_query(
+    queryset: QuerySet[M], *, order_field: str, limit: int, descending: bool = True
+) -> QuerySet[M]:
+    """The rows of one page, and one more to tell whether there is a next page."""
+    prefix = "-" if descending else ""
+    return queryset.order_by(f"{prefix}{order_field}", f"{prefix}id")[: limit + 1]
+
+
+def page_of(rows: list[M], *, order_field: str, limit: int) -> Page[M]:
+    """The page from what `page_query` read, with the cursor of the next one if any."""
+    if len(rows) <= limit:
+        return Page(items=rows, next_cursor=None)
+    rows = rows[:limit]
+    last = rows[-1]
+    last_value = _field(type(last), order_field).value_to_string(last)
+    return Page(items=rows, next_cursor=_encode([last_value, last.pk]))
+
+
 def paginate(
     queryset: QuerySet[M],
     *,
@@ -74,35 +123,14 @@ def paginate(
     descending: bool = True,
 ) -> Page[M]:
     """One page of `queryset` ordered by (`order_field`, id), newest first by default."""
-    model = queryset.model
-    field = model._meta.get_field(order_field)
+    position = decode_cursor(queryset.model, order_field=order_field, cursor=cursor)
+    if position is not None:
+        queryset = queryset.filter(after(position, order_field=order_field, descending=descending))
+    rows = page_query(queryset, order_field=order_field, limit=limit, descending=descending)
+    return page_of(list(rows), order_field=order_field, limit=limit)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
     assert isinstance(field, Field)
-    if cursor:
-        raw_value, raw_id = _decode(cursor)
-        try:
-            value = field.to_python(raw_value)
-            last_id = int(raw_id)
-        except Exception as error:
-            raise ApplicationError(
-                "validation_error",
-                _("The cursor is not valid. Start again from the first page."),
-                fields={"cursor": [_("This cursor is not valid.")]},
-            ) from error
-        if descending:
-            after = Q(**{f"{order_field}__lt": value}) | Q(
-                **{order_field: value, "id__lt": last_id}
-            )
-        else:
-            after = Q(**{f"{order_field}__gt": value}) | Q(
-                **{order_field: value, "id__gt": last_id}
-            )
-        queryset = queryset.filter(after)
-    prefix = "-" if descending else ""
-    rows = list(queryset.order_by(f"{prefix}{order_field}", f"{prefix}id")[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        last_value = field.value_to_string(last)
-        next_cursor = _encode([last_value, last.pk])
-    return Page(items=rows, next_cursor=next_cursor)
+    return field

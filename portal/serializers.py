@@ -15,7 +15,7 @@ def iso_datetime(value: datetime | None) -> str | None:
     """ISO 8601 in Asia/Tokyo with its offset, to the second: 2026-11-24T09:30:00+09:00."""
     if value is None:
         return None
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
+    return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def money(amount: Decimal, currency: str = "JPY") -> dict[str, str]:

@@ -114,6 +114,14 @@ DATABASES = {
 # thread (and so a connection) per request and would keep them all.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "PREPARED_STATEMENTS", default=True
+):
+    # The hot read statements (portal/statements.py) ask to be prepared, so PostgreSQL plans
+    # them once per connection instead of on every read; every other statement binds on the
+    # client and is never prepared. PREPARED_STATEMENTS=false behind a pooler in
+    # transaction mode that does not track prepared statements (PgBouncer before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so check-then-insert stays
     # correct on SQLite too; a busy timeout instead of "database is locked".

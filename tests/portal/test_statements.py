@@ -1,0 +1,103 @@
+"""Every compiled-once statement fills in to exactly what the ORM compiles.
+
+A statement whose values reach the SQL in a way its slots do not cover falls back to
+compiling on every read: still right, but several times slower than the database needs,
+and silent but for one log line. These tests make that visible for every statement of the
+project, in every shape the code asks for.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import QuerySet
+
+from accounts.models import User
+from billing import selectors as billing_selectors
+from dashboard import selectors as dashboard_selectors
+from notifications import selectors as notification_selectors
+from portal.statements import STATEMENTS, Statement, Values
+
+pytestmark = pytest.mark.django_db
+
+MOMENTS = [
+    datetime(2026, 12, 7, 14, 59, 59, tzinfo=UTC),  # 23:59:59 in Tokyo
+    datetime(2026, 12, 7, 15, 0, 0, tzinfo=UTC),  # midnight in Tokyo, still the 7th in UTC
+    datetime(2027, 2, 28, 23, 30, 0, 123456, tzinfo=UTC),
+]
+
+
+def _values(now: datetime) -> dict[str, Any]:
+    return {
+        "customer_id": 41,
+        "user_id": 42,
+        "now": now,
+        "today": date.fromordinal(now.toordinal()),
+        "category": "billing",
+        "cursor_value": datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=UTC),
+        "cursor_id": 7,
+    }
+
+
+_LIST_SHAPES = [
+    notification_selectors._ListShape(*flags, limit=limit)
+    for flags in itertools.product((False, True), repeat=4)
+    for limit in (1, 3, 20, 100)
+]
+# Every statement and the shapes the code asks it for.
+CASES: list[tuple[Statement[Any], list[Any]]] = [
+    (dashboard_selectors.FACTS, [5]),
+    (notification_selectors.COUNTS, [("unread",), ("unseen",), ("unread", "unseen")]),
+    (notification_selectors.LIST, _LIST_SHAPES),
+    (billing_selectors.PAYMENT_METHOD_COUNT, [None]),
+]
+
+
+def _orm_compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    return sql, tuple(params)
+
+
+def test_every_statement_is_tested():
+    assert {id(statement) for statement in STATEMENTS} == {id(case[0]) for case in CASES}
+
+
+@pytest.mark.parametrize(
+    ("statement", "shapes"), CASES, ids=["facts", "counts", "list", "payment methods"]
+)
+@pytest.mark.parametrize("now", MOMENTS, ids=lambda moment: moment.isoformat())
+def test_filling_in_gives_what_the_orm_compiles(
+    statement: Statement[Any], shapes: list[Any], now: datetime
+):
+    values = _values(now)
+    for shape in shapes:
+        assert statement.compiled(shape) is not None, shape
+        assert statement.sql(shape, values) == _orm_compiled(statement.queryset(shape, values))
+
+
+@pytest.fixture
+def unslotted() -> Any:
+    """A statement whose value is changed on its way into the SQL, so no slot can hold it."""
+
+    def build(shape: None, values: Values) -> QuerySet[User]:
+        return User.objects.filter(email=values["email"].lower())
+
+    statement = Statement(build, probes=({"email": "ONE@probe"}, {"email": "TWO@probe"}))
+    yield statement
+    STATEMENTS.remove(statement)
+
+
+def test_a_statement_that_cannot_be_filled_in_compiles_per_read_and_says_so(
+    unslotted: Statement[None], caplog: pytest.LogCaptureFixture
+):
+    with caplog.at_level(logging.ERROR, logger="portal.statements"):
+        assert unslotted.compiled(None) is None
+    assert "could not be compiled once" in caplog.text
+    sql, params = unslotted.sql(None, {"email": "Kenji@Example.jp"})
+    assert params == ("kenji@example.jp",)
+    assert sql == _orm_compiled(User.objects.filter(email="kenji@example.jp"))[0]
