@@ -61,6 +61,12 @@ class Invoice(models.Model):
             models.Index(
                 fields=["customer", "-issued_on", "-id"], name="invoice_customer_issued_idx"
             ),
+            # The dashboard's newest payments (recent activity).
+            models.Index(
+                fields=["customer", "-paid_at", "-id"],
+                name="invoice_customer_paid_idx",
+                condition=Q(paid_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

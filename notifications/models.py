@@ -98,9 +98,11 @@ class Notification(models.Model):
                 name="notification_archived_idx",
                 condition=Q(archived_at__isnull=False),
             ),
-            # The unread count: one index range scan (the snooze is checked in the index).
+            # The unread count: one index-only range scan (the snooze, the category and the
+            # severity that decide "visible" are all in the index, so no row is read).
             models.Index(
                 fields=["user", "expires_at", "snoozed_until"],
+                include=["category", "severity"],
                 name="notification_unread_idx",
                 condition=Q(
                     read_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True
@@ -109,6 +111,7 @@ class Notification(models.Model):
             # The badge (unseen count): the same, over the unseen rows.
             models.Index(
                 fields=["user", "expires_at", "snoozed_until"],
+                include=["category", "severity"],
                 name="notification_unseen_idx",
                 condition=Q(
                     seen_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True

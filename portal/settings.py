@@ -119,9 +119,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 ):
     # The hot read statements (portal/statements.py) ask to be prepared, so PostgreSQL plans
     # them once per connection instead of on every read; every other statement binds on the
-    # client and is never prepared. PREPARED_STATEMENTS=false behind a pooler in
-    # transaction mode that does not track prepared statements (PgBouncer before 1.21).
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    # client and is never prepared. They are written for one customer's rows through an
+    # index, so their generic plan is the right one whatever the values: PostgreSQL is told
+    # to keep it rather than guess from costs (which made it plan the dashboard's statement
+    # again on every read). PREPARED_STATEMENTS=false behind a pooler in transaction mode
+    # that does not track prepared statements (PgBouncer before 1.21).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["prepare_threshold"] = 5
+    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so check-then-insert stays
     # correct on SQLite too; a busy timeout instead of "database is locked".
