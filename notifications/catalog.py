@@ -8,7 +8,7 @@ its type and context; the entry renders it when it is read, in the reader's lang
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -223,6 +223,10 @@ class NotificationTemplate:
     # A date in the context that the notification outlives by AFTER_EFFECTIVE_DATE at least.
     expires_after: str | None = None
     retires: tuple[Retires, ...] = ()
+    # The wording in each language, translated once (the message catalogs load once too).
+    _wordings: dict[tuple[str, bool], tuple[str, str, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def check_context(self, context: dict[str, Any]) -> None:
         """Fail at the call site when a placeholder has no value, before anything is stored."""
@@ -249,12 +253,21 @@ class NotificationTemplate:
             expires = max(expires, end_of_day + AFTER_EFFECTIVE_DATE)
         return expires
 
+    def wording(self, *, language: str, critical: bool = False) -> tuple[str, str, str]:
+        """The title, message and action label in `language`, placeholders left in."""
+        key = (language, critical)
+        if key not in self._wordings:
+            title, message = self.title, self.message
+            if critical:
+                title = self.critical_title or title
+                message = self.critical_message or message
+            with override(language):
+                self._wordings[key] = (str(title), str(message), str(self.action_label))
+        return self._wordings[key]
+
     def render(self, context: dict[str, Any], *, language: str, critical: bool = False) -> Rendered:
         """Render a stored (encoded) context in `language`."""
-        title, message = self.title, self.message
-        if critical:
-            title = self.critical_title or title
-            message = self.critical_message or message
+        title, message, action_label = self.wording(language=language, critical=critical)
         decoded = decode_context(context)
         # Most renders are in the reader's language, already active: switching costs more
         # than the rendering.
@@ -262,10 +275,10 @@ class NotificationTemplate:
             values = {key: _localize(value) for key, value in decoded.items()}
             try:
                 return Rendered(
-                    title=str(title) % values,
-                    message=str(message) % values,
+                    title=title % values,
+                    message=message % values,
                     action_url=self.action_url % decoded,
-                    action_label=str(self.action_label),
+                    action_label=action_label,
                 )
             except KeyError as missing:
                 raise MissingPlaceholder(

@@ -188,8 +188,22 @@ class Statement(Generic[Shape]):
         return compiled
 
 
+# psycopg's own reading of a timestamptz (compiled, with psycopg's binary package).
+_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(
+    psycopg.postgres.types["timestamptz"].oid, psycopg.pq.Format.TEXT
+)
+
+
 class _PreparingCursor(psycopg.Cursor[Any]):
     """Binds on the server and prepares every statement it runs."""
+
+    def __init__(self, connection: psycopg.Connection[Any], *, utc: bool) -> None:
+        super().__init__(connection)
+        if utc and _TIMESTAMPTZ_LOADER is not None:
+            # Django reads times with a pure-Python loader that sets their zone to UTC, the
+            # session's zone; psycopg's loader gives the same datetimes (in the session's
+            # zone) several times faster, and a page of notifications has 80 of them.
+            self.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
 
     def execute(self, *args: Any, **kwargs: Any) -> _PreparingCursor:
         kwargs.setdefault("prepare", True)
@@ -205,7 +219,7 @@ def _cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
     if connection.connection.prepare_threshold is None:
         # Prepared statements are off for this database (settings.py, PREPARED_STATEMENTS).
         return connection.cursor()
-    cursor = _PreparingCursor(connection.connection)
+    cursor = _PreparingCursor(connection.connection, utc=connection.timezone_name == "UTC")
     wrapper = _LoggingCursorWrapper if connection.queries_logged else CursorWrapper
     return wrapper(cursor, connection)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from accounts.models import User
 from billing import selectors as billing_selectors
 from dashboard import selectors as dashboard_selectors
 from notifications import selectors as notification_selectors
+from notifications.models import Notification
 from portal.statements import STATEMENTS, Statement, Values
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,36 @@ def test_a_statement_that_cannot_be_filled_in_compiles_per_read_and_says_so(
     sql, params = unslotted.sql(None, {"email": "Kenji@Example.jp"})
     assert params == ("kenji@example.jp",)
     assert sql == _orm_compiled(User.objects.filter(email="kenji@example.jp"))[0]
+
+
+def test_rows_read_through_a_statement_equal_what_the_orm_reads(customer):
+    """Times in UTC, JSON decoded, every field: whether PostgreSQL or SQLite answers."""
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    created = [
+        Notification.objects.create(
+            user=customer.user,
+            type="SYSTEM_ANNOUNCEMENT",
+            context={"title": "Maintenance", "message": "Tonight.", "announcement_id": index},
+            category="announcements",
+            severity="info",
+            source="announcement",
+            source_id=str(index),
+            created_at=now - timedelta(minutes=index),
+            expires_at=now + timedelta(days=30),
+            read_at=now - timedelta(seconds=index, microseconds=123456) if index % 2 else None,
+            snoozed_until=now - timedelta(hours=1) if index == 3 else None,
+        )
+        for index in range(5)
+    ]
+    page = notification_selectors.list_notifications(user=customer.user, now=now, limit=20)
+    through_orm = {row.pk: row for row in Notification.objects.filter(user=customer.user)}
+    assert sorted(row.pk for row in page.items) == sorted(row.pk for row in created)
+    fields = [field.attname for field in Notification._meta.concrete_fields]
+    for row in page.items:
+        for name in fields:
+            mine, theirs = getattr(row, name), getattr(through_orm[row.pk], name)
+            assert mine == theirs, name
+            if isinstance(theirs, datetime):
+                assert mine.tzinfo == theirs.tzinfo == UTC, name
+        assert row._state.adding is False
+        assert row._state.db == DEFAULT_DB_ALIAS
