@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dashboard.rules import start_of_day
 from dashboard.selectors import Facts
 from dashboard.snapshot import Activity
+from portal.links import page_path
 from subscriptions.models import Plan
 
 RECENT_ACTIVITY_LIMIT = 10
@@ -97,5 +97,5 @@ def _activity(event: _Event) -> Activity:
         type=event.type,
         title=title,
         occurred_at=event.occurred_at,
-        href=reverse(href, args=[event.link_id]),
+        href=page_path(href, event.link_id),
     )

@@ -8,20 +8,21 @@ Copy is written in the active language (the customer's).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import RENEWAL_NOTICE_DAYS, EligibilityStatus, VerificationStatus
 from dashboard.selectors import Facts, UnpaidInvoice
 from dashboard.snapshot import Task
 from orders.models import OrderStatus
 from portal.formats import format_money
+from portal.links import page_path
 from subscriptions.models import Plan
 
 # The moment of a task that has no date of its own.
@@ -56,7 +57,15 @@ def start_of_day(day: date) -> datetime:
 
 
 def _long_date(day: date) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
+    return _long_date_in(day, get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _long_date_in(day: date, language: str) -> str:
+    # Formatting a date costs more than the rest of a task; the same due dates come back on
+    # every read.
+    with override(language):
+        return formats.date_format(day, "DATE_FORMAT")
 
 
 def _invoice_task(
@@ -70,7 +79,7 @@ def _invoice_task(
         title=title,
         description=description,
         action_label=_("View invoice"),
-        href=reverse("billing-invoice", args=[invoice.id]),
+        href=page_path("billing-invoice", invoice.id),
         due_date=invoice.due_date,
     )
     return task, start_of_day(invoice.due_date).timestamp()
@@ -120,7 +129,7 @@ def idv_rejected(given: TaskFacts) -> list[Ranked]:
         description=verification.rejection_reason
         or _("We could not verify your residence card. Please upload clear photos of both sides."),
         action_label=_("Upload again"),
-        href=reverse("account-verification"),
+        href=page_path("account-verification"),
     )
     return [(task, UNDATED)]
 
@@ -157,7 +166,7 @@ def residence_card_expiring(given: TaskFacts) -> list[Ranked]:
         title=title,
         description=description,
         action_label=_("Upload new card"),
-        href=reverse("account-verification"),
+        href=page_path("account-verification"),
         due_date=expires_on,
     )
     return [(task, start_of_day(expires_on).timestamp())]
@@ -214,7 +223,7 @@ def add_payment_method(given: TaskFacts) -> list[Ranked]:
         title=_("Add a payment method"),
         description=_("Add a card or a bank account so your monthly invoices can be paid."),
         action_label=_("Add payment method"),
-        href=reverse("billing-payment-methods"),
+        href=page_path("billing-payment-methods"),
     )
     return [(task, UNDATED)]
 
@@ -237,7 +246,7 @@ def order_in_progress(given: TaskFacts) -> list[Ranked]:
             title=_("Order %(number)s is in progress") % {"number": order.number},
             description=descriptions[OrderStatus(order.status)] % {"plan": plan},
             action_label=_("View order"),
-            href=reverse("order-detail", args=[order.id]),
+            href=page_path("order-detail", order.id),
         )
         ranked.append((task, order.placed_at.timestamp()))
     return ranked
@@ -266,7 +275,7 @@ def eligibility_pending(given: TaskFacts) -> list[Ranked]:
         title=_("We are checking your address"),
         description=description,
         action_label=_("View status"),
-        href=reverse("account-eligibility"),
+        href=page_path("account-eligibility"),
     )
     return [(task, UNDATED)]
 
@@ -287,7 +296,7 @@ def onboarding(given: TaskFacts) -> list[Ranked]:
             title=_("Choose your first plan"),
             description=_("Pick an internet or a SIM plan to get started."),
             action_label=_("Browse plans"),
-            href=reverse("order-new"),
+            href=page_path("order-new"),
         )
     else:
         task = Task(
@@ -300,7 +309,7 @@ def onboarding(given: TaskFacts) -> list[Ranked]:
                 "See whether our fiber internet reaches your home. You can also order a SIM."
             ),
             action_label=_("Check availability"),
-            href=reverse("account-eligibility"),
+            href=page_path("account-eligibility"),
         )
     return [(task, UNDATED)]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from django.urls import reverse
 from django.utils.translation import override
 
 from accounts.models import Customer
@@ -27,6 +26,7 @@ from dashboard.snapshot import MeStatus, NextInvoice, PaymentMethods, Stats, Sum
 from notifications.selectors import count_unread_notifications
 from notifications.services import invoice_reminder_horizon, notify_invoice_due
 from portal.dates import tokyo_today
+from portal.links import page_path
 
 
 def build_me_status(*, customer: Customer, now: datetime, remind: bool = True) -> MeStatus:
@@ -128,5 +128,5 @@ def _next_invoice(facts: selectors.Facts, *, today: date) -> NextInvoice | None:
         currency=invoice.currency,
         status="unpaid",
         overdue=invoice.overdue,
-        href=reverse("billing-invoice", args=[invoice.id]),
+        href=page_path("billing-invoice", invoice.id),
     )

@@ -6,11 +6,12 @@ waits until it is filled in (`link % context`, like the format strings it stands
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -21,4 +22,20 @@ class PageLink:
 
     def __mod__(self, context: Mapping[str, Any]) -> str:
         """The page's path; a missing argument raises KeyError, as a format string would."""
-        return reverse(self.name, args=[context[key] for key in self.args])
+        return page_path(self.name, *(context[key] for key in self.args))
+
+
+def page_path(name: str, *args: Any) -> str:
+    """`reverse(name, args=args)`, remembered.
+
+    A dashboard links every task, event and notification to a page, and reverse() costs more
+    than the rest of making a link. A path depends only on the URLconf and the prefix the
+    site is served under, so both are part of what is remembered: a changed URLconf (tests
+    override it) or another prefix is a new entry.
+    """
+    return _page_path(get_resolver(get_urlconf()), get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _page_path(resolver: URLResolver, prefix: str, name: str, args: tuple[Any, ...]) -> str:
+    return reverse(name, args=args)

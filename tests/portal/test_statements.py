@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from billing import selectors as billing_selectors
 from dashboard import selectors as dashboard_selectors
+from dashboard.activity import RECENT_ACTIVITY_LIMIT
 from notifications import selectors as notification_selectors
 from notifications.models import Notification
 from portal.statements import STATEMENTS, Statement, Values
@@ -52,7 +53,7 @@ _LIST_SHAPES = [
 ]
 # Every statement and the shapes the code asks it for.
 CASES: list[tuple[Statement[Any], list[Any]]] = [
-    (dashboard_selectors.FACTS, [5]),
+    (dashboard_selectors.FACTS, [RECENT_ACTIVITY_LIMIT]),
     (notification_selectors.COUNTS, [("unread",), ("unseen",), ("unread", "unseen")]),
     (notification_selectors.LIST, _LIST_SHAPES),
     (billing_selectors.PAYMENT_METHOD_COUNT, [None]),
