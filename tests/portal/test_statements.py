@@ -17,6 +17,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 
+from accounts import sessions
 from accounts.models import User
 from billing import selectors as billing_selectors
 from dashboard import selectors as dashboard_selectors
@@ -43,6 +44,7 @@ def _values(now: datetime) -> dict[str, Any]:
         "category": "billing",
         "cursor_value": datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=UTC),
         "cursor_id": 7,
+        "session_key": "k1o2ncx1f0qk5m3b0r7l0v0d8xq4s2ha",
     }
 
 
@@ -57,6 +59,7 @@ CASES: list[tuple[Statement[Any], list[Any]]] = [
     (notification_selectors.COUNTS, [("unread",), ("unseen",), ("unread", "unseen")]),
     (notification_selectors.LIST, _LIST_SHAPES),
     (billing_selectors.PAYMENT_METHOD_COUNT, [None]),
+    (sessions.LIVE_SESSION, [None]),
 ]
 
 
@@ -70,7 +73,7 @@ def test_every_statement_is_tested():
 
 
 @pytest.mark.parametrize(
-    ("statement", "shapes"), CASES, ids=["facts", "counts", "list", "payment methods"]
+    ("statement", "shapes"), CASES, ids=["facts", "counts", "list", "payment methods", "session"]
 )
 @pytest.mark.parametrize("now", MOMENTS, ids=lambda moment: moment.isoformat())
 def test_filling_in_gives_what_the_orm_compiles(
