@@ -197,14 +197,6 @@ _TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(
 class _PreparingCursor(psycopg.Cursor[Any]):
     """Binds on the server and prepares every statement it runs."""
 
-    def __init__(self, connection: psycopg.Connection[Any], *, utc: bool) -> None:
-        super().__init__(connection)
-        if utc and _TIMESTAMPTZ_LOADER is not None:
-            # Django reads times with a pure-Python loader that sets their zone to UTC, the
-            # session's zone; psycopg's loader gives the same datetimes (in the session's
-            # zone) several times faster, and a page of notifications has 80 of them.
-            self.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
-
     def execute(self, *args: Any, **kwargs: Any) -> _PreparingCursor:
         kwargs.setdefault("prepare", True)
         super().execute(*args, **kwargs)
@@ -212,16 +204,31 @@ class _PreparingCursor(psycopg.Cursor[Any]):
 
 
 def _cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
-    """Django's cursor wrapper (errors, query logging) around a preparing cursor."""
+    """Django's cursor wrapper (errors, query logging) around a cursor of our choosing."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        # Prepared statements are off for this database (settings.py, PREPARED_STATEMENTS).
-        return connection.cursor()
-    cursor = _PreparingCursor(connection.connection, utc=connection.timezone_name == "UTC")
+    raw = connection.connection
+    # Preparing costs a round trip that a connection used once never pays back.
+    cursor: psycopg.Cursor[Any] = (
+        _PreparingCursor(raw) if _keeps_plans(connection) else psycopg.ClientCursor(raw)
+    )
+    if connection.timezone_name == "UTC" and _TIMESTAMPTZ_LOADER is not None:
+        # Django reads times with a pure-Python loader that sets their zone to UTC, the
+        # session's zone; psycopg's loader gives the same datetimes (in the session's
+        # zone) several times faster, and a page of notifications has 80 of them.
+        cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
     wrapper = _LoggingCursorWrapper if connection.queries_logged else CursorWrapper
     return wrapper(cursor, connection)
+
+
+def _keeps_plans(connection: BaseDatabaseWrapper) -> bool:
+    """Whether a statement prepared now is used again: the connection outlives the request
+    (persistent, or lent by a pool) and preparing is on (settings.py, PREPARED_STATEMENTS)."""
+    if connection.connection.prepare_threshold is None:
+        return False
+    pooled = getattr(connection, "pool", None) is not None
+    return pooled or connection.settings_dict["CONN_MAX_AGE"] != 0
 
 
 class _LoggingCursorWrapper(CursorDebugWrapper):

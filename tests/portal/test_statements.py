@@ -13,8 +13,9 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 from accounts import sessions
@@ -24,6 +25,7 @@ from dashboard import selectors as dashboard_selectors
 from dashboard.activity import RECENT_ACTIVITY_LIMIT
 from notifications import selectors as notification_selectors
 from notifications.models import Notification
+from portal import statements
 from portal.statements import STATEMENTS, Statement, Values
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,39 @@ def test_rows_read_through_a_statement_equal_what_the_orm_reads(customer):
                 assert mine.tzinfo == theirs.tzinfo == UTC, name
         assert row._state.adding is False
         assert row._state.db == DEFAULT_DB_ALIAS
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("max_age", [0, 60])
+def test_a_connection_that_outlives_the_request_prepares_and_a_one_off_does_not(
+    customer, monkeypatch: pytest.MonkeyPatch, max_age: int
+):
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.ensure_connection()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", max_age)
+    with statements._cursor(connection) as cursor:
+        assert (type(cursor.cursor) is psycopg.ClientCursor) is (max_age == 0)
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    user = customer.user
+    expected = notification_selectors.unread_notifications(user=user, now=now).count()
+    for _ in range(2):
+        assert notification_selectors.count_unread_notifications(user=user, now=now) == expected
+    if max_age:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ['%AS "unread"%'],
+            )
+            assert cursor.fetchone()[0] >= 1
+
+
+@pytest.mark.postgres
+def test_no_statement_is_prepared_when_preparing_is_off(customer, monkeypatch: pytest.MonkeyPatch):
+    """PREPARED_STATEMENTS=false (a pooler that does not track them) leaves psycopg's
+    threshold at None, which Django's default is too."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.ensure_connection()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    with statements._cursor(connection) as cursor:
+        assert type(cursor.cursor) is psycopg.ClientCursor
