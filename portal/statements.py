@@ -12,10 +12,11 @@ on every read instead, so a wrong answer is impossible and a slow one is loud.
 The queryset stays the definition: `queryset()` gives it for anything that wants to chain
 on it, and the tests hold the filled-in SQL equal to what the ORM compiles.
 
-`fetch()` runs one on PostgreSQL as a prepared statement: the database then plans it once
-per connection instead of on every read, which for the dashboard's statement is half of
-its time. Django turns psycopg's automatic preparing off (for poolers), so these few
-statements ask for it themselves, unless the database's settings turn preparing off.
+`fetch()` runs one on PostgreSQL as a prepared statement when the connection outlives the
+request (persistent, or lent by a pool): the database then plans it once per connection
+instead of on every read, which for the dashboard's statement was half of its time.
+Django turns psycopg's preparing off (for poolers); the settings turn it back on for
+these statements only, unless `PREPARED_STATEMENTS` is false.
 """
 
 from __future__ import annotations

@@ -259,6 +259,7 @@ def test_the_counts_read_only_their_partial_indexes(customer, other_customer):
         # Whether the planner may answer from the partial index at all (its predicate is
         # implied by the query), whatever it would pick for a table this small.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
     for queryset, index in (
         (selectors.unread_notifications(user=customer.user, now=NOW), "notification_unread_idx"),
         (selectors.unseen_notifications(user=customer.user, now=NOW), "notification_unseen_idx"),
