@@ -152,7 +152,7 @@ class NotificationListView(CustomerAPIView):
         archived = _parse_bool(request.query_params.get("archived"), name="archived")
         category = selectors.parse_category(request.query_params.get("category"))
         now = timezone.now()
-        page = selectors.list_notifications(
+        page, unread_count = selectors.list_notifications_and_unread_count(
             user=self.customer.user,
             now=now,
             limit=limit,
@@ -161,11 +161,7 @@ class NotificationListView(CustomerAPIView):
             category=category,
             archived=archived,
         )
-        body = {
-            "items": page.items,
-            "nextCursor": page.next_cursor,
-            "unreadCount": selectors.count_unread_notifications(user=self.customer.user, now=now),
-        }
+        body = {"items": page.items, "nextCursor": page.next_cursor, "unreadCount": unread_count}
         # The tag is the JSON's: exact whatever changed (a row, a preference, the language),
         # and cheaper than an aggregate over every row of the customer would be.
         return json_with_etag(request, NotificationListOutput(body).data)

@@ -171,6 +171,8 @@ class _ListShape:
     category: bool
     after_cursor: bool
     limit: int
+    # Every row also carries the customer's unread count (the API's list shows it).
+    unread_count: bool = False
 
 
 def _list_query(shape: _ListShape, values: Values) -> QuerySet[Notification]:
@@ -186,6 +188,10 @@ def _list_query(shape: _ListShape, values: Values) -> QuerySet[Notification]:
     if shape.after_cursor:
         position = Position(value=values["cursor_value"], id=values["cursor_id"])
         queryset = queryset.filter(after(position, order_field="created_at"))
+    if shape.unread_count:
+        queryset = queryset.annotate(
+            unread_count=_counted(unread_notifications(user=user, now=now))
+        )
     return page_query(queryset, order_field="created_at", limit=shape.limit)
 
 
@@ -203,6 +209,58 @@ def list_notifications(
     archived: bool = False,
 ) -> Page[Notification]:
     """One page, newest first; the keyset cursor keeps pages stable while new ones arrive."""
+    rows = _list_rows(
+        user=user,
+        now=now,
+        limit=limit,
+        cursor=cursor,
+        unread_only=unread_only,
+        category=category,
+        archived=archived,
+        unread_count=False,
+    )
+    return page_of(rows, order_field="created_at", limit=limit)
+
+
+def list_notifications_and_unread_count(
+    *,
+    user: User,
+    now: datetime,
+    limit: int,
+    cursor: str | None = None,
+    unread_only: bool = False,
+    category: str | None = None,
+    archived: bool = False,
+) -> tuple[Page[Notification], int]:
+    """A page and the customer's unread count, in one statement (two for an empty page)."""
+    rows = _list_rows(
+        user=user,
+        now=now,
+        limit=limit,
+        cursor=cursor,
+        unread_only=unread_only,
+        category=category,
+        archived=archived,
+        unread_count=True,
+    )
+    if rows:
+        unread: int = rows[0].unread_count  # type: ignore[attr-defined]
+    else:
+        unread = count_unread_notifications(user=user, now=now)
+    return page_of(rows, order_field="created_at", limit=limit), unread
+
+
+def _list_rows(
+    *,
+    user: User,
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+    unread_only: bool,
+    category: str | None,
+    archived: bool,
+    unread_count: bool,
+) -> list[Notification]:
     position = decode_cursor(Notification, order_field="created_at", cursor=cursor)
     shape = _ListShape(
         archived=archived,
@@ -210,6 +268,7 @@ def list_notifications(
         category=category is not None,
         after_cursor=position is not None,
         limit=limit,
+        unread_count=unread_count,
     )
     values = {
         "user_id": user.pk,
@@ -218,8 +277,7 @@ def list_notifications(
         "cursor_value": position.value if position else None,
         "cursor_id": position.id if position else None,
     }
-    rows = LIST.fetch_models(Notification, shape, values)
-    return page_of(rows, order_field="created_at", limit=limit)
+    return LIST.fetch_models(Notification, shape, values)
 
 
 # The dashboard's card shows the newest few unread ones; the list page has the rest.

@@ -127,10 +127,14 @@ class Statement(Generic[Shape]):
     def fetch_models(
         self, model: type[M], shape: Shape, values: Values, *, using: str = DEFAULT_DB_ALIAS
     ) -> list[M]:
-        """The rows as instances of `model`, for a statement that selects its whole rows."""
+        """The rows as instances of `model`, for a statement that selects its whole rows.
+
+        Columns after the model's own (annotations) become attributes, as the ORM does.
+        """
         names, rows = self.fetch(shape, values, using=using)
         fields = model._meta.concrete_fields
-        if names != [field.column for field in fields]:
+        annotations = names[len(fields) :]
+        if names[: len(fields)] != [field.column for field in fields]:
             raise ValueError(f"The statement does not select whole {model.__name__} rows.")
         connection = connections[using]
         # What the ORM applies to each column on the way out (JSON text to objects, say).
@@ -146,10 +150,13 @@ class Statement(Generic[Shape]):
         attnames = [field.attname for field in fields]
         instances = []
         for row in rows:
-            converted = list(row)
+            converted = list(row[: len(fields)])
             for index, converter, column in converters:
                 converted[index] = converter(converted[index], column, connection)
-            instances.append(model.from_db(using, attnames, converted))
+            instance = model.from_db(using, attnames, converted)
+            for name, value in zip(annotations, row[len(fields) :], strict=True):
+                setattr(instance, name, value)
+            instances.append(instance)
         return instances
 
     def compiled(self, shape: Shape, *, using: str = DEFAULT_DB_ALIAS) -> _Compiled | None:

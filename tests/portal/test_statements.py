@@ -51,9 +51,10 @@ def _values(now: datetime) -> dict[str, Any]:
 
 
 _LIST_SHAPES = [
-    notification_selectors._ListShape(*flags, limit=limit)
+    notification_selectors._ListShape(*flags, limit=limit, unread_count=unread_count)
     for flags in itertools.product((False, True), repeat=4)
     for limit in (1, 3, 20, 100)
+    for unread_count in (False, True)
 ]
 # Every statement and the shapes the code asks it for.
 CASES: list[tuple[Statement[Any], list[Any]]] = [
