@@ -29,7 +29,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Cast, Coalesce, JSONObject
+from django.db.models.functions import Cast, Coalesce
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import (
@@ -153,6 +153,17 @@ class _JSONArrayOf(Func):
         return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
 
 
+class _JSONRow(Func):
+    """A JSON array of the expressions (Django's JSONArray casts each on PostgreSQL, which
+    these columns do not need and which would make the statement longer)."""
+
+    function = "JSONB_BUILD_ARRAY"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)
+
+
 class _CountRows(Func):
     function = "COUNT"
     template = "COUNT(*)"
@@ -163,10 +174,38 @@ def _count(rows: QuerySet[Any]) -> Coalesce:
     return Coalesce(Subquery(rows.order_by().annotate(n=_CountRows()).values("n")[:1]), 0)
 
 
-def _json_rows(rows: QuerySet[Any], **fields: Any) -> Subquery:
-    """The rows as a JSON array of objects with `fields` (names to expressions)."""
+# Each row's fields, in the order the database writes them: rows come back as JSON arrays,
+# not objects, so no key is sent, built or parsed on any read (`_items`, `_object`).
+ELIGIBILITY_FIELDS = ("status", "requested_at", "checked_at", "address", "notes", "notes_ja")
+VERIFICATION_FIELDS = (
+    "status",
+    "submitted_at",
+    "reviewed_at",
+    "rejection_reason",
+    "rejection_reason_ja",
+    "card_expires_on",
+)
+UNPAID_INVOICE_FIELDS = ("id", "number", "due_date", "total", "currency", "overdue", "reminded")
+OPEN_ORDER_FIELDS = ("id", "number", "status", "placed_at", "plan_name", "plan_name_ja")
+ISSUED_INVOICE_FIELDS = ("id", "number", "issued_on")
+PAID_INVOICE_FIELDS = ("id", "number", "paid_at")
+ORDER_EVENT_FIELDS = ("id", "number", "placed_at", "activated_at", "failed_at")
+CANCELLATION_FIELDS = ("id", "subscription_id", "requested_at", "plan_name", "plan_name_ja")
+
+
+def _json_row(fields: tuple[str, ...], **expressions: Any) -> _JSONRow:
+    """One row as a JSON array of `fields`: each the column of that name unless given."""
+    unknown = set(expressions) - set(fields)
+    if unknown:
+        raise ValueError(f"Not among the fields: {sorted(unknown)}")
+    return _JSONRow(*(expressions.get(name, F(name)) for name in fields))
+
+
+def _json_rows(rows: QuerySet[Any], fields: tuple[str, ...], **expressions: Any) -> Subquery:
+    """The rows as a JSON array of rows (`_json_row`)."""
+    row = _json_row(fields, **expressions)
     return Subquery(
-        rows.order_by().annotate(items=_JSONArrayOf(JSONObject(**fields))).values("items")[:1],
+        rows.order_by().annotate(items=_JSONArrayOf(row)).values("items")[:1],
         output_field=JSONField(),
     )
 
@@ -194,31 +233,13 @@ def _facts_query(limit: int, values: Values) -> QuerySet[Any]:
     columns = {
         "eligibility": Subquery(
             InternetEligibility.objects.filter(customer_id=customer_id)
-            .annotate(
-                row=JSONObject(
-                    status="status",
-                    requested_at="requested_at",
-                    checked_at="checked_at",
-                    address="address",
-                    notes="notes",
-                    notes_ja="notes_ja",
-                )
-            )
+            .annotate(row=_json_row(ELIGIBILITY_FIELDS))
             .values("row")[:1],
             output_field=JSONField(),
         ),
         "verification": Subquery(
             ResidenceCardVerification.objects.filter(customer_id=customer_id)
-            .annotate(
-                row=JSONObject(
-                    status="status",
-                    submitted_at="submitted_at",
-                    reviewed_at="reviewed_at",
-                    rejection_reason="rejection_reason",
-                    rejection_reason_ja="rejection_reason_ja",
-                    card_expires_on="card_expires_on",
-                )
-            )
+            .annotate(row=_json_row(VERIFICATION_FIELDS))
             .values("row")[:1],
             output_field=JSONField(),
         ),
@@ -230,11 +251,8 @@ def _facts_query(limit: int, values: Values) -> QuerySet[Any]:
         "unread_notifications": _count(unread_notifications(user=User(pk=user_id), now=now)),
         "unpaid_invoices": _json_rows(
             invoices.filter(status=InvoiceStatus.UNPAID),
-            id="id",
-            number="number",
-            due_date="due_date",
+            UNPAID_INVOICE_FIELDS,
             total=Cast("total", CharField()),
-            currency="currency",
             overdue=ExpressionWrapper(overdue_condition(today=today), output_field=BooleanField()),
             reminded=recent_notification_exists(
                 user_id=user_id,
@@ -245,24 +263,17 @@ def _facts_query(limit: int, values: Values) -> QuerySet[Any]:
         ),
         "open_orders": _json_rows(
             orders.filter(status__in=OPEN_ORDER_STATUSES),
-            id="id",
-            number="number",
-            status="status",
-            placed_at="placed_at",
+            OPEN_ORDER_FIELDS,
             plan_name=F("plan__name"),
             plan_name_ja=F("plan__name_ja"),
         ),
         "issued_invoices": _json_rows(
             _newest(invoices.filter(issued_on__lte=today), "-issued_on", "-id", limit=limit),
-            id="id",
-            number="number",
-            issued_on="issued_on",
+            ISSUED_INVOICE_FIELDS,
         ),
         "paid_invoices": _json_rows(
             _newest(invoices.filter(paid_at__isnull=False), "-paid_at", "-id", limit=limit),
-            id="id",
-            number="number",
-            paid_at="paid_at",
+            PAID_INVOICE_FIELDS,
         ),
         # An order activates or fails after it is placed, so its latest event is the first
         # of those times that is set: any of the newest order events belongs to one of these.
@@ -273,11 +284,7 @@ def _facts_query(limit: int, values: Values) -> QuerySet[Any]:
                 "-id",
                 limit=limit,
             ),
-            id="id",
-            number="number",
-            placed_at="placed_at",
-            activated_at="activated_at",
-            failed_at="failed_at",
+            ORDER_EVENT_FIELDS,
         ),
         "cancellations": _json_rows(
             _newest(
@@ -286,9 +293,7 @@ def _facts_query(limit: int, values: Values) -> QuerySet[Any]:
                 "-id",
                 limit=limit,
             ),
-            id="id",
-            subscription_id="subscription_id",
-            requested_at="requested_at",
+            CANCELLATION_FIELDS,
             plan_name=F("subscription__plan__name"),
             plan_name_ja=F("subscription__plan__name_ja"),
         ),
@@ -337,8 +342,8 @@ def _staff_text(row: dict[str, Any], field: str) -> str | None:
 
 
 def _facts(row: dict[str, Any]) -> Facts:
-    eligibility = _object(row["eligibility"])
-    verification = _object(row["verification"])
+    eligibility = _object(row["eligibility"], ELIGIBILITY_FIELDS)
+    verification = _object(row["verification"], VERIFICATION_FIELDS)
     return Facts(
         eligibility=EligibilityState(
             status=eligibility.get("status", EligibilityStatus.NOT_REQUESTED),
@@ -370,7 +375,7 @@ def _facts(row: dict[str, Any]) -> Facts:
                         overdue=bool(item["overdue"]),
                         reminded=bool(item["reminded"]),
                     )
-                    for item in _items(row["unpaid_invoices"])
+                    for item in _items(row["unpaid_invoices"], UNPAID_INVOICE_FIELDS)
                 ),
                 key=lambda invoice: (invoice.due_date, invoice.id),
             )
@@ -386,18 +391,18 @@ def _facts(row: dict[str, Any]) -> Facts:
                         plan_name=item["plan_name"],
                         plan_name_ja=item["plan_name_ja"],
                     )
-                    for item in _items(row["open_orders"])
+                    for item in _items(row["open_orders"], OPEN_ORDER_FIELDS)
                 ),
                 key=lambda order: (order.placed_at, order.id),
             )
         ),
         issued_invoices=tuple(
             IssuedInvoice(id=item["id"], number=item["number"], issued_on=_date(item["issued_on"]))
-            for item in _items(row["issued_invoices"])
+            for item in _items(row["issued_invoices"], ISSUED_INVOICE_FIELDS)
         ),
         paid_invoices=tuple(
             PaidInvoice(id=item["id"], number=item["number"], paid_at=_datetime(item["paid_at"]))
-            for item in _items(row["paid_invoices"])
+            for item in _items(row["paid_invoices"], PAID_INVOICE_FIELDS)
         ),
         recent_orders=tuple(
             OrderEvents(
@@ -407,7 +412,7 @@ def _facts(row: dict[str, Any]) -> Facts:
                 activated_at=_optional_datetime(item["activated_at"]),
                 failed_at=_optional_datetime(item["failed_at"]),
             )
-            for item in _items(row["recent_orders"])
+            for item in _items(row["recent_orders"], ORDER_EVENT_FIELDS)
         ),
         cancellations=tuple(
             RequestedCancellation(
@@ -417,7 +422,7 @@ def _facts(row: dict[str, Any]) -> Facts:
                 plan_name=item["plan_name"],
                 plan_name_ja=item["plan_name_ja"],
             )
-            for item in _items(row["cancellations"])
+            for item in _items(row["cancellations"], CANCELLATION_FIELDS)
         ),
     )
 
@@ -432,14 +437,15 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def _items(value: Any) -> list[dict[str, Any]]:
-    """A JSON array column; NULL when the subquery had no rows."""
-    return list(_decoded(value) or [])
+def _items(value: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A JSON array of rows (`_json_rows`); NULL when the subquery had no rows."""
+    return [dict(zip(fields, item, strict=True)) for item in _decoded(value) or []]
 
 
-def _object(value: Any) -> dict[str, Any]:
-    """A JSON object column; NULL when there is no such row."""
-    return dict(_decoded(value) or {})
+def _object(value: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """One row (`_json_row`); NULL when there is no such row."""
+    row = _decoded(value)
+    return {} if row is None else dict(zip(fields, row, strict=True))
 
 
 def _optional_date(value: str | None) -> date | None:
