@@ -235,7 +235,8 @@ def render_markdown(report: Report) -> str:
         f"{' + '.join(map(str, config['workers']))} gthread worker(s) of {config['threads']} "
         f"threads; Celery workers: {config['celery_workers']}",
         f"- Load: wrk, {config['connections']} connections, {config['wrk_threads']} threads, "
-        f"{config['duration']} s per endpoint, after a {config['warmup']} s warm-up",
+        f"{config['duration']} s per endpoint in {config.get('rounds', 1)} round(s) of new "
+        f"connections (the median round is reported), after a {config['warmup']} s warm-up",
         f"- Data: {config['customers']:,} customers; the heavy one has "
         + ", ".join(f"{count:,} {name}" for name, count in config["heavy"].items())
         + f"; the others {config['notifications_per_customer']} notifications each "

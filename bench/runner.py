@@ -35,6 +35,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=int, default=12, help="seconds of load per endpoint")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds per endpoint, each with new connections; the median round is reported",
+    )
     parser.add_argument("--connections", type=int, default=8, help="wrk connections in total")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads in total")
     parser.add_argument(
@@ -54,7 +60,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="where results go")
     args = parser.parse_args(argv)
-    for name in ("duration", "connections", "wrk_threads", "workers", "threads", "notify_calls"):
+    for name in (
+        "duration",
+        "rounds",
+        "connections",
+        "wrk_threads",
+        "workers",
+        "threads",
+        "notify_calls",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.customers < 2:
@@ -66,6 +80,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "Keep --duration at most 60, --warmup at most 30 and --notify-calls at most "
             "10000: a run stays under ten minutes."
         )
+    if args.duration < args.rounds:
+        parser.error("--duration must give each round at least a second")
     if args.two_instances and min(args.connections, args.workers) < 2:
         parser.error("--two-instances needs at least 2 connections and 2 workers")
     return args

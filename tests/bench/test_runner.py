@@ -41,7 +41,14 @@ def test_the_run_is_production_like_with_a_fresh_secret_key():
 
 @pytest.mark.parametrize(
     "argv",
-    [["--duration=0"], ["--duration=61"], ["--customers=1"], ["--two-instances", "--workers=1"]],
+    [
+        ["--duration=0"],
+        ["--duration=61"],
+        ["--customers=1"],
+        ["--two-instances", "--workers=1"],
+        ["--rounds=0"],
+        ["--duration=2", "--rounds=3"],
+    ],
 )
 def test_options_that_would_break_the_run_are_refused(argv):
     with pytest.raises(SystemExit):

@@ -135,3 +135,22 @@ def test_the_installed_wrk_report_parses(live_server):
     assert result.requests > 0
     assert result.non_2xx == 0
     assert 0 < result.p50 <= result.p90 <= result.p99
+
+
+def _round(*rates: float) -> list[WrkResult]:
+    return [
+        WrkResult(requests=100, seconds=4.0, requests_per_second=rate, latency_ms={50.0: 1.0})
+        for rate in rates
+    ]
+
+
+def test_each_endpoint_is_reported_by_its_median_round():
+    """One round whose connections all landed on one worker does not decide the figure."""
+    from bench.harness import median_round
+
+    rounds = [_round(510.0), _round(260.0), _round(530.0)]
+    assert median_round(rounds) == rounds[0]
+    # Two instances: the round is judged by its summed throughput.
+    rounds = [_round(300.0, 300.0), _round(100.0, 150.0), _round(200.0, 250.0)]
+    assert median_round(rounds) == rounds[2]
+    assert median_round([_round(5.0)]) == _round(5.0)
