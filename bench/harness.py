@@ -121,6 +121,12 @@ class Layout:
     def instances(self) -> int:
         return len(self.workers)
 
+    def worker_connections(self, instance: int) -> int:
+        """A worker's share of its instance's wrk connections (servers.GunicornOptions), and
+        room for one more kept alive beside its threads."""
+        share = -(-self.connections[instance] // self.workers[instance])
+        return max(share, self.threads + 1)
+
 
 class LoadDriver:
     """wrk against every instance at once, with the customers' tokens."""
@@ -326,7 +332,13 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
         )
         urls = [
             servers.start_gunicorn(
-                group, f"gunicorn-{number}", servers.GunicornOptions(workers, layout.threads)
+                group,
+                f"gunicorn-{number}",
+                servers.GunicornOptions(
+                    workers,
+                    layout.threads,
+                    worker_connections=layout.worker_connections(number - 1),
+                ),
             )
             for number, workers in enumerate(layout.workers, start=1)
         ]
@@ -373,6 +385,7 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
             "instances": layout.instances,
             "workers": layout.workers,
             "threads": layout.threads,
+            "worker_connections": [layout.worker_connections(i) for i in range(layout.instances)],
             "celery_workers": layout.celery_workers,
             "connections": args.connections,
             "wrk_threads": sum(layout.wrk_threads),

@@ -233,7 +233,8 @@ def render_markdown(report: Report) -> str:
         "- Machine: " + ", ".join(f"{key} {value}" for key, value in report.machine.items()),
         f"- Servers: {config['instances']} gunicorn instance(s) with "
         f"{' + '.join(map(str, config['workers']))} gthread worker(s) of {config['threads']} "
-        f"threads; Celery workers: {config['celery_workers']}",
+        f"threads, at most {' + '.join(map(str, config.get('worker_connections', ['-'])))} "
+        f"connection(s) each; Celery workers: {config['celery_workers']}",
         f"- Load: wrk, {config['connections']} connections, {config['wrk_threads']} threads, "
         f"{config['duration']} s per endpoint in {config.get('rounds', 1)} round(s) of new "
         f"connections (the median round is reported), after a {config['warmup']} s warm-up",

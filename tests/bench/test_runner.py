@@ -71,6 +71,19 @@ def test_two_instances_share_the_workers_and_the_connections():
     assert split(5, 2) == [3, 2]
 
 
+def test_each_worker_holds_at_most_its_share_of_the_connections():
+    """wrk's keep-alive connections would otherwise pile up on whichever worker accepts
+    first; a share plus one kept alive beside the threads."""
+    one = Layout.from_args(runner.parse_args(["--workers=3", "--connections=8"]), broker=False)
+    assert one.worker_connections(0) == 3
+    many = Layout.from_args(runner.parse_args(["--workers=2", "--connections=16"]), broker=False)
+    assert many.worker_connections(0) == 8
+    two = Layout.from_args(
+        runner.parse_args(["--two-instances", "--workers=3", "--connections=8"]), broker=False
+    )
+    assert [two.worker_connections(i) for i in range(2)] == [3, 4]
+
+
 def test_one_instance_starts_no_celery_worker():
     layout = Layout.from_args(runner.parse_args([]), broker=True)
 
