@@ -117,7 +117,7 @@ class Statement(Generic[Shape]):
     def fetch(
         self, shape: Shape, values: Values, *, using: str = DEFAULT_DB_ALIAS
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """The column names and rows of the statement, prepared on PostgreSQL."""
+        """The column names and rows (prepared, on a PostgreSQL connection that persists)."""
         sql, params = self.sql(shape, values, using=using)
         with _cursor(connections[using]) as cursor:
             cursor.execute(sql, params)
