@@ -23,7 +23,7 @@ from billing.models import (
 )
 from portal.dates import tokyo_today
 from portal.pagination import MAX_LIMIT, parse_limit
-from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
+from portal.serializers import MAX_ID, DateTimeField, ErrorSerializer, MoneyField
 
 # --- Invoices ----------------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ class PaymentInput(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_ID,
         help_text="The method to charge; the default when absent",
     )
 

@@ -25,7 +25,13 @@ from notifications.models import (
 from portal.api_errors import ApplicationError
 from portal.etag import json_with_etag
 from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
-from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField, iso_datetime
+from portal.serializers import (
+    MAX_ID,
+    DateTimeField,
+    ErrorSerializer,
+    StrictCharField,
+    iso_datetime,
+)
 
 
 class NotificationOutput(serializers.Serializer):
@@ -99,7 +105,9 @@ class SnoozeInput(serializers.Serializer):
 
 
 class BulkInput(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=100
+    )
     action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
 
 

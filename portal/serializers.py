@@ -10,6 +10,10 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+# The largest id a row can have (a 64-bit primary key): a larger one is a 400, not an
+# overflow in the database driver.
+MAX_ID = 2**63 - 1
+
 
 def iso_datetime(value: datetime | None) -> str | None:
     """ISO 8601 in Asia/Tokyo with its offset, to the second: 2026-11-24T09:30:00+09:00."""
