@@ -16,14 +16,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from fpdf import FPDF
 
 from accounts.names import name_for_reader
 from billing.models import Invoice, Payment
-from portal.formats import format_money
+from portal.formats import format_day, format_money
 
 # fontTools reports every table it subsets at INFO: noise in the logs of every download.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -63,7 +63,7 @@ def billing_period(invoice: Invoice) -> tuple[date, date]:
 
 
 def _date(value: date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    return format_day(value)
 
 
 class _Document(FPDF):

@@ -8,20 +8,19 @@ Copy is written in the active language (the customer's).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.utils import formats, timezone
-from django.utils.translation import get_language, ngettext, override
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import RENEWAL_NOTICE_DAYS, EligibilityStatus, VerificationStatus
 from dashboard.selectors import Facts, UnpaidInvoice
 from dashboard.snapshot import Task
 from orders.models import OrderStatus
-from portal.formats import format_money
+from portal.formats import format_day, format_money
 from portal.links import page_path
 from subscriptions.models import Plan
 
@@ -56,18 +55,6 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _long_date(day: date) -> str:
-    return _long_date_in(day, get_language())
-
-
-@functools.lru_cache(maxsize=1024)
-def _long_date_in(day: date, language: str) -> str:
-    # Formatting a date costs more than the rest of a task; the same due dates come back on
-    # every read.
-    with override(language):
-        return formats.date_format(day, "DATE_FORMAT")
-
-
 def _invoice_task(
     invoice: UnpaidInvoice, *, priority: int, tone: str, title: str, description: str
 ) -> Ranked:
@@ -89,7 +76,7 @@ def _invoice_values(invoice: UnpaidInvoice) -> dict[str, str]:
     return {
         "number": invoice.number,
         "amount": format_money(invoice.total, invoice.currency),
-        "date": _long_date(invoice.due_date),
+        "date": format_day(invoice.due_date),
     }
 
 
@@ -144,7 +131,7 @@ def residence_card_expiring(given: TaskFacts) -> list[Ranked]:
         return []
     if expires_on > given.today + timedelta(days=RENEWAL_NOTICE_DAYS):
         return []
-    values = {"expires_on": _long_date(expires_on)}
+    values = {"expires_on": format_day(expires_on)}
     if expires_on <= given.today:
         priority, tone = 15, "critical"
         title = _("Your residence card expired on %(expires_on)s") % values

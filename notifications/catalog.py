@@ -13,12 +13,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
 
-from portal.formats import format_money
+from portal.formats import format_day, format_day_and_time, format_money
 from portal.links import PageLink
 
 DEFAULT_EXPIRY = timedelta(days=30)
@@ -170,9 +170,9 @@ def decode_context(context: dict[str, Any]) -> dict[str, Any]:
 def _localize(value: Any) -> Any:
     """Values read the way the reader's language writes them (Nov. 30, 2026 / 2026年11月30日)."""
     if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return format_day_and_time(value)
     if isinstance(value, date):
-        return formats.date_format(value, "DATE_FORMAT")
+        return format_day(value)
     if isinstance(value, (Text, Money)):
         return str(value)
     return value

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, Expression, F, IntegerField, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -89,12 +101,33 @@ def _counted(rows: QuerySet[Notification]) -> Coalesce:
     return Coalesce(Subquery(count, output_field=IntegerField()), 0)
 
 
+# The bell's badge says "99+" from here on; see `count_unseen_for_badge`.
+BADGE_CAP = 100
+
+
+def _counted_up_to(rows: QuerySet[Notification], cap: int) -> Case:
+    # Whether a cap-th row exists reads at most `cap` index entries; only below it are the
+    # rows counted.
+    return Case(
+        When(Exists(rows.order_by()[cap - 1 : cap]), then=Value(cap)),
+        default=_counted(rows),
+        output_field=IntegerField(),
+    )
+
+
 def _counts_query(kinds: tuple[str, ...], values: Values) -> QuerySet[Any]:
-    """One row with a count per kind ("unread", "unseen"), each over its partial index."""
+    """One row with a count per kind, each over its partial index.
+
+    "unread" and "unseen" count them all; "badge" counts the unseen up to `BADGE_CAP`.
+    """
     user, now = User(pk=values["user_id"]), values["now"]
-    narrowed = {"unread": unread_notifications, "unseen": unseen_notifications}
-    counts = {kind: _counted(narrowed[kind](user=user, now=now)) for kind in kinds}
-    return User.objects.filter(pk=user.pk).values(**counts)
+    unseen = unseen_notifications(user=user, now=now)
+    counts = {
+        "unread": _counted(unread_notifications(user=user, now=now)),
+        "unseen": _counted(unseen),
+        "badge": _counted_up_to(unseen, BADGE_CAP),
+    }
+    return User.objects.filter(pk=user.pk).values(**{kind: counts[kind] for kind in kinds})
 
 
 # Values no row has, to compile the statements once (portal/statements.py).
@@ -136,6 +169,16 @@ def count_unseen_notifications(*, user: User, now: datetime) -> int:
     return unseen
 
 
+def count_unseen_for_badge(*, user: User, now: datetime) -> int:
+    """The bell on the pages: the unseen count, but never more than `BADGE_CAP`.
+
+    The bell shows "99+" past 99, so a customer who never opens it (thousands unseen) costs
+    no more to draw than one with a hundred. The API and the push badge count them all.
+    """
+    (badge,) = _count(("badge",), user=user, now=now)
+    return badge
+
+
 def count_unread_and_unseen(*, user: User, now: datetime) -> tuple[int, int]:
     """The unread count and the badge in one statement, each over its own partial index."""
     unread, unseen = _count(("unread", "unseen"), user=user, now=now)
@@ -173,6 +216,8 @@ class _ListShape:
     limit: int
     # Every row also carries the customer's unread count (the API's list shows it).
     unread_count: bool = False
+    # ... and the bell's badge (`count_unseen_for_badge`), for a page that shows both.
+    badge: bool = False
 
 
 def _list_query(shape: _ListShape, values: Values) -> QuerySet[Notification]:
@@ -191,6 +236,10 @@ def _list_query(shape: _ListShape, values: Values) -> QuerySet[Notification]:
     if shape.unread_count:
         queryset = queryset.annotate(
             unread_count=_counted(unread_notifications(user=user, now=now))
+        )
+    if shape.badge:
+        queryset = queryset.annotate(
+            badge=_counted_up_to(unseen_notifications(user=user, now=now), BADGE_CAP)
         )
     return page_query(queryset, order_field="created_at", limit=shape.limit)
 
@@ -260,6 +309,7 @@ def _list_rows(
     category: str | None,
     archived: bool,
     unread_count: bool,
+    badge: bool = False,
 ) -> list[Notification]:
     position = decode_cursor(Notification, order_field="created_at", cursor=cursor)
     shape = _ListShape(
@@ -269,6 +319,7 @@ def _list_rows(
         after_cursor=position is not None,
         limit=limit,
         unread_count=unread_count,
+        badge=badge,
     )
     values = {
         "user_id": user.pk,
@@ -288,23 +339,44 @@ LATEST_SIZE = 3
 class LatestNotifications:
     items: list[Notification]
     unread_count: int
+    # The bell's badge, counted in the same statement (`count_unseen_for_badge`).
+    badge: int
 
     def as_context(self) -> dict[str, object]:
-        """What the dashboard's notifications card (`notifications/_latest.html`) reads."""
-        return {"latest": self.items, "unread_count": self.unread_count}
+        """What the dashboard's notifications card (`notifications/_latest.html`) and the
+        header's bell (`{% notification_bell %}`) read."""
+        return {"latest": self.items, "unread_count": self.unread_count, "bell_badge": self.badge}
 
 
 def get_latest_notifications(
     *, user: User, now: datetime, unread_count: int | None = None
 ) -> LatestNotifications:
-    """The dashboard's notifications card: the newest unread ones and how many there are.
+    """The dashboard's notifications card and the bell: the newest unread ones, how many
+    there are and the badge, in one statement (two when nothing is unread).
 
-    A caller that already counted (the dashboard's snapshot) passes `unread_count`.
+    A caller that already counted the unread ones (the dashboard's snapshot) passes
+    `unread_count`.
     """
-    if unread_count is None:
-        unread_count = count_unread_notifications(user=user, now=now)
-    page = list_notifications(user=user, now=now, limit=LATEST_SIZE, unread_only=True)
-    return LatestNotifications(items=page.items, unread_count=unread_count)
+    rows = _list_rows(
+        user=user,
+        now=now,
+        limit=LATEST_SIZE,
+        cursor=None,
+        unread_only=True,
+        category=None,
+        archived=False,
+        unread_count=unread_count is None,
+        badge=True,
+    )
+    if rows:
+        first: Any = rows[0]  # the statement's extra columns are attributes
+        badge: int = first.badge
+        unread: int = first.unread_count if unread_count is None else unread_count
+    else:
+        badge, counted = _count(("badge", "unread"), user=user, now=now)
+        unread = counted if unread_count is None else unread_count
+    page = page_of(rows, order_field="created_at", limit=LATEST_SIZE)
+    return LatestNotifications(items=page.items, unread_count=unread, badge=badge)
 
 
 def get_notification_for_user(*, user: User, notification_id: int) -> Notification:

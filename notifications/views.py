@@ -16,7 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from accounts.models import User
 from notifications import devices, selectors, services
 from notifications.models import Notification, NotificationCategory
 from portal.api_errors import ApplicationError
+from portal.formats import format_day_and_time
 from portal.pagination import Page
 
 PAGE_SIZE = 20
@@ -177,7 +178,7 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notification_bell(request: HtmxHttpRequest) -> HttpResponse:
-    count = selectors.count_unseen_notifications(user=_user(request), now=timezone.now())
+    count = selectors.count_unseen_for_badge(user=_user(request), now=timezone.now())
     if request.GET.get("seen") == str(count):
         # Unchanged: htmx leaves the bell alone, so screen readers hear nothing new.
         return HttpResponse(status=204)
@@ -269,7 +270,7 @@ def snooze(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
             return HttpResponse(error.message, status=400)
         messages.error(request, error.message)
         return _back(request)
-    when = formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")
+    when = format_day_and_time(until)
     return _removed(request, _("Snoozed until %(when)s.") % {"when": when})
 
 

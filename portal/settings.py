@@ -99,6 +99,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "libraries": {
+                "dates": "portal.templatetags.dates",
+                "icons": "portal.templatetags.icons",
+            },
         },
     },
 ]

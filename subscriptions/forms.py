@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from portal.formats import format_day
 from subscriptions.services import COMMENTS_MAX_LENGTH, CancellationOptions
 
 # The service's field names in ApplicationError.fields, mapped onto this form's fields.
@@ -37,7 +37,7 @@ class CancellationForm(forms.Form):
         effective_on = self.fields["effective_on"]
         assert isinstance(effective_on, forms.TypedChoiceField)
         effective_on.choices = [
-            (day.isoformat(), date_format(day, "DATE_FORMAT")) for day in options.effective_dates
+            (day.isoformat(), format_day(day)) for day in options.effective_dates
         ]
         reason = self.fields["reason"]
         assert isinstance(reason, forms.ChoiceField)

@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import get_customer_for_user
 from portal.api_errors import ApplicationError
+from portal.formats import format_day
 from subscriptions import selectors, services
 from subscriptions.forms import CancellationForm, ConfirmCancellationForm
 from subscriptions.models import CancellationReason, Subscription
@@ -134,7 +134,7 @@ def cancel_service(request: HttpRequest, subscription_id: int) -> HttpResponse:
     messages.success(
         request,
         _("Your cancellation is scheduled. Your last day of service is %(date)s.")
-        % {"date": date_format(cancellation.effective_on, "DATE_FORMAT")},
+        % {"date": format_day(cancellation.effective_on)},
     )
     return redirect("service", subscription_id=subscription.pk)
 

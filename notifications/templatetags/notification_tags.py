@@ -6,9 +6,12 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from notifications import selectors
 from notifications.models import NotificationCategory
+from portal.templatetags.icons import icon_svg
 
 register = template.Library()
 
@@ -19,8 +22,37 @@ def notification_bell(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unseen_count": None}
-    # The badge counts unseen ones; opening the menu marks them seen.
-    return {"unseen_count": selectors.count_unseen_notifications(user=user, now=timezone.now())}
+    # The badge counts unseen ones; opening the menu marks them seen. A page that counted
+    # them already (the dashboard, with its notifications card) passes `bell_badge`.
+    badge = context.get("bell_badge")
+    if badge is None:
+        badge = selectors.count_unseen_for_badge(user=user, now=timezone.now())
+    return {"unseen_count": badge}
+
+
+# Like a dashboard task, a notification gets its icon and colour from its type, here and
+# nowhere else: type -> (icon, tone).
+_ICON_OF_TYPE: dict[str, tuple[str, str]] = {
+    "INVOICE_DUE": ("invoice", "warning"),
+    "PAYMENT_METHOD_EXPIRING": ("card", "warning"),
+    "VERIFICATION_REJECTED": ("id-card-x", "critical"),
+    "VERIFICATION_VERIFIED": ("id-card-check", "success"),
+    "ELIGIBILITY_ELIGIBLE": ("map-pin", "success"),
+    "ELIGIBILITY_INELIGIBLE": ("map-pin", "warning"),
+    "ORDER_APPROVED": ("package", "info"),
+    "ORDER_ACTIVATED": ("package-check", "success"),
+    "ORDER_FAILED": ("package-x", "critical"),
+    "CANCELLATION_SCHEDULED": ("calendar", "warning"),
+    "SYSTEM_ANNOUNCEMENT": ("megaphone", "info"),
+}
+_OTHER_TYPE = ("bell", "neutral")
+
+
+@register.simple_tag
+def notification_icon(type: str) -> SafeString:
+    """`{% notification_icon notification.type %}`: the icon in its tone's colour."""
+    name, tone = _ICON_OF_TYPE.get(type, _OTHER_TYPE)
+    return format_html('<span class="notification__icon tone-{}">{}</span>', tone, icon_svg(name))
 
 
 @register.inclusion_tag("notifications/_preferences.html", takes_context=True)

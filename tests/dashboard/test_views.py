@@ -128,3 +128,21 @@ def test_the_bell_on_the_dashboard_shows_the_unread_count(browser_client, custom
     # The visit created the invoice reminder: one unread notification.
     assert '<span class="bell__count" aria-hidden="true">1</span>' in page
     assert "1 unread" in page
+
+
+@pytest.mark.parametrize("notifications", [0, 3, 150])
+def test_the_page_reads_the_snapshot_the_card_and_the_bell_in_few_statements(
+    browser_client, customer, notifications, django_assert_num_queries
+):
+    from tests.notifications.test_selectors import make
+
+    SubscriptionFactory(customer=customer)
+    InvoiceFactory(customer=customer, due_date=timezone.localdate())
+    make(customer.user, notifications, start=timezone.now())
+    browser_client.get("/account/")  # the day's invoice reminder exists from here on
+    # Session and user; the snapshot's facts and the payment methods; the card's newest
+    # unread ones with the unread count and the bell's badge.
+    with django_assert_num_queries(5):
+        page = browser_client.get("/account/").content.decode()
+    badge = "99+" if notifications >= 99 else str(notifications + 1)
+    assert f'<span class="bell__count" aria-hidden="true">{badge}</span>' in page

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -215,6 +216,27 @@ def test_a_big_count_is_shortened(browser_client, customer):
     make(customer.user, 120, start=timezone.now())
     body = browser_client.get("/account/orders").content.decode()
     assert '<span class="bell__count" aria-hidden="true">99+</span>' in body
+    assert "Notifications: more than 99 new" in body
+
+
+@pytest.mark.parametrize(
+    ("unseen", "badge", "said"), [(99, "99", "99 new"), (100, "99+", "more than 99 new")]
+)
+def test_the_badge_counts_up_to_a_hundred(browser_client, customer, unseen, badge, said):
+    make(customer.user, unseen, start=timezone.now())
+    response = browser_client.get("/account/notifications/bell?seen=0", **HTMX)
+    body = response.content.decode()
+    assert f'<span class="bell__count" aria-hidden="true">{badge}</span>' in body
+    assert f"Notifications: {said}" in body
+
+
+def test_past_a_hundred_a_new_notification_leaves_the_bell_alone(browser_client, customer):
+    make(customer.user, 150, start=timezone.now())
+    first = browser_client.get("/account/notifications/bell?seen=0", **HTMX)
+    assert "/account/notifications/bell?seen=100" in first.content.decode()
+    make(customer.user, 1, start=timezone.now() - timedelta(hours=5))
+    # Still "99+": nothing for htmx to swap, nothing new for a screen reader to say.
+    assert browser_client.get("/account/notifications/bell?seen=100", **HTMX).status_code == 204
 
 
 def test_the_bell_endpoint_answers_the_fresh_count(browser_client, customer):

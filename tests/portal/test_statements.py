@@ -51,15 +51,18 @@ def _values(now: datetime) -> dict[str, Any]:
 
 
 _LIST_SHAPES = [
-    notification_selectors._ListShape(*flags, limit=limit, unread_count=unread_count)
+    notification_selectors._ListShape(*flags, limit=limit, unread_count=unread_count, badge=badge)
     for flags in itertools.product((False, True), repeat=4)
     for limit in (1, 3, 20, 100)
-    for unread_count in (False, True)
+    for unread_count, badge in itertools.product((False, True), repeat=2)
 ]
 # Every statement and the shapes the code asks it for.
 CASES: list[tuple[Statement[Any], list[Any]]] = [
     (dashboard_selectors.FACTS, [RECENT_ACTIVITY_LIMIT]),
-    (notification_selectors.COUNTS, [("unread",), ("unseen",), ("unread", "unseen")]),
+    (
+        notification_selectors.COUNTS,
+        [("unread",), ("unseen",), ("unread", "unseen"), ("badge",), ("badge", "unread")],
+    ),
     (notification_selectors.LIST, _LIST_SHAPES),
     (billing_selectors.PAYMENT_METHOD_COUNT, [None]),
     (sessions.LIVE_SESSION, [None]),
