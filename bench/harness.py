@@ -230,21 +230,39 @@ def median_round(rounds: list[list[WrkResult]]) -> list[WrkResult]:
 
 
 def drive(driver: LoadDriver, args: argparse.Namespace) -> list[EndpointRun]:
+    """Every endpoint in `args.rounds` rounds, the reads taken in turn round after round.
+
+    The floor and the endpoints compared with it are loaded a few seconds apart in each
+    round, not a minute apart, so a machine whose speed drifts moves them together. The
+    writes (read-all) come after all the reads, for the reason `ENDPOINTS` gives.
+    """
     if args.warmup:
         say(f"Warming up for {args.warmup} s.")
         driver.load(ENDPOINTS[0], args.warmup)
-    runs = []
+    runs: list[EndpointRun] = []
+    loaded: list[tuple[Endpoint, EndpointRun, list[list[WrkResult]]]] = []
     for endpoint in ENDPOINTS:
         outcome = driver.probe(endpoint)
         run = EndpointRun(
             endpoint.method, endpoint.path, endpoint.customer, outcome, floor=endpoint.floor
         )
         runs.append(run)
-        if outcome != "ok":
+        if outcome == "ok":
+            loaded.append((endpoint, run, []))
+        else:
             say(f"{endpoint.label}: {outcome}.")
-            continue
-        say(f"{endpoint.label}: {args.duration} s of load in {args.rounds} round(s).")
-        rounds = [driver.load(endpoint, args.duration // args.rounds) for _ in range(args.rounds)]
+    seconds = args.duration // args.rounds
+    reads = [entry for entry in loaded if entry[0].method == "GET"]
+    writes = [entry for entry in loaded if entry[0].method != "GET"]
+    for number in range(1, args.rounds + 1):
+        say(f"Round {number} of {args.rounds}: {seconds} s of load on each of {len(reads)} reads.")
+        for endpoint, _, rounds in reads:
+            rounds.append(driver.load(endpoint, seconds))
+    for endpoint, _, rounds in writes:
+        say(f"{endpoint.label}: {args.rounds} round(s) of {seconds} s.")
+        rounds.extend(driver.load(endpoint, seconds) for _ in range(args.rounds))
+    for _, run, rounds in loaded:
+        run.rounds = [combine(results).requests_per_second for results in rounds]
         run.per_instance = median_round(rounds)
         run.result = combine(run.per_instance)
     report.apply_floor(runs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ class EndpointRun:
     per_instance: list[WrkResult] = field(default_factory=list)
     floor: bool = False
     ratio_to_floor: float | None = None
+    # Each round's throughput (every instance summed), in the order the rounds ran.
+    rounds: list[float] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -68,10 +71,22 @@ class Report:
 
 
 def apply_floor(endpoints: list[EndpointRun]) -> None:
-    """Each endpoint's throughput as a share of the floor's (GET /api/me) in the same run."""
+    """Each endpoint's throughput as a share of the floor's (GET /api/me) in the same run.
+
+    With rounds taken in turn (`bench.harness.drive`), the share is the median of each
+    round's share of the floor's round beside it: on a machine whose speed drifts (a shared
+    virtual machine), two figures taken a minute apart would compare the drift too.
+    """
     floor = next((run for run in endpoints if run.floor and run.result), None)
+    if floor is None or floor.result is None or not floor.result.requests_per_second:
+        return
     for run in endpoints:
-        if floor and floor.result and run.result and floor.result.requests_per_second:
+        if run.result is None:
+            continue
+        if run.rounds and len(run.rounds) == len(floor.rounds) and all(floor.rounds):
+            shares = [mine / theirs for mine, theirs in zip(run.rounds, floor.rounds, strict=True)]
+            run.ratio_to_floor = statistics.median(shares)
+        else:
             run.ratio_to_floor = run.result.requests_per_second / floor.result.requests_per_second
 
 
@@ -237,7 +252,9 @@ def render_markdown(report: Report) -> str:
         f"connection(s) each; Celery workers: {config['celery_workers']}",
         f"- Load: wrk, {config['connections']} connections, {config['wrk_threads']} threads, "
         f"{config['duration']} s per endpoint in {config.get('rounds', 1)} round(s) of new "
-        f"connections (the median round is reported), after a {config['warmup']} s warm-up",
+        "connections, taken in turn across the endpoints (the median round is reported; a "
+        "ratio is the median of each round's ratio to the floor's round), after a "
+        f"{config['warmup']} s warm-up",
         f"- Data: {config['customers']:,} customers; the heavy one has "
         + ", ".join(f"{count:,} {name}" for name, count in config["heavy"].items())
         + f"; the others {config['notifications_per_customer']} notifications each "

@@ -39,7 +39,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--rounds",
         type=int,
         default=3,
-        help="rounds per endpoint, each with new connections; the median round is reported",
+        help=(
+            "rounds per endpoint, each with new connections, taken in turn across the "
+            "endpoints; the median round is reported, each ratio to the floor round by round"
+        ),
     )
     parser.add_argument("--connections", type=int, default=8, help="wrk connections in total")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads in total")

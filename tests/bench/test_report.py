@@ -83,6 +83,17 @@ def test_ratios_are_shares_of_the_floor_in_the_same_run():
     assert report.endpoints[2].ratio_to_floor is None
 
 
+def test_with_rounds_a_ratio_is_the_median_of_each_rounds_ratio_to_the_floors():
+    # The machine slowed down in round 2: both fell, their ratio did not.
+    floor = EndpointRun("GET", "/api/me", "heavy", "ok", _result(900.0), floor=True)
+    floor.rounds = [1000.0, 500.0, 900.0]
+    page = EndpointRun("GET", "/account/", "heavy", "ok", _result(250.0))
+    page.rounds = [260.0, 125.0, 250.0]
+    apply_floor([floor, page])
+    assert page.ratio_to_floor == 0.26
+    # Ranked alone, the median rounds (900 and 250) would have said 0.28.
+
+
 def test_budgets_met():
     verdicts = _verdicts(_report(status_rate=600.0))
 

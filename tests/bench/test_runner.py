@@ -126,3 +126,30 @@ def test_the_progress_bar_writes_finished_steps_to_a_log():
     assert len(lines) == 1
     assert lines[0].startswith("users")
     assert "[##############################] 100% 10/10" in lines[0]
+
+
+def test_the_reads_are_loaded_in_turn_round_after_round_and_the_writes_after_them():
+    """The floor and what is compared with it are measured seconds apart, not minutes."""
+    import argparse
+
+    from bench.harness import ENDPOINTS, drive
+    from bench.wrk import WrkResult
+
+    loaded = []
+
+    class Driver:
+        def probe(self, endpoint):
+            return "ok"
+
+        def load(self, endpoint, duration):
+            loaded.append(endpoint.path if endpoint.method == "GET" else "write")
+            rate = 1000.0 if endpoint.floor else 500.0
+            return [WrkResult(int(rate * duration), float(duration), rate, {50.0: 1.0})]
+
+    args = argparse.Namespace(warmup=0, rounds=2, duration=8)
+    runs = drive(Driver(), args)  # type: ignore[arg-type]
+
+    reads = [endpoint.path for endpoint in ENDPOINTS if endpoint.method == "GET"]
+    assert loaded == reads + reads + ["write", "write"]
+    assert all(len(run.rounds) == 2 for run in runs)
+    assert {run.ratio_to_floor for run in runs if not run.floor} == {0.5}
