@@ -227,7 +227,8 @@ def _list_query(shape: _ListShape, values: Values) -> QuerySet[Notification]:
     else:
         queryset = visible_notifications(user=user, now=now)
     if shape.unread_only:
-        queryset = queryset.filter(read_at__isnull=True)
+        # A retired one is read as well; saying so lets the unread index serve the page.
+        queryset = queryset.filter(read_at__isnull=True, retired_at__isnull=True)
     if shape.category:
         queryset = queryset.filter(category=values["category"])
     if shape.after_cursor:

@@ -144,6 +144,22 @@ def test_the_unread_count_is_an_index_scan_for_10000_notifications(ten_thousand)
 
 
 @pytest.mark.postgres
+def test_the_newest_unread_ones_come_first_from_the_unread_index(ten_thousand):
+    """A customer who read almost everything and has three old unread ones: the dashboard
+    card finds them in the unread index instead of walking the list past 10,000 read ones."""
+    user = ten_thousand.user
+    Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=NOW)
+    make(user, 3, start=NOW - timedelta(days=20), step=timedelta(minutes=3))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notifications_notification")
+    card = lambda: selectors.get_latest_notifications(user=user, now=NOW, unread_count=3)  # noqa: E731
+    plan = _plan_of(card)
+    assert "Index Scan using notification_unread_idx" in plan
+    assert "Sort" not in plan
+    assert len(card().items) == 3
+
+
+@pytest.mark.postgres
 def test_the_list_is_an_index_scan_for_10000_notifications(ten_thousand):
     user = ten_thousand.user
     plan = _plan_of(lambda: selectors.list_notifications(user=user, now=NOW, limit=20))
