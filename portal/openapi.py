@@ -12,6 +12,7 @@ _COMMON_ERRORS = {
     "400": "`validation_error`: a parameter or the body is not valid",
     "401": "`not_authenticated`: no credentials, or they are not valid",
     "404": "`not_found`: nothing with this id belongs to the customer",
+    "406": "`not_acceptable`: the Accept header names no media type this operation answers in",
     "413": "`payload_too_large`: the body is larger than the server accepts",
     "415": "`unsupported_media_type`: the body is not in one of the documented media types",
 }
@@ -34,7 +35,8 @@ def document_common_errors(
                 if not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
 
-            codes = []
+            # Any operation: the answer's media type is chosen from the Accept header.
+            codes = ["406"]
             if operation.get("security") and {} not in operation["security"]:
                 codes.append("401")
             if any(parameter["in"] == "path" for parameter in parameters):

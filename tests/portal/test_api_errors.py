@@ -58,6 +58,16 @@ def test_wrong_method_is_a_405_in_the_error_shape(api):
 
 
 @pytest.mark.django_db
+def test_an_accept_header_nothing_answers_in_is_a_documented_406(api, client):
+    response = api.get("/api/plans", HTTP_ACCEPT="image/avif")
+    assert response.status_code == 406
+    assert_error_shape(response.json(), "not_acceptable")
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = [operation for path in schema["paths"].values() for operation in path.values()]
+    assert all("406" in operation["responses"] for operation in operations)
+
+
+@pytest.mark.django_db
 @pytest.mark.urls("tests.portal.urls_with_errors")
 def test_unexpected_exception_is_a_500_without_details(anonymous_api, caplog):
     response = anonymous_api.get("/api/test/explode")
