@@ -36,7 +36,10 @@ def format_money(amount: Decimal | int, currency: str = "JPY") -> str:
 
 
 def format_day(day: date) -> str:
-    """Dec. 7, 2026 / 2026年12月7日 (DATE_FORMAT)."""
+    """Dec. 7, 2026 / 2026年12月7日 (DATE_FORMAT); of a datetime, its day in the current time
+    zone (Asia/Tokyo)."""
+    if isinstance(day, datetime):
+        day = (timezone.localtime(day) if timezone.is_aware(day) else day).date()
     return _day(day, _language())
 
 

@@ -24,7 +24,7 @@ register = template.Library()
 def day(value: date | None) -> str:
     if value is None or value == "":
         return ""
-    return format_day(value.date() if isinstance(value, datetime) else value)
+    return format_day(value)
 
 
 @register.filter(expects_localtime=True)
