@@ -22,7 +22,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     snapshot = services.build_me_status(customer=customer, now=now)
     unread_count = snapshot.summary.stats.unread_notifications
-    latest = get_latest_notifications(user=customer.user, now=now, unread_count=unread_count)
+    latest = get_latest_notifications(
+        user=customer.user, now=now, unread_count=unread_count, with_badge=True
+    )
     return render(
         request,
         "dashboard/index.html",

@@ -340,20 +340,21 @@ LATEST_SIZE = 3
 class LatestNotifications:
     items: list[Notification]
     unread_count: int
-    # The bell's badge, counted in the same statement (`count_unseen_for_badge`).
-    badge: int
+    # The bell's badge (`count_unseen_for_badge`), when it was asked for.
+    badge: int | None = None
 
     def as_context(self) -> dict[str, object]:
         """What the dashboard's notifications card (`notifications/_latest.html`) and the
-        header's bell (`{% notification_bell %}`) read."""
+        header's bell (`{% notification_bell %}`, which counts itself without a badge) read."""
         return {"latest": self.items, "unread_count": self.unread_count, "bell_badge": self.badge}
 
 
 def get_latest_notifications(
-    *, user: User, now: datetime, unread_count: int | None = None
+    *, user: User, now: datetime, unread_count: int | None = None, with_badge: bool = False
 ) -> LatestNotifications:
-    """The dashboard's notifications card and the bell: the newest unread ones, how many
-    there are and the badge, in one statement (two when nothing is unread).
+    """The dashboard's notifications card: the newest unread ones and how many there are,
+    with the bell's badge for a page that shows the bell too, in one statement (two when
+    nothing is unread).
 
     A caller that already counted the unread ones (the dashboard's snapshot) passes
     `unread_count`.
@@ -367,17 +368,22 @@ def get_latest_notifications(
         category=None,
         archived=False,
         unread_count=unread_count is None,
-        badge=True,
+        badge=with_badge,
     )
+    counted: dict[str, Any]
     if rows:
-        first: Any = rows[0]  # the statement's extra columns are attributes
-        badge: int = first.badge
-        unread: int = first.unread_count if unread_count is None else unread_count
+        # The statement's extra columns are attributes of every row.
+        counted = {kind: getattr(rows[0], kind, None) for kind in ("unread_count", "badge")}
     else:
-        badge, counted = _count(("badge", "unread"), user=user, now=now)
-        unread = counted if unread_count is None else unread_count
+        kinds = ("unread", "badge") if with_badge else ("unread",)
+        values = _count(kinds, user=user, now=now)
+        counted = {"unread_count": values[0], "badge": values[1] if with_badge else None}
     page = page_of(rows, order_field="created_at", limit=LATEST_SIZE)
-    return LatestNotifications(items=page.items, unread_count=unread, badge=badge)
+    return LatestNotifications(
+        items=page.items,
+        unread_count=counted["unread_count"] if unread_count is None else unread_count,
+        badge=counted["badge"],
+    )
 
 
 def get_notification_for_user(*, user: User, notification_id: int) -> Notification:

@@ -100,6 +100,19 @@ def test_another_users_notification_is_not_found(customer, other_customer):
         selectors.get_notification_for_user(user=customer.user, notification_id=theirs.pk)
 
 
+@pytest.mark.parametrize("unread", [0, 5])
+def test_the_card_counts_the_unread_ones_and_the_badge_only_when_asked(
+    customer, unread, django_assert_num_queries
+):
+    make(customer.user, unread)
+    with django_assert_num_queries(1 if unread else 2):
+        card = selectors.get_latest_notifications(user=customer.user, now=NOW)
+    assert (len(card.items), card.unread_count, card.badge) == (min(unread, 3), unread, None)
+    with django_assert_num_queries(1 if unread else 2):
+        card = selectors.get_latest_notifications(user=customer.user, now=NOW, with_badge=True)
+    assert (card.unread_count, card.badge) == (unread, unread)
+
+
 # --- The plans PostgreSQL chooses (DESIGN.md section 9) -----------------------------------
 
 
