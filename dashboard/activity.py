@@ -8,9 +8,9 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from dashboard.rules import start_of_day
 from dashboard.selectors import Facts
 from dashboard.snapshot import Activity
+from portal.dates import start_of_day
 from portal.links import page_path
 from subscriptions.models import Plan
 

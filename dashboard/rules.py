@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,6 +19,7 @@ from accounts.models import RENEWAL_NOTICE_DAYS, EligibilityStatus, Verification
 from dashboard.selectors import Facts, UnpaidInvoice
 from dashboard.snapshot import Task
 from orders.models import OrderStatus
+from portal.dates import start_of_day
 from portal.formats import format_day, format_money
 from portal.links import page_path
 from subscriptions.models import Plan
@@ -49,10 +49,6 @@ class TaskFacts:
 
 
 Ranked = tuple[Task, float]
-
-
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _invoice_task(

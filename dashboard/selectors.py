@@ -44,7 +44,7 @@ from billing.models import Invoice, InvoiceStatus, overdue_condition
 from dashboard.snapshot import EligibilityState, VerificationState
 from notifications import catalog
 from notifications.selectors import recent_notification_exists, unread_notifications
-from orders.models import OPEN_ORDER_STATUSES, Order
+from orders.models import OPEN_ORDER_STATUSES, Order, latest_event_at
 from portal.statements import Statement, Values
 from subscriptions.models import CancellationRequest, Subscription, SubscriptionStatus
 
@@ -300,10 +300,10 @@ def _facts_query(limit: int, values: Values) -> QuerySet[Any]:
         "paid_invoices": _newest_json_rows(
             invoices.filter(paid_at__isnull=False), ("-paid_at", "-id"), limit, PAID_INVOICE_FIELDS
         ),
-        # An order activates or fails after it is placed, so its latest event is the first
-        # of those times that is set: any of the newest order events belongs to one of these.
+        # Any of the newest order events belongs to one of the orders with the newest latest
+        # event (read through order_customer_latest_idx).
         "recent_orders": _newest_json_rows(
-            orders.alias(latest=Coalesce("activated_at", "failed_at", "placed_at")),
+            orders.alias(latest=latest_event_at()),
             ("-latest", "-id"),
             limit,
             ORDER_EVENT_FIELDS,

@@ -7,7 +7,7 @@ server runs, so every "today" the rules compare with comes from here.
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -18,6 +18,16 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def tokyo_today(*, now: datetime | None = None) -> date:
     """The calendar day in Tokyo at `now` (the current time when it is not given)."""
     return timezone.localtime(now or timezone.now(), TOKYO).date()
+
+
+def in_tokyo(moment: datetime) -> datetime:
+    """`moment` on Tokyo's clock (a naive one is taken to be on it already)."""
+    return moment.astimezone(TOKYO) if moment.tzinfo is not None else moment
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight in Tokyo at the start of `day`."""
+    return datetime.combine(day, time.min, tzinfo=TOKYO)
 
 
 def add_months(year: int, month: int, months: int) -> tuple[int, int]:

@@ -5,7 +5,8 @@ Dates read as Django's `date` filter writes them with DATE_FORMAT and DATETIME_F
 (`portal/locale_formats`), which costs 15 to 20 µs a date: the dashboard shows about thirty.
 Here each calendar day and each minute of the day is formatted once per language and
 remembered; there are few of them (the same due dates and order days come back for every
-customer).
+customer). Times are on Tokyo's clock (`portal.dates`), as everywhere in the portal: the
+site's time zone is Asia/Tokyo and no request changes it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import formats, translation
 from django.utils.dateformat import time_format
 from django.utils.translation import get_language
+
+from portal.dates import in_tokyo
 
 
 def format_money(amount: Decimal | int, currency: str = "JPY") -> str:
@@ -36,18 +39,15 @@ def format_money(amount: Decimal | int, currency: str = "JPY") -> str:
 
 
 def format_day(day: date) -> str:
-    """Dec. 7, 2026 / 2026年12月7日 (DATE_FORMAT); of a datetime, its day in the current time
-    zone (Asia/Tokyo)."""
+    """Dec. 7, 2026 / 2026年12月7日 (DATE_FORMAT); of a datetime, its day in Tokyo."""
     if isinstance(day, datetime):
-        day = (timezone.localtime(day) if timezone.is_aware(day) else day).date()
+        day = in_tokyo(day).date()
     return _day(day, _language())
 
 
 def format_day_and_time(moment: datetime) -> str:
-    """Dec. 7, 2026, 9:53 p.m. / 2026年12月7日 21:53 (DATETIME_FORMAT), in the current time
-    zone (Asia/Tokyo)."""
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
+    """Dec. 7, 2026, 9:53 p.m. / 2026年12月7日 21:53 (DATETIME_FORMAT), on Tokyo's clock."""
+    moment = in_tokyo(moment)
     language = _language()
     return _day(moment.date(), language) + _time_of_day(moment.hour, moment.minute, language)
 

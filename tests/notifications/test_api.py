@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from notifications import selectors
 from notifications.models import Notification
 from tests.factories import NotificationFactory
 from tests.notifications.test_selectors import make
@@ -234,3 +235,14 @@ def test_the_written_out_notification_is_what_the_declared_fields_give(customer)
     for notification in (read, unread):
         generic = serializers.Serializer.to_representation(NotificationOutput(), notification)
         assert NotificationOutput(notification).data == generic
+
+
+def test_the_written_out_list_is_what_its_declared_serializer_gives(api, customer):
+    from notifications.api import NotificationListOutput
+
+    NotificationFactory(user=customer.user, read_at=timezone.now())
+    NotificationFactory(user=customer.user)
+    answer = api.get("/api/notifications?limit=1").json()
+    page = selectors.list_notifications(user=customer.user, now=timezone.now(), limit=1)
+    declared = {"items": page.items, "nextCursor": page.next_cursor, "unreadCount": 1}
+    assert answer == NotificationListOutput(declared).data
