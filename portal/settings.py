@@ -99,8 +99,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            # `{% url %}` with its paths remembered, in every template (portal/templatetags/urls).
-            "builtins": ["portal.templatetags.urls"],
             "libraries": {
                 "dates": "portal.templatetags.dates",
                 "icons": "portal.templatetags.icons",

@@ -16,7 +16,16 @@ on it, and the tests hold the filled-in SQL equal to what the ORM compiles.
 request (persistent, or lent by a pool): the database then plans it once per connection
 instead of on every read, which for the dashboard's statement was half of its time.
 Django turns psycopg's preparing off (for poolers); the settings turn it back on for
-these statements only, unless `PREPARED_STATEMENTS` is false.
+these statements only, unless `PREPARED_STATEMENTS` is false, and keep their generic plan
+(`plan_cache_mode`): each reads one customer's rows through an index, whatever the values.
+Times come back through psycopg's compiled loader rather than Django's pure-Python one.
+
+This is the one place the pattern is explained. It is used only where it was measured to
+matter (`docs/performance.md`, "What limits each number"): the dashboard's facts, the unread
+and unseen counts, the notification list, the payment method count and the session
+look-up. Every statement is in `STATEMENTS`, which `tests/portal/test_statements.py` holds,
+shape by shape, equal to what the ORM compiles. Authentication's user look-up stays plain
+ORM on purpose: every request shares it, the benchmark's floor included, and it is cheap.
 """
 
 from __future__ import annotations

@@ -75,3 +75,22 @@ def test_a_list_of_etags_and_weak_tags_match(api):
 def test_no_login_is_a_401_whatever_the_etag(anonymous_api):
     response = anonymous_api.get("/api/me/status", HTTP_IF_NONE_MATCH="*")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_304_keeps_the_etag_and_stays_private(api, path):
+    first = api.get(path)
+    assert first["Cache-Control"] == "private, no-cache"
+
+    again = api.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "private, no-cache"
+
+
+def test_the_browser_session_gets_the_same_304(browser_client):
+    etag = browser_client.get("/api/me/status")["ETag"]
+    again = browser_client.get("/api/me/status", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again["Cache-Control"] == "private, no-cache"

@@ -132,3 +132,16 @@ def test_another_customers_writes_leave_our_etag_alone(api, customer, other_cust
 
 def test_no_login_is_a_401(anonymous_api):
     assert anonymous_api.get("/api/notifications", HTTP_IF_NONE_MATCH="*").status_code == 401
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_304_keeps_the_etag_and_stays_private(api, customer, path):
+    announce(customer.user)
+    first = api.get(path)
+    assert first["Cache-Control"] == "private, no-cache"
+
+    again = api.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "private, no-cache"

@@ -1,18 +1,14 @@
-"""The portal's own template tags: icons, dates that read as Django's `date` filter, and
-`{% url %}` that answers as Django's does."""
+"""The portal's own template tags: icons, and dates that read as Django's `date` filter."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
-from django.test import RequestFactory
-from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from portal import formats, links
+from portal import formats
 from portal.templatetags.icons import ICONS, icon_svg
 
 MOMENTS = [
@@ -74,37 +70,3 @@ def test_every_icon_is_a_decorative_svg_and_an_unknown_name_gets_the_info_icon()
         assert svg.startswith('<svg class="icon"') and 'aria-hidden="true"' in svg
     assert icon_svg("no-such-icon") == ICONS["info"]
     assert Template('{% load icons %}{% icon "bell" %}').render(Context()) == ICONS["bell"]
-
-
-def test_url_is_the_path_reverse_makes_and_is_made_once() -> None:
-    links._page_path.cache_clear()
-    source = '{% url "order-detail" order_id %}|{% url "service" 7 %}|{% url "dashboard" %}'
-    paths = [reverse("order-detail", args=[42]), reverse("service", args=[7]), reverse("dashboard")]
-    expected = "|".join(paths)
-    assert Template(source).render(Context({"order_id": 42})) == expected
-    assert Template(source).render(Context({"order_id": 42})) == expected
-    cached = links._page_path.cache_info()
-    assert (cached.misses, cached.hits) == (3, 3)
-
-
-def test_url_as_a_variable_and_a_missing_name_as_django_has_them() -> None:
-    source = '{% url "service" 7 as link %}[{{ link }}]{% url "no-such-page" as none %}[{{ none }}]'
-    assert Template(source).render(Context()) == f"[{reverse('service', args=[7])}][]"
-    with pytest.raises(NoReverseMatch):
-        Template('{% url "no-such-page" %}').render(Context())
-
-
-def test_url_leaves_namespaced_names_and_keyword_arguments_to_django() -> None:
-    """`admin:` paths depend on the current app: the request's, as Django's tag reads it."""
-    links._page_path.cache_clear()
-    request = RequestFactory().get("/admin/")
-    request.current_app = "admin"
-    source = '{% url "admin:index" %}|{% url "order-detail" order_id=5 %}|{% url "service" d %}'
-    values = {"request": request, "d": Decimal(5)}
-    expected = [
-        reverse("admin:index"),
-        reverse("order-detail", args=[5]),
-        reverse("service", args=[5]),
-    ]
-    assert Template(source).render(Context(values)) == "|".join(expected)
-    assert links._page_path.cache_info().currsize == 0
