@@ -32,6 +32,7 @@ from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
+from portal.text import Text
 from staff.services import record_staff_action
 
 # An unpaid invoice gets a reminder (and a dashboard task) from this many days before its
@@ -807,8 +808,8 @@ def queue_announcement(
 def announcement_context(announcement: Announcement) -> dict[str, Any]:
     """Staff write an announcement in English and, optionally, Japanese; each is kept."""
     return {
-        "title": catalog.Text(en=announcement.title, ja=announcement.title_ja),
-        "message": catalog.Text(en=announcement.message, ja=announcement.message_ja),
+        "title": Text(en=announcement.title, ja=announcement.title_ja),
+        "message": Text(en=announcement.message, ja=announcement.message_ja),
         "announcement_id": announcement.pk,
     }
 
