@@ -1,8 +1,10 @@
 """Every notification type the portal sends: its copy, link, source, category, severity,
-expiry, dedupe window and what it retires.
+icon and tone, email note, expiry, dedupe window and what it retires.
 
 This is the one place that says what a notification looks like. A notification stores
 its type and context; the entry renders it when it is read, in the reader's language.
+A new type is an entry here, the code that creates it and its Japanese; a test fails when
+one of the three is missing (tests/notifications/test_catalog_completeness.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,16 @@ class Severity:
     INFO = "info"
     WARNING = "warning"
     CRITICAL = "critical"
+
+
+class Tone:
+    """The design system's colours (`.tone-*` in static/css/portal.css) for a type's icon."""
+
+    SUCCESS = "success"
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    NEUTRAL = "neutral"
 
 
 @dataclass(frozen=True)
@@ -144,6 +156,11 @@ class NotificationTemplate:
     action_label: str | Promise
     source: str
     category: str
+    # Its icon (a name of portal/templatetags/icons.py) and the tone it is drawn in.
+    icon: str
+    tone: str
+    # A sentence the email adds below the message (the feed shows the message alone).
+    email_note: str | Promise = ""
     severity: str = Severity.INFO
     # A date in the context from which (Asia/Tokyo, that day included) it is created critical.
     critical_from: str | None = None
@@ -231,6 +248,9 @@ _TEMPLATES = [
         action_label=_("Order internet"),
         source="eligibility",
         category=Category.ACCOUNT,
+        icon="map-pin",
+        tone=Tone.SUCCESS,
+        email_note=_("You can place your order in the portal at any time."),
         retires=(Retires("ELIGIBILITY_INELIGIBLE", ALL_OF_THE_USERS),),
     ),
     NotificationTemplate(
@@ -241,6 +261,9 @@ _TEMPLATES = [
         action_label=_("See details"),
         source="eligibility",
         category=Category.ACCOUNT,
+        icon="map-pin",
+        tone=Tone.WARNING,
+        email_note=_("If you move, you can check your new address in the portal."),
         severity=Severity.WARNING,
         retires=(Retires("ELIGIBILITY_ELIGIBLE", ALL_OF_THE_USERS),),
     ),
@@ -252,6 +275,9 @@ _TEMPLATES = [
         action_label=_("Order a SIM"),
         source="verification",
         category=Category.ACCOUNT,
+        icon="id-card-check",
+        tone=Tone.SUCCESS,
+        email_note=_("Thank you for waiting while we checked your documents."),
         retires=(
             Retires("VERIFICATION_REJECTED", ALL_OF_THE_USERS),
             Retires("RESIDENCE_CARD_EXPIRING", ALL_OF_THE_USERS),
@@ -265,6 +291,9 @@ _TEMPLATES = [
         action_label=_("Upload again"),
         source="verification",
         category=Category.ACCOUNT,
+        icon="id-card-x",
+        tone=Tone.CRITICAL,
+        email_note=_("Please upload clear photos of both sides of your residence card."),
         severity=Severity.CRITICAL,
         retires=(Retires("VERIFICATION_REJECTED", ALL_OF_THE_USERS),),
     ),
@@ -282,6 +311,9 @@ _TEMPLATES = [
         action_label=_("Upload new card"),
         source="verification",
         category=Category.ACCOUNT,
+        icon="id-card-alert",
+        tone=Tone.WARNING,
+        email_note=_("Once your card is renewed, please upload the new one in the portal."),
         severity=Severity.WARNING,
         critical_from="expires_on",
         daily=True,
@@ -295,6 +327,9 @@ _TEMPLATES = [
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
+        icon="package",
+        tone=Tone.INFO,
+        email_note=_("We will let you know again when it is active."),
     ),
     NotificationTemplate(
         type="ORDER_ACTIVATED",
@@ -304,6 +339,9 @@ _TEMPLATES = [
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
+        icon="package-check",
+        tone=Tone.SUCCESS,
+        email_note=_("You can see your service in the portal at any time."),
         retires=(Retires("ORDER_APPROVED"),),
     ),
     NotificationTemplate(
@@ -314,6 +352,9 @@ _TEMPLATES = [
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
+        icon="package-x",
+        tone=Tone.CRITICAL,
+        email_note=_("We are sorry for the trouble. If you need help, please contact our support."),
         severity=Severity.CRITICAL,
         retires=(Retires("ORDER_APPROVED"),),
     ),
@@ -325,6 +366,9 @@ _TEMPLATES = [
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
+        icon="calendar",
+        tone=Tone.WARNING,
+        email_note=_("Until then, you can withdraw the cancellation in the portal."),
         expires_after="effective_on",
     ),
     NotificationTemplate(
@@ -337,6 +381,9 @@ _TEMPLATES = [
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
+        icon="calendar",
+        tone=Tone.INFO,
+        email_note=_("Thank you for using our service."),
         retires=(Retires("CANCELLATION_SCHEDULED"),),
     ),
     NotificationTemplate(
@@ -347,6 +394,9 @@ _TEMPLATES = [
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
+        icon="calendar-check",
+        tone=Tone.SUCCESS,
+        email_note=_("Your service continues as before."),
         retires=(Retires("CANCELLATION_SCHEDULED"),),
     ),
     NotificationTemplate(
@@ -361,6 +411,9 @@ _TEMPLATES = [
         action_label=_("View invoice"),
         source="invoice",
         category=Category.BILLING,
+        icon="invoice",
+        tone=Tone.WARNING,
+        email_note=_("If you have already paid, please disregard this email."),
         severity=Severity.WARNING,
         critical_from="due_date",
         daily=True,
@@ -376,6 +429,9 @@ _TEMPLATES = [
         action_label=_("Update payment method"),
         source="payment_method",
         category=Category.BILLING,
+        icon="card",
+        tone=Tone.WARNING,
+        email_note=_("You can add a new card in the portal in a minute."),
         severity=Severity.WARNING,
         daily=True,
         retires=(Retires("PAYMENT_METHOD_EXPIRING"),),
@@ -388,6 +444,8 @@ _TEMPLATES = [
         action_label=_("Read more"),
         source="announcement",
         category=Category.ANNOUNCEMENTS,
+        icon="megaphone",
+        tone=Tone.INFO,
         dedupe_window=ONE_DAY,
     ),
     NotificationTemplate(
@@ -398,6 +456,9 @@ _TEMPLATES = [
         action_label=_("View invoice"),
         source="payment",
         category=Category.BILLING,
+        icon="invoice",
+        tone=Tone.SUCCESS,
+        email_note=_("Your receipt is in the portal."),
         dedupe_window=ONE_DAY,
         retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),
@@ -412,6 +473,12 @@ def get_template(type: str) -> NotificationTemplate:
         return CATALOG[type]
     except KeyError:
         raise UnknownNotificationType(f"{type!r} is not in the notification catalog") from None
+
+
+def email_note(type: str) -> str | Promise:
+    """The sentence the type's email adds below the message; none for a type no longer here."""
+    template = CATALOG.get(type)
+    return template.email_note if template is not None else ""
 
 
 def render_notification(

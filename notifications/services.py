@@ -298,11 +298,11 @@ def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternat
             "action_url": _absolute(notification.action_url) if notification.action_url else "",
             "preferences_url": _absolute(reverse("notification-settings")),
             "severity": notification.severity,
+            "note": catalog.email_note(notification.type),
         }
-        name = f"notifications/email/{notification.type.lower()}"
         subject = str(notification.title)
-        text = render_to_string(f"{name}.txt", context)
-        html = render_to_string(f"{name}.html", context)
+        text = render_to_string("notifications/email/notification.txt", context)
+        html = render_to_string("notifications/email/notification.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
