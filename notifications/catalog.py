@@ -4,7 +4,8 @@ icon and tone, email note, expiry, dedupe window and what it retires.
 This is the one place that says what a notification looks like. A notification stores
 its type and context; the entry renders it when it is read, in the reader's language.
 A new type is an entry here, the code that creates it and its Japanese; a test fails when
-one of the three is missing (tests/notifications/test_catalog_completeness.py).
+one of the three is missing (tests/notifications/test_catalog_completeness.py and
+tests/portal/test_i18n_completeness.py).
 """
 
 from __future__ import annotations
