@@ -10,7 +10,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from notifications.catalog import Text
+from portal.text import Text
 
 
 class UserManager(BaseUserManager["User"]):

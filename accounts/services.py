@@ -30,10 +30,10 @@ from accounts.models import (
     VerificationStatus,
 )
 from accounts.validators import normalize_postal_code
-from notifications.catalog import Text
 from notifications.services import notify
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
+from portal.text import Text
 from staff.models import StaffActionType
 from staff.services import record_staff_action
 

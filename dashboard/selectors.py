@@ -46,6 +46,7 @@ from notifications import catalog
 from notifications.selectors import recent_notification_exists, unread_notifications
 from orders.models import OPEN_ORDER_STATUSES, Order, latest_event_at
 from portal.statements import Statement, Values
+from portal.text import Text
 from subscriptions.models import CancellationRequest, Subscription, SubscriptionStatus
 
 # A subscription with a scheduled cancellation still runs until its effective date.
@@ -356,7 +357,7 @@ def read_facts(*, customer: Customer, now: datetime, today: date, limit: int) ->
 
 def _staff_text(row: dict[str, Any], field: str) -> str | None:
     """Text staff wrote in English and Japanese, in the active language (the customer's)."""
-    text = catalog.Text(en=row.get(field) or "", ja=row.get(f"{field}_ja") or "")
+    text = Text(en=row.get(field) or "", ja=row.get(f"{field}_ja") or "")
     return str(text) or None
 
 

@@ -1,8 +1,11 @@
 """Every notification type the portal sends: its copy, link, source, category, severity,
-expiry, dedupe window and what it retires.
+icon and tone, email note, expiry, dedupe window and what it retires.
 
 This is the one place that says what a notification looks like. A notification stores
 its type and context; the entry renders it when it is read, in the reader's language.
+A new type is an entry here, the code that creates it and its Japanese; a test fails when
+one of the three is missing (tests/notifications/test_catalog_completeness.py and
+tests/portal/test_i18n_completeness.py).
 """
 
 from __future__ import annotations
@@ -15,18 +18,18 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext, override
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from portal.formats import format_day, format_day_and_time, format_money
 from portal.links import PageLink
+from portal.text import Text
 
 DEFAULT_EXPIRY = timedelta(days=30)
 ONE_HOUR = timedelta(hours=1)
 ONE_DAY = timedelta(hours=24)
 # A cancellation notice stays at least this long after its effective date.
 AFTER_EFFECTIVE_DATE = timedelta(days=7)
-LANGUAGES = ("en", "ja")
 
 
 class UnknownNotificationType(LookupError):
@@ -51,6 +54,16 @@ class Severity:
     CRITICAL = "critical"
 
 
+class Tone:
+    """The design system's colours (`.tone-*` in static/css/portal.css) for a type's icon."""
+
+    SUCCESS = "success"
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    NEUTRAL = "neutral"
+
+
 @dataclass(frozen=True)
 class Money:
     """An amount placed in customer-facing copy; it is written out in the active language."""
@@ -60,72 +73,6 @@ class Money:
 
     def __str__(self) -> str:
         return format_money(self.amount, self.currency)
-
-
-@dataclass(frozen=True)
-class Text:
-    """Text in one or both languages (a plan's name, a note staff wrote for the customer).
-
-    Read in the reader's language when it exists; otherwise in the other one, marked with
-    the language it is written in.
-    """
-
-    en: str = ""
-    ja: str = ""
-
-    @classmethod
-    def translated(cls, message: str | Promise) -> Text:
-        """A message from our own catalog (gettext), in every language."""
-        values = {}
-        for language in LANGUAGES:
-            with override(language):
-                values[language] = str(message)
-        return cls(**values)
-
-    @classmethod
-    def written(cls, value: str) -> Text:
-        """Text written in one language, which we tell by its script (kana or kanji: Japanese)."""
-        if any("\u3040" <= char <= "\u30ff" or "\u4e00" <= char <= "\u9fff" for char in value):
-            return cls(ja=value)
-        return cls(en=value)
-
-    @classmethod
-    def of(cls, en: str | None, ja: str | None) -> Text:
-        """Text staff wrote in one or both languages; one given without its pair is placed by
-        its script (a CRM sends one field)."""
-        en, ja = (en or "").strip(), (ja or "").strip()
-        if en and not ja:
-            return cls.written(en)
-        return cls(en=en, ja=ja)
-
-    def __bool__(self) -> bool:
-        return bool(self.en or self.ja)
-
-    def language_shown(self, language: str) -> str | None:
-        """The language `in_language(language)` is written in (None when there is no text)."""
-        own = "ja" if language.startswith("ja") else "en"
-        if getattr(self, own):
-            return own
-        if self.ja:
-            return "ja"
-        if self.en:
-            return "en"
-        return None
-
-    def in_language(self, language: str) -> str:
-        own = self.ja if language.startswith("ja") else self.en
-        if own:
-            return own
-        if self.ja and not self.en:
-            mark = gettext("[In Japanese]")
-            return f"{mark} {self.ja}"
-        if self.en and not self.ja:
-            mark = gettext("[In English]")
-            return f"{mark} {self.en}"
-        return ""
-
-    def __str__(self) -> str:
-        return self.in_language(get_language() or "en")
 
 
 def encode_context(context: dict[str, Any]) -> dict[str, Any]:
@@ -210,6 +157,11 @@ class NotificationTemplate:
     action_label: str | Promise
     source: str
     category: str
+    # Its icon (a name of portal/templatetags/icons.py) and the tone it is drawn in.
+    icon: str
+    tone: str
+    # A sentence the email adds below the message (the feed shows the message alone).
+    email_note: str | Promise = ""
     severity: str = Severity.INFO
     # A date in the context from which (Asia/Tokyo, that day included) it is created critical.
     critical_from: str | None = None
@@ -297,6 +249,9 @@ _TEMPLATES = [
         action_label=_("Order internet"),
         source="eligibility",
         category=Category.ACCOUNT,
+        icon="map-pin",
+        tone=Tone.SUCCESS,
+        email_note=_("You can place your order in the portal at any time."),
         retires=(Retires("ELIGIBILITY_INELIGIBLE", ALL_OF_THE_USERS),),
     ),
     NotificationTemplate(
@@ -307,6 +262,9 @@ _TEMPLATES = [
         action_label=_("See details"),
         source="eligibility",
         category=Category.ACCOUNT,
+        icon="map-pin",
+        tone=Tone.WARNING,
+        email_note=_("If you move, you can check your new address in the portal."),
         severity=Severity.WARNING,
         retires=(Retires("ELIGIBILITY_ELIGIBLE", ALL_OF_THE_USERS),),
     ),
@@ -318,6 +276,9 @@ _TEMPLATES = [
         action_label=_("Order a SIM"),
         source="verification",
         category=Category.ACCOUNT,
+        icon="id-card-check",
+        tone=Tone.SUCCESS,
+        email_note=_("Thank you for waiting while we checked your documents."),
         retires=(
             Retires("VERIFICATION_REJECTED", ALL_OF_THE_USERS),
             Retires("RESIDENCE_CARD_EXPIRING", ALL_OF_THE_USERS),
@@ -331,6 +292,9 @@ _TEMPLATES = [
         action_label=_("Upload again"),
         source="verification",
         category=Category.ACCOUNT,
+        icon="id-card-x",
+        tone=Tone.CRITICAL,
+        email_note=_("Please upload clear photos of both sides of your residence card."),
         severity=Severity.CRITICAL,
         retires=(Retires("VERIFICATION_REJECTED", ALL_OF_THE_USERS),),
     ),
@@ -348,6 +312,9 @@ _TEMPLATES = [
         action_label=_("Upload new card"),
         source="verification",
         category=Category.ACCOUNT,
+        icon="id-card-alert",
+        tone=Tone.WARNING,
+        email_note=_("Once your card is renewed, please upload the new one in the portal."),
         severity=Severity.WARNING,
         critical_from="expires_on",
         daily=True,
@@ -361,6 +328,9 @@ _TEMPLATES = [
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
+        icon="package",
+        tone=Tone.INFO,
+        email_note=_("We will let you know again when it is active."),
     ),
     NotificationTemplate(
         type="ORDER_ACTIVATED",
@@ -370,6 +340,9 @@ _TEMPLATES = [
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
+        icon="package-check",
+        tone=Tone.SUCCESS,
+        email_note=_("You can see your service in the portal at any time."),
         retires=(Retires("ORDER_APPROVED"),),
     ),
     NotificationTemplate(
@@ -380,6 +353,9 @@ _TEMPLATES = [
         action_label=_("View order"),
         source="order",
         category=Category.ORDERS,
+        icon="package-x",
+        tone=Tone.CRITICAL,
+        email_note=_("We are sorry for the trouble. If you need help, please contact our support."),
         severity=Severity.CRITICAL,
         retires=(Retires("ORDER_APPROVED"),),
     ),
@@ -391,6 +367,9 @@ _TEMPLATES = [
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
+        icon="calendar",
+        tone=Tone.WARNING,
+        email_note=_("Until then, you can withdraw the cancellation in the portal."),
         expires_after="effective_on",
     ),
     NotificationTemplate(
@@ -403,6 +382,9 @@ _TEMPLATES = [
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
+        icon="calendar",
+        tone=Tone.INFO,
+        email_note=_("Thank you for using our service."),
         retires=(Retires("CANCELLATION_SCHEDULED"),),
     ),
     NotificationTemplate(
@@ -413,6 +395,9 @@ _TEMPLATES = [
         action_label=_("View service"),
         source="cancellation",
         category=Category.SERVICES,
+        icon="calendar-check",
+        tone=Tone.SUCCESS,
+        email_note=_("Your service continues as before."),
         retires=(Retires("CANCELLATION_SCHEDULED"),),
     ),
     NotificationTemplate(
@@ -427,6 +412,9 @@ _TEMPLATES = [
         action_label=_("View invoice"),
         source="invoice",
         category=Category.BILLING,
+        icon="invoice",
+        tone=Tone.WARNING,
+        email_note=_("If you have already paid, please disregard this email."),
         severity=Severity.WARNING,
         critical_from="due_date",
         daily=True,
@@ -442,6 +430,9 @@ _TEMPLATES = [
         action_label=_("Update payment method"),
         source="payment_method",
         category=Category.BILLING,
+        icon="card",
+        tone=Tone.WARNING,
+        email_note=_("You can add a new card in the portal in a minute."),
         severity=Severity.WARNING,
         daily=True,
         retires=(Retires("PAYMENT_METHOD_EXPIRING"),),
@@ -454,6 +445,8 @@ _TEMPLATES = [
         action_label=_("Read more"),
         source="announcement",
         category=Category.ANNOUNCEMENTS,
+        icon="megaphone",
+        tone=Tone.INFO,
         dedupe_window=ONE_DAY,
     ),
     NotificationTemplate(
@@ -464,6 +457,9 @@ _TEMPLATES = [
         action_label=_("View invoice"),
         source="payment",
         category=Category.BILLING,
+        icon="invoice",
+        tone=Tone.SUCCESS,
+        email_note=_("Your receipt is in the portal."),
         dedupe_window=ONE_DAY,
         retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),
@@ -478,6 +474,12 @@ def get_template(type: str) -> NotificationTemplate:
         return CATALOG[type]
     except KeyError:
         raise UnknownNotificationType(f"{type!r} is not in the notification catalog") from None
+
+
+def email_note(type: str) -> str | Promise:
+    """The sentence the type's email adds below the message; none for a type no longer here."""
+    template = CATALOG.get(type)
+    return template.email_note if template is not None else ""
 
 
 def render_notification(

@@ -32,6 +32,7 @@ from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
 from portal.locks import advisory_xact_lock
+from portal.text import Text
 from staff.services import record_staff_action
 
 # An unpaid invoice gets a reminder (and a dashboard task) from this many days before its
@@ -297,11 +298,11 @@ def build_notification_email(*, record: NotificationEmail) -> EmailMultiAlternat
             "action_url": _absolute(notification.action_url) if notification.action_url else "",
             "preferences_url": _absolute(reverse("notification-settings")),
             "severity": notification.severity,
+            "note": catalog.email_note(notification.type),
         }
-        name = f"notifications/email/{notification.type.lower()}"
         subject = str(notification.title)
-        text = render_to_string(f"{name}.txt", context)
-        html = render_to_string(f"{name}.html", context)
+        text = render_to_string("notifications/email/notification.txt", context)
+        html = render_to_string("notifications/email/notification.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -807,8 +808,8 @@ def queue_announcement(
 def announcement_context(announcement: Announcement) -> dict[str, Any]:
     """Staff write an announcement in English and, optionally, Japanese; each is kept."""
     return {
-        "title": catalog.Text(en=announcement.title, ja=announcement.title_ja),
-        "message": catalog.Text(en=announcement.message, ja=announcement.message_ja),
+        "title": Text(en=announcement.title, ja=announcement.title_ja),
+        "message": Text(en=announcement.message, ja=announcement.message_ja),
         "announcement_id": announcement.pk,
     }
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
-from notifications.catalog import Text
+from portal.text import Text
 from subscriptions.models import Plan, PlanKind, Subscription
 
 

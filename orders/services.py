@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
 from billing.selectors import BILLED_SUBSCRIPTION_STATUSES, count_payment_methods
-from notifications.catalog import Text
 from notifications.services import notify
 from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
 from orders.provisioning import (
@@ -36,6 +35,7 @@ from orders.provisioning import (
 from orders.selectors import get_active_plan, get_open_order, get_order_for_customer
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.text import Text
 from staff.models import StaffActionType
 from staff.services import record_staff_action
 from subscriptions.models import PlanKind, Subscription, SubscriptionStatus

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
-from notifications.catalog import Text
+from portal.text import Text
 
 
 class PlanKind(models.TextChoices):

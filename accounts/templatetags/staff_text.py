@@ -8,7 +8,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
-from notifications.catalog import Text
+from portal.text import Text
 
 register = template.Library()
 

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from notifications import selectors
+from notifications.catalog import CATALOG, Tone
 from notifications.models import NotificationCategory
 from portal.templatetags.icons import icon_svg
 
@@ -30,28 +31,15 @@ def notification_bell(context: template.Context) -> dict[str, Any]:
     return {"unseen_count": badge}
 
 
-# Like a dashboard task, a notification gets its icon and colour from its type, here and
-# nowhere else: type -> (icon, tone).
-_ICON_OF_TYPE: dict[str, tuple[str, str]] = {
-    "INVOICE_DUE": ("invoice", "warning"),
-    "PAYMENT_METHOD_EXPIRING": ("card", "warning"),
-    "VERIFICATION_REJECTED": ("id-card-x", "critical"),
-    "VERIFICATION_VERIFIED": ("id-card-check", "success"),
-    "ELIGIBILITY_ELIGIBLE": ("map-pin", "success"),
-    "ELIGIBILITY_INELIGIBLE": ("map-pin", "warning"),
-    "ORDER_APPROVED": ("package", "info"),
-    "ORDER_ACTIVATED": ("package-check", "success"),
-    "ORDER_FAILED": ("package-x", "critical"),
-    "CANCELLATION_SCHEDULED": ("calendar", "warning"),
-    "SYSTEM_ANNOUNCEMENT": ("megaphone", "info"),
-}
-_OTHER_TYPE = ("bell", "neutral")
+# A row of a type the catalog no longer has (an older shape) still gets an icon.
+_OTHER_TYPE = ("bell", Tone.NEUTRAL)
 
 
 @register.simple_tag
 def notification_icon(type: str) -> SafeString:
-    """`{% notification_icon notification.type %}`: the icon in its tone's colour."""
-    name, tone = _ICON_OF_TYPE.get(type, _OTHER_TYPE)
+    """`{% notification_icon notification.type %}`: the type's icon in its tone's colour."""
+    entry = CATALOG.get(type)
+    name, tone = (entry.icon, entry.tone) if entry is not None else _OTHER_TYPE
     return format_html('<span class="notification__icon tone-{}">{}</span>', tone, icon_svg(name))
 
 

@@ -24,6 +24,10 @@ _SHAPES: dict[str, str] = {
         '<rect x="3" y="5" width="18" height="14" rx="2"/><circle cx="9" cy="11" r="2"/>'
         '<path d="M6 16c.7-1.5 1.8-2 3-2s2.3.5 3 2"/><path d="M15 12l1.5 1.5L19.5 10"/>'
     ),
+    "id-card-alert": (
+        '<rect x="3" y="5" width="18" height="14" rx="2"/><circle cx="9" cy="11" r="2"/>'
+        '<path d="M6 16c.7-1.5 1.8-2 3-2s2.3.5 3 2"/><path d="M17 9v3.5M17 15.5h.01"/>'
+    ),
     "card": (
         '<rect x="2" y="5" width="20" height="14" rx="2"/><path d="M2 10h20"/><path d="M6 15h4"/>'
     ),
@@ -46,6 +50,10 @@ _SHAPES: dict[str, str] = {
     "calendar": (
         '<rect x="3" y="5" width="18" height="16" rx="2"/><path d="M3 10h18M8 3v4M16 3v4"/>'
         '<path d="M9.5 14.5l5 5M14.5 14.5l-5 5"/>'
+    ),
+    "calendar-check": (
+        '<rect x="3" y="5" width="18" height="16" rx="2"/><path d="M3 10h18M8 3v4M16 3v4"/>'
+        '<path d="M9 15.5l2 2 4-4"/>'
     ),
     "megaphone": '<path d="M3 10v4h4l8 5V5L7 10z"/><path d="M18.5 9a4 4 0 0 1 0 6"/>',
     "bell": (

@@ -18,11 +18,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from celery.exceptions import Retry
+from django.utils import translation
+from django.utils.html import escape
 
-from notifications import services
+from notifications import catalog, services
 from notifications.models import Notification, NotificationEmail
 from tests.factories import InvoiceFactory
 from tests.notifications.concurrency import run_at_once
+from tests.notifications.samples import SAMPLE_CONTEXTS
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=TOKYO)
@@ -260,18 +263,73 @@ def test_a_lost_task_is_sent_by_the_sweep(smtp, customer, django_capture_on_comm
     assert len(smtp.messages) == 1
 
 
+def build_email(customer, type: str, *, language: str, severity: str | None = None):
+    """The email of a notification of `type` (the sample context) for a reader of `language`."""
+    customer.language = language
+    customer.save(update_fields=["language"])
+    notification = services.notify(
+        user=customer.user, type=type, source_id=language, context=SAMPLE_CONTEXTS[type], now=NOW
+    )
+    assert notification is not None
+    if severity is not None:
+        notification.severity = severity
+    message = services.build_notification_email(
+        record=NotificationEmail(pk=1, user=customer.user, notification=notification)
+    )
+    assert message is not None
+    return notification, message
+
+
 @pytest.mark.django_db
-def test_every_type_has_a_text_and_an_html_email_in_both_languages():
-    from django.template.loader import get_template
-    from django.utils import translation
+@pytest.mark.parametrize("type", catalog.TYPES)
+def test_every_type_is_emailed_with_its_title_message_and_note_in_both_languages(
+    settings, customer, type
+):
+    settings.PORTAL_URL = "https://portal.example"
+    entry = catalog.get_template(type)
+    notes = {}
+    for language in ("en", "ja"):
+        notification, message = build_email(customer, type, language=language)
+        with translation.override(language):
+            title, body, label = notification.title, notification.message, notification.action_label
+            note = str(entry.email_note)
+        notes[language] = note
+        [(html, _mimetype)] = message.alternatives
+        assert message.subject == title
+        assert f"{title}\n\n{body}\n" in message.body
+        assert f'<h1 style="font-size:20px;margin:0 0 12px">{escape(title)}</h1>' in html
+        assert f"<p>{escape(body)}</p>" in html
+        if note:
+            # Below the message, above the link, in the reader's language.
+            assert f"{body}\n\n{note}\n\n\n{label}: " in message.body
+            assert f"<p>{escape(body)}</p>\n<p>{escape(note)}</p>\n" in html
+        else:
+            assert f"{body}\n\n\n{label}: " in message.body
+            assert f"<p>{escape(body)}</p>\n\n<p style=" in html
+    if notes["en"]:
+        assert notes["ja"] != notes["en"], "the note has no Japanese"
 
-    from notifications import catalog
 
-    for type in catalog.TYPES:
-        for language in ("en", "ja"):
-            with translation.override(language):
-                for extension in ("txt", "html"):
-                    get_template(f"notifications/email/{type.lower()}.{extension}")
+@pytest.mark.django_db
+def test_a_cancellation_email_thanks_the_customer_in_their_language(settings, customer):
+    _notification, english = build_email(customer, "CANCELLATION_COMPLETED", language="en")
+    assert english.subject == "Your service has ended"
+    assert "Thank you for using our service." in english.body
+    _notification, japanese = build_email(customer, "CANCELLATION_COMPLETED", language="ja")
+    assert japanese.subject == "サービスの解約が完了しました"
+    assert "これまでご利用いただき、誠にありがとうございました。" in japanese.body
+    assert "Thank you" not in japanese.body
+
+
+@pytest.mark.django_db
+def test_an_overdue_invoice_email_says_it_is_important_below_the_note(settings, customer):
+    _notification, message = build_email(
+        customer, "INVOICE_DUE", language="ja", severity="critical"
+    )
+    assert message.subject == "請求書 INV-1 のお支払い期限を過ぎています"
+    note = "行き違いでお支払いいただいている場合は、本メールは破棄してください。"
+    assert note in message.body
+    assert message.body.index(note) < message.body.index("重要なお知らせ")
 
 
 # --- Concurrency, on PostgreSQL -------------------------------------------------------------

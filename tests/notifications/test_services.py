@@ -9,8 +9,8 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from notifications import services
-from notifications.catalog import Text
 from notifications.models import Notification
+from portal.text import Text
 from tests.factories import CustomerFactory, NotificationFactory, UserFactory
 from tests.notifications.samples import SAMPLE_CONTEXTS
 
