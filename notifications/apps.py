@@ -9,7 +9,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # accounts ends logins and cannot import us: the phones registered with a login that
-        # ended are forgotten here (docs/decisions.md, "Logins end in accounts, devices ...").
+        # ended are forgotten here (docs/decisions.md, "A login ends in accounts").
         from accounts.signals import all_logins_ended, login_ended
         from notifications import devices
 
