@@ -16,6 +16,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from accounts.signals import all_logins_ended, login_ended
 from portal.api_errors import ApplicationError
 
 VERSION_CLAIM = "ver"
@@ -85,19 +86,17 @@ def rotate_refresh_token(*, token: str) -> RefreshToken:
 
 
 def revoke_refresh_token(*, token: str) -> None:
-    """Log a device out: its refresh token stops working, and the phone registered for push
-    with this login is forgotten. Safe to repeat."""
-    from notifications.devices import forget_devices_of_login
-
+    """Log a device out: its refresh token stops working, and the login's end is announced
+    (`login_ended`: the phone registered for push with it is forgotten). Safe to repeat."""
     try:
         refresh = _parse(token)
     except TokenError as error:
         # Already revoked (or rotated): the device is logged out, as asked.
         if _is_blacklisted(token):
-            forget_devices_of_login(token_family=_signed_family(token))
+            login_ended.send(sender=User, token_family=_signed_family(token))
             return
         raise _refused() from error
-    forget_devices_of_login(token_family=token_family(refresh))
+    login_ended.send(sender=User, token_family=token_family(refresh))
     outstanding = OutstandingToken.objects.filter(jti=refresh[api_settings.JTI_CLAIM]).first()
     if outstanding is None:
         return
@@ -128,10 +127,8 @@ def _is_blacklisted(token: str) -> bool:
 
 
 def revoke_all_tokens(*, user: User) -> None:
-    """Every token issued to `user` until now is refused from now on, and their phones are
-    no longer sent push notifications."""
-    from notifications.devices import forget_all_devices
-
+    """Every token issued to `user` until now is refused from now on, and the end of all
+    their logins is announced (`all_logins_ended`: their phones are forgotten)."""
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
-    forget_all_devices(user=user)
+    all_logins_ended.send(sender=User, user=user)
     user.refresh_from_db(fields=["token_version"])

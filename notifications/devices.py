@@ -106,3 +106,13 @@ def forget_all_devices(*, user: User) -> int:
     that is logged out (a lost one, say) is not told anything any more."""
     _deleted, counts = Device.objects.filter(user=user).delete()
     return counts.get(Device._meta.label, 0)
+
+
+def forget_devices_when_login_ends(sender: Any, *, token_family: str, **kwargs: Any) -> None:
+    """`accounts.signals.login_ended`: a device logged out."""
+    forget_devices_of_login(token_family=token_family)
+
+
+def forget_devices_when_all_logins_end(sender: Any, *, user: User, **kwargs: Any) -> None:
+    """`accounts.signals.all_logins_ended`: a new password or a deactivation."""
+    forget_all_devices(user=user)

@@ -13,7 +13,7 @@ from accounts.models import Customer
 from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
-from subscriptions.models import Plan, PlanKind
+from subscriptions.models import Plan, PlanKind, Subscription
 
 
 def _parse_choice(raw: str | None, *, choices: list[str], field: str) -> str | None:
@@ -55,6 +55,12 @@ def get_open_order(*, customer: Customer, kind: str) -> Order | None:
     return Order.objects.filter(
         customer=customer, kind=kind, status__in=OPEN_ORDER_STATUSES
     ).first()
+
+
+def get_order_of_subscription(*, subscription: Subscription) -> Order | None:
+    """The order that produced a service; None for services set up another way. The
+    subscription is the customer's already (its page found it by owner)."""
+    return Order.objects.filter(subscription=subscription).first()
 
 
 def orders_for_customer(*, customer: Customer, status: str | None = None) -> QuerySet[Order]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
-from accounts.models import Customer, User
 from staff.models import StaffAction, StaffActionType
+
+if TYPE_CHECKING:
+    # The log sits below every app that writes to it: their models are only annotations here.
+    from accounts.models import Customer, User
 
 SUPPORT_GROUP = "support"
 

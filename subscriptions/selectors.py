@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import Customer
 from subscriptions.models import CancellationRequest, CancellationStatus, Subscription
-
-if TYPE_CHECKING:
-    from orders.models import Order
 
 # The request a service page talks about: the scheduled one, or the completed one that
 # ended the service. Withdrawn requests are history, not the service's state.
@@ -44,24 +38,16 @@ def list_subscriptions_for_customer(*, customer: Customer) -> QuerySet[Subscript
 
 
 def get_subscription_for_customer(*, customer: Customer, subscription_id: int) -> Subscription:
-    """One of the customer's services with its plan, order and current cancellation.
+    """One of the customer's services with its plan and current cancellation (the order
+    behind it is orders' to read: `orders.selectors.get_order_of_subscription`).
 
     Http404 for another customer's subscription, so ids cannot be probed.
     """
     subscription = (
         _with_current_cancellation(Subscription.objects.filter(customer=customer))
-        .select_related("order")
         .filter(pk=subscription_id)
         .first()
     )
     if subscription is None:
         raise Http404("No such subscription for this customer.")
     return subscription
-
-
-def source_order(subscription: Subscription) -> Order | None:
-    """The order that produced the subscription; None for services set up another way."""
-    try:
-        return subscription.order
-    except ObjectDoesNotExist:
-        return None

@@ -44,7 +44,6 @@ def service_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
         {
             "subscription": subscription,
             "cancellation": selectors.current_cancellation(subscription),
-            "order": selectors.source_order(subscription),
             "can_cancel": services.can_request_cancellation(subscription=subscription),
         },
     )

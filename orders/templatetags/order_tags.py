@@ -1,13 +1,15 @@
-"""Presentation helpers for order pages: tones for statuses, plan names, prices."""
+"""Presentation helpers for order pages: tones for statuses, plan names, prices, and the
+order behind a service's page."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils import translation
 
-from orders.models import OrderStatus
+from orders.models import Order, OrderStatus
+from orders.selectors import get_order_of_subscription
 from portal.formats import format_money
-from subscriptions.models import Plan
+from subscriptions.models import Plan, Subscription
 
 register = template.Library()
 
@@ -35,3 +37,10 @@ def price(plan: Plan) -> str:
 @register.filter
 def initial_fee(plan: Plan) -> str:
     return format_money(plan.initial_fee, plan.currency)
+
+
+@register.simple_tag
+def source_order(subscription: Subscription) -> Order | None:
+    """`{% source_order subscription as order %}`: the service page shows the order behind
+    it, which subscriptions (below orders) cannot read itself."""
+    return get_order_of_subscription(subscription=subscription)

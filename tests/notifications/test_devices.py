@@ -1,16 +1,21 @@
 """The customer's phones for push: the API (register, list, forget), logout forgetting the
-device of that login, and the settings page (push per category, the devices, forget)."""
+device of that login (and every end of all logins forgetting them all), and the settings page (push per category, the devices, forget)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
+from accounts import services as accounts_services
 from notifications import selectors
 from notifications.models import Device
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +159,44 @@ def test_a_new_password_forgets_every_device(customer):
         format="json",
     )
     assert response.status_code == 204
+    assert not Device.objects.exists()
+
+
+def test_a_password_reset_forgets_every_device(client, customer):
+    app, _refresh = login(customer)
+    register(app, "phone-token")
+    uid = urlsafe_base64_encode(force_bytes(customer.user.pk))
+    link = f"/password-reset/{uid}/{default_token_generator.make_token(customer.user)}"
+    form = client.get(link, follow=True).redirect_chain[-1][0]
+    new_password = "a-long-new-passphrase-42"
+    client.post(form, {"new_password1": new_password, "new_password2": new_password})
+    assert not Device.objects.exists()
+
+
+def test_a_password_set_by_support_forgets_every_device(client, customer, other_customer):
+    app, _refresh = login(customer)
+    register(app, "phone-token")
+    other_app, _other_refresh = login(other_customer)
+    register(other_app, "other-phone-token")
+    client.force_login(StaffUserFactory(is_superuser=True))
+    new_password = "a-long-new-passphrase-42"
+    response = client.post(
+        f"/admin/accounts/user/{customer.user.pk}/password/",
+        {"password1": new_password, "password2": new_password, "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    assert list(Device.objects.values_list("token", flat=True)) == ["other-phone-token"]
+
+
+def test_deactivating_a_customer_forgets_their_devices(customer):
+    app, _refresh = login(customer)
+    register(app, "phone-token")
+    accounts_services.deactivate_customer(
+        customer=customer,
+        actor=StaffUserFactory(),
+        reason="Asked to close the account",
+        now=timezone.now(),
+    )
     assert not Device.objects.exists()
 
 

@@ -6,4 +6,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class StaffAdminConfig(AdminConfig):
-    default_site = "staff.sites.StaffAdminSite"
+    default_site = "workspace.sites.StaffAdminSite"

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import EligibilityStatus, VerificationStatus
-from staff import selectors
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory
+from workspace import selectors
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from staff import selectors
+from workspace import selectors
 
 
 class StaffAdminSite(admin.AdminSite):
     site_header = "Customer portal: support"
     site_title = "Support"
     index_title = "Work waiting"
-    index_template = "staff/admin/index.html"
+    index_template = "workspace/admin/index.html"
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
