@@ -46,10 +46,6 @@ TEMPORARY: dict[tuple[str, str], str] = {
     ("accounts.services", "notifications"): (
         "eligibility and residence card notices move to the eligibility and verification apps"
     ),
-    ("accounts.models", "notifications"): "Text moves from notifications.catalog to portal.text",
-    ("accounts.templatetags.staff_text", "notifications"): (
-        "Text moves from notifications.catalog to portal.text"
-    ),
 }
 
 
