@@ -467,6 +467,16 @@ _TEMPLATES = [
         dedupe_window=ONE_DAY,
         retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),
+    NotificationTemplate(
+        type="INVOICE_ISSUED",
+        title=_("Your %(period)s invoice is ready"),
+        message=_("Invoice %(invoice_number)s: %(amount)s, due on %(due_date)s."),
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
+        action_label=_("View invoice"),
+        source="invoice",
+        category=Category.BILLING,
+        dedupe_window=ONE_DAY,
+    ),
 ]
 
 CATALOG: dict[str, NotificationTemplate] = {template.type: template for template in _TEMPLATES}
