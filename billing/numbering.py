@@ -40,13 +40,14 @@ def _locked_sequence(year: int) -> InvoiceNumberSequence:
     if sequence is not None:
         return sequence
     try:
-        # A writer that gets here at the same time waits on the unique year, then fails
-        # here and locks the row the first one made.
+        # A row this transaction inserted is its own until it commits. A writer that gets
+        # here at the same time waits on the unique year, fails, and locks the row made.
         with transaction.atomic():
-            InvoiceNumberSequence.objects.create(year=year, last_number=_highest_number_given(year))
+            return InvoiceNumberSequence.objects.create(
+                year=year, last_number=_highest_number_given(year)
+            )
     except IntegrityError:
-        pass
-    return InvoiceNumberSequence.objects.select_for_update().get(year=year)
+        return InvoiceNumberSequence.objects.select_for_update().get(year=year)
 
 
 def take_invoice_numbers(*, year: int, count: int) -> list[str]:
