@@ -8,11 +8,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from billing import services
+from billing import services, tasks
 from billing.billing_run import (
     Period,
     bill_next_chunk,
@@ -465,3 +466,10 @@ def test_a_chunk_costs_the_same_statements_for_any_number_of_customers_besides_n
     notify_statements = _one_notify_statements()
     assert 8 <= notify_statements <= 10
     assert _chunk_statements(count, plan) - count * notify_statements <= CHUNK_STATEMENTS
+
+
+def test_beats_task_bills_the_month_before_the_moment_it_runs(customer, plan):
+    subscribe(customer, plan)
+    with time_machine.travel(NOW + timedelta(seconds=2), tick=False):
+        assert tasks.billing_run.delay().get() == 1
+    assert monthly_invoice(customer).period_start == NOVEMBER.start

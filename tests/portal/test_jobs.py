@@ -165,7 +165,7 @@ def private_broker_queue(monkeypatch):
     client.close()
 
 
-def _run(name: str, capture: Callable) -> object:  # type: ignore[type-arg]
+def _run(name: str, capture: Callable) -> object:
     job = get_job(name)
     assert job is not None
     # What the job enqueues runs too (in-process), as a worker would run it.
