@@ -346,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
         "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus.values",
+        # The plans' kind keeps the name it had before invoices had a kind too.
+        "KindEnum": "subscriptions.models.PlanKind",
         "InvoiceKindEnum": "billing.models.InvoiceKind.values",
         "PaymentStatusEnum": "billing.models.PaymentStatus.values",
         "SupportRequestStatusEnum": "support.models.SupportRequestStatus.values",
