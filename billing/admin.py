@@ -1,7 +1,8 @@
 """Support staff screens for invoices and payment methods: read-only, changed by services.
 
 An invoice is marked paid or cancelled with a button on its page (or the list's action);
-payment methods are the customer's and the processor's, so staff only look at them.
+payment methods are the customer's and the processor's, so staff only look at them. The
+billing runs and the charges waiting for an invoice are the run's, to look at too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing import services
-from billing.models import Invoice, InvoiceLine, PaymentMethod
+from billing.models import BillingRun, Invoice, InvoiceLine, PaymentMethod, UnbilledCharge
 from portal.api_errors import ApplicationError
 from staff.adminkit import ReadOnlyInline, ServiceOwnedAdmin
 
@@ -40,8 +41,8 @@ class CancelInvoiceForm(forms.Form):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ServiceOwnedAdmin):
-    list_display = ["number", "customer", "issued_on", "due_date", "total", "status"]
-    list_filter = ["status"]
+    list_display = ["number", "customer", "kind", "issued_on", "due_date", "total", "status"]
+    list_filter = ["status", "kind", "period_start"]
     search_fields = [
         "number",
         "customer__name",
@@ -144,5 +145,58 @@ class PaymentMethodAdmin(ServiceOwnedAdmin):
         "exp_month",
         "exp_year",
         "is_default",
+        "created_at",
+    )
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ServiceOwnedAdmin):
+    """Progress of each month's run; the run (beat, or `run_job billing_run`) writes it."""
+
+    list_display = [
+        "period_start",
+        "status",
+        "progress",
+        "invoices_created",
+        "started_at",
+        "finished_at",
+        "updated_at",
+    ]
+    list_filter = ["status"]
+    fields = readonly_fields = (
+        "period_start",
+        "status",
+        "started_at",
+        "finished_at",
+        "customers_total",
+        "customers_done",
+        "invoices_created",
+        "last_customer_id",
+        "updated_at",
+    )
+
+    @admin.display(description="Customers done")
+    def progress(self, run: BillingRun) -> str:
+        return f"{run.customers_done} / {run.customers_total}"
+
+
+@admin.register(UnbilledCharge)
+class UnbilledChargeAdmin(ServiceOwnedAdmin):
+    """One-time fees, from when they are owed until a monthly invoice bills them."""
+
+    list_display = ["description", "customer", "amount", "incurred_on", "invoice"]
+    list_filter = [("invoice", admin.EmptyFieldListFilter)]
+    search_fields = ["description", "customer__name", "customer__user__email", "source_id"]
+    list_select_related = ["customer", "invoice"]
+    fields = readonly_fields = (
+        "customer",
+        "description",
+        "description_ja",
+        "amount",
+        "currency",
+        "incurred_on",
+        "source_type",
+        "source_id",
+        "invoice",
         "created_at",
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from accounts.api import CustomerAPIView
 from billing import documents, providers, selectors, services
 from billing.models import (
     Invoice,
+    InvoiceKind,
     InvoiceStatus,
     Payment,
     PaymentMethod,
@@ -60,8 +61,46 @@ class InvoiceOutput(serializers.Serializer):
         return reverse("billing-invoice", args=[invoice.pk])
 
 
+class InvoicePeriodOutput(serializers.Serializer):
+    start = serializers.DateField(help_text="The first day billed (Japan)")
+    end = serializers.DateField(help_text="The last day billed (Japan)")
+
+
+class AutoChargeOutput(serializers.Serializer):
+    nextAttemptAt = DateTimeField(allow_null=True)
+    attempts = serializers.IntegerField()
+    lastFailure = serializers.CharField(allow_null=True)
+
+
 class InvoiceDetailOutput(InvoiceOutput):
     lines = InvoiceLineOutput(many=True, source="lines.all")
+    period = serializers.SerializerMethodField(
+        help_text="The month a monthly invoice bills; null for a one-off invoice"
+    )
+    kind = serializers.ChoiceField(choices=InvoiceKind.values)
+    autoCharge = serializers.SerializerMethodField(
+        method_name="get_auto_charge",
+        help_text="The automatic charge of the card on file; null while none is planned",
+    )
+    suspendsOn = serializers.SerializerMethodField(
+        method_name="get_suspends_on",
+        help_text="When the services are suspended if it stays unpaid; null when they are not",
+    )
+
+    @extend_schema_field(InvoicePeriodOutput(allow_null=True))
+    def get_period(self, invoice: Invoice) -> dict[str, str] | None:
+        if invoice.period_start is None or invoice.period_end is None:
+            return None
+        return {"start": invoice.period_start.isoformat(), "end": invoice.period_end.isoformat()}
+
+    # Automatic collection and suspension fill these in (DESIGN.md section 12).
+    @extend_schema_field(AutoChargeOutput(allow_null=True))
+    def get_auto_charge(self, invoice: Invoice) -> dict[str, Any] | None:
+        return None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_suspends_on(self, invoice: Invoice) -> str | None:
+        return None
 
 
 class InvoicePageOutput(serializers.Serializer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,12 +54,6 @@ def issuer(*, language: str) -> Issuer:
         address=settings.INVOICE_ISSUER_ADDRESS_JA if ja else settings.INVOICE_ISSUER_ADDRESS,
         registration_number=number,
     )
-
-
-def billing_period(invoice: Invoice) -> tuple[date, date]:
-    """The month an invoice bills: the calendar month before the month it was issued in."""
-    last = invoice.issued_on.replace(day=1) - timedelta(days=1)
-    return last.replace(day=1), last
 
 
 def _date(value: date) -> str:
@@ -114,11 +108,11 @@ def _addressee(name: str) -> str:
 
 
 def render_invoice_pdf(*, invoice: Invoice, language: str) -> bytes:
-    """The qualified invoice: issuer and registration number, issue date, billing period,
-    the lines, and the total and the tax per tax rate (everything is at 10%)."""
+    """The qualified invoice: issuer and registration number, issue date, the period billed
+    (the transaction date of a one-off invoice), the lines, and the total and the tax per
+    tax rate (everything is at 10%)."""
     with override(language):
         who = issuer(language=language)
-        start, end = billing_period(invoice)
         pdf = _Document(title=_("Invoice %(number)s") % {"number": invoice.number})
         pdf.heading(_("Qualified invoice"))
         pdf.line_text(_addressee(invoice.customer.name), size=12)
@@ -126,10 +120,15 @@ def render_invoice_pdf(*, invoice: Invoice, language: str) -> bytes:
         _issuer_block(pdf, who)
         pdf.pair(_("Invoice number"), invoice.number)
         pdf.pair(_("Issued on"), _date(invoice.issued_on))
-        pdf.pair(
-            _("Billing period"),
-            _("%(start)s to %(end)s") % {"start": _date(start), "end": _date(end)},
-        )
+        if invoice.period_start is not None and invoice.period_end is not None:
+            start, end = invoice.period_start, invoice.period_end
+            pdf.pair(
+                _("Billing period"),
+                _("%(start)s to %(end)s") % {"start": _date(start), "end": _date(end)},
+            )
+        else:
+            # A one-off invoice is for something supplied on the day it was issued.
+            pdf.pair(_("Transaction date"), _date(invoice.issued_on))
         pdf.pair(_("Due date"), _date(invoice.due_date))
         pdf.pair(_("Amount billed (tax included)"), format_money(invoice.total, invoice.currency))
         pdf.rule()

@@ -1,4 +1,5 @@
-"""Invoices and the payment methods a payment processor tokenised for us."""
+"""Invoices (and what the billing run needs to issue them) and the payment methods a payment
+processor tokenised for us."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ def overdue_condition(*, today: date) -> Q:
     return Q(status=InvoiceStatus.UNPAID, due_date__lt=today)
 
 
+class InvoiceKind(models.TextChoices):
+    # Issued by the billing run for one customer and one month (DESIGN.md section 12).
+    MONTHLY = "monthly", _("Monthly")
+    # Anything else: a top-up paid at once, an invoice issued before the billing run existed.
+    ONE_OFF = "one_off", _("One-off")
+
+
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def overdue(self, *, today: date) -> InvoiceQuerySet:
         return self.filter(overdue_condition(today=today))
@@ -47,11 +55,28 @@ class Invoice(models.Model):
     )
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=16, choices=InvoiceKind.choices, default=InvoiceKind.ONE_OFF)
+    # The month a monthly invoice bills, first and last day (Tokyo); null for a one-off one.
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
 
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "-id"]
+        constraints = [
+            # However many billing runs overlap or repeat, a customer's month is billed once.
+            models.UniqueConstraint(
+                fields=["customer", "period_start"],
+                condition=Q(kind="monthly"),
+                name="one_monthly_invoice_per_customer_and_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="one_off", period_start__isnull=True, period_end__isnull=True)
+                | Q(kind="monthly", period_start__isnull=False, period_end__isnull=False),
+                name="invoice_period_follows_kind",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["customer", "due_date"],
@@ -245,3 +270,96 @@ class Payment(models.Model):
     @property
     def receipt_number(self) -> str:
         return f"RCT-{self.pk:08d}"
+
+
+class InvoiceNumberSequence(models.Model):
+    """The last invoice number given out in a year ("INV-2027-000042" is 42 of 2027).
+
+    Its row is locked by the transaction that numbers invoices, so numbers are gapless:
+    a transaction that rolls back gives its numbers back with it (billing.numbering).
+    """
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class BillingRunStatus(models.TextChoices):
+    # Staff read these in the admin only (English, as the rest of the admin).
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+
+
+class BillingRun(models.Model):
+    """The billing run of one month: its progress, so a run that stopped is finished later.
+
+    Customers are walked by id; `last_customer_id` is the last one whose chunk committed.
+    """
+
+    period_start = models.DateField(unique=True)
+    status = models.CharField(
+        max_length=16, choices=BillingRunStatus.choices, default=BillingRunStatus.RUNNING
+    )
+    # The moment the run was for (run_job --at, or beat's), not when a worker got to it.
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    customers_total = models.PositiveIntegerField(default=0)
+    customers_done = models.PositiveIntegerField(default=0)
+    invoices_created = models.PositiveIntegerField(default=0)
+    last_customer_id = models.BigIntegerField(default=0)
+    # The clock on the wall at the last chunk: how the sweep tells a stopped run.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start"]
+        indexes = [
+            models.Index(
+                fields=["updated_at"], name="billing_run_running_idx", condition=Q(status="running")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Billing run {self.period_start:%Y-%m}"
+
+
+class UnbilledCharge(models.Model):
+    """A one-time fee owed by a customer until a monthly invoice bills it (`invoice` set).
+
+    Recorded once per thing charged for (`source_type`, `source_id`): an order's initial fee
+    when it activates, a SIM reissue's fee. Tax included, as every price.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="unbilled_charges"
+    )
+    description = models.CharField(max_length=200)
+    description_ja = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="JPY")
+    incurred_on = models.DateField()
+    source_type = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=64)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["incurred_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id"], name="one_charge_per_source"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["customer", "incurred_on"],
+                name="unbilled_charge_open_idx",
+                condition=Q(invoice__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount} {self.currency})"

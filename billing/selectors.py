@@ -13,7 +13,14 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from accounts.models import Customer
-from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
+from billing.models import (
+    BillingRun,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
 from portal.pagination import Page, paginate
 from portal.statements import Statement, Values
 from subscriptions.models import SubscriptionStatus
@@ -129,3 +136,8 @@ def list_pending_payment_ids(*, started_before: datetime, limit: int = 500) -> l
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def latest_billing_runs(*, limit: int = 3) -> list[BillingRun]:
+    """The newest billing runs, newest month first: what staff see on the admin home."""
+    return list(BillingRun.objects.order_by("-period_start")[:limit])

@@ -192,7 +192,8 @@ def _retire_reminders(invoice: Invoice) -> None:
     # Imported here: notifications.services imports billing's models.
     from notifications.services import retire_notifications
 
-    retire_notifications(user_id=invoice.customer.user_id, type="INVOICE_DUE", source_id=invoice.pk)
+    for type in ("INVOICE_DUE", "INVOICE_ISSUED"):
+        retire_notifications(user_id=invoice.customer.user_id, type=type, source_id=invoice.pk)
 
 
 def cancel_invoice(*, invoice_id: int, reason: str, actor: User, now: datetime) -> Invoice:

@@ -1,11 +1,29 @@
-"""Billing background work: the processor forgets removed methods; pending payments finish."""
+"""Billing background work: the monthly billing run, the processor forgets removed methods,
+pending payments finish."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
+from billing import billing_run as billing_runs
 from billing import services
 from portal.retries import retry_policy
+
+# A database blip is worth another try; the run carries on where its last chunk committed.
+RUN_RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
+
+
+@shared_task(name="billing.tasks.billing_run", **RUN_RETRY_POLICY)
+def billing_run() -> int:
+    """Beat, on the 1st at 06:00: bill the month before. Returns the invoices of the run."""
+    return billing_runs.run_billing(now=timezone.now()).invoices_created
+
+
+@shared_task(name="billing.tasks.resume_billing_run_task", **RUN_RETRY_POLICY)
+def resume_billing_run_task(billing_run_id: int) -> None:
+    """Carry on with a run that stopped halfway (the sweep found it)."""
+    billing_runs.resume_billing_run(run_id=billing_run_id, now=timezone.now())
 
 
 # The processor's outage as much as ours: any error is retried, for up to a few hours.

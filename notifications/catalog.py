@@ -463,6 +463,19 @@ _TEMPLATES = [
         dedupe_window=ONE_DAY,
         retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),
+    NotificationTemplate(
+        type="INVOICE_ISSUED",
+        title=_("Your %(period)s invoice is ready"),
+        message=_("Invoice %(invoice_number)s: %(amount)s, due on %(due_date)s."),
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
+        action_label=_("View invoice"),
+        source="invoice",
+        category=Category.BILLING,
+        dedupe_window=ONE_DAY,
+        icon="invoice",
+        tone=Tone.INFO,
+        email_note=_("You can download the qualified invoice (PDF) from the invoice page."),
+    ),
 ]
 
 CATALOG: dict[str, NotificationTemplate] = {template.type: template for template in _TEMPLATES}

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
+from billing.charges import record_charge
 from billing.selectors import BILLED_SUBSCRIPTION_STATUSES, count_payment_methods
 from notifications.services import notify
 from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
@@ -35,6 +36,7 @@ from orders.provisioning import (
 from orders.selectors import get_active_plan, get_open_order, get_order_for_customer
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
+from portal.dates import tokyo_today
 from portal.text import Text
 from staff.models import StaffActionType
 from staff.services import record_staff_action
@@ -445,8 +447,26 @@ def _activate(order: Order, service: ProvisionedService, *, now: datetime) -> No
     order.status = OrderStatus.ACTIVATED
     order.activated_at = now
     order.save(update_fields=["subscription", "status", "activated_at", "provisioning_attempts"])
+    _charge_initial_fee(order, now=now)
     _notify(order, "ORDER_ACTIVATED", now=now)
     logger.info("Order %s activated as subscription %s", order.number, subscription.pk)
+
+
+def _charge_initial_fee(order: Order, *, now: datetime) -> None:
+    """The plan's one-time fee goes on the next monthly invoice (billing's run bills it)."""
+    plan = order.plan
+    if plan.initial_fee <= 0:
+        return
+    record_charge(
+        customer=order.customer,
+        description=f"Initial fee: {plan.name} (order {order.number})",
+        description_ja=f"初期費用：{plan.name_ja or plan.name}（ご注文番号 {order.number}）",  # noqa: RUF001
+        amount=plan.initial_fee,
+        incurred_on=tokyo_today(now=now),
+        source_type="order",
+        source_id=order.pk,
+        now=now,
+    )
 
 
 def _fail(order: Order, reason: str | Promise | Text, *, now: datetime) -> None:

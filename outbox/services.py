@@ -10,7 +10,7 @@ rare double publish (a crash between publishing and marking sent) is harmless.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Task
@@ -36,7 +36,7 @@ def enqueue_on_commit(task: Task, *args: Any) -> None:
     transaction.on_commit(lambda: publish(message_id=message.pk))
 
 
-def publish(*, message_id: int) -> bool:
+def publish(*, message_id: int, now: datetime | None = None) -> bool:
     """Send one pending message to the broker; True when it was sent (now or before)."""
     message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
     if message is None:
@@ -51,12 +51,12 @@ def publish(*, message_id: int) -> bool:
         logger.warning("Could not publish %s yet: %s", message, error)
         return False
     OutboxMessage.objects.filter(pk=message.pk).update(
-        sent_at=timezone.now(), attempts=message.attempts + 1, last_error=""
+        sent_at=now or timezone.now(), attempts=message.attempts + 1, last_error=""
     )
     return True
 
 
-def dispatch_pending(*, now: Any = None, limit: int = 500) -> int:
+def dispatch_pending(*, now: datetime | None = None, limit: int = 500) -> int:
     """Publish messages whose on-commit publish failed; returns how many were sent."""
     now = now or timezone.now()
     ids = list(
@@ -64,10 +64,10 @@ def dispatch_pending(*, now: Any = None, limit: int = 500) -> int:
         .order_by("created_at", "id")
         .values_list("id", flat=True)[:limit]
     )
-    return sum(1 for message_id in ids if publish(message_id=message_id))
+    return sum(1 for message_id in ids if publish(message_id=message_id, now=now))
 
 
-def purge_sent(*, now: Any = None, older_than: timedelta = timedelta(days=7)) -> int:
+def purge_sent(*, now: datetime | None = None, older_than: timedelta = timedelta(days=7)) -> int:
     now = now or timezone.now()
     deleted, _ = OutboxMessage.objects.filter(sent_at__lt=now - older_than).delete()
     return deleted

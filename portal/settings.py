@@ -345,6 +345,9 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
         "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus.values",
+        # The plans' kind keeps the name it had before invoices had a kind too.
+        "KindEnum": "subscriptions.models.PlanKind",
+        "InvoiceKindEnum": "billing.models.InvoiceKind.values",
         "PaymentStatusEnum": "billing.models.PaymentStatus.values",
         "SupportRequestStatusEnum": "support.models.SupportRequestStatus.values",
         "SupportTopicEnum": "support.models.SupportTopic.values",
@@ -412,7 +415,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.complete_due_cancellations",
         "schedule": crontab(hour=0, minute=15),
     },
+    # The month before, once the day's cancellations are complete (billing.billing_run).
+    "billing-run": {
+        "task": "billing.tasks.billing_run",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
 }
+# Customers the billing run bills per transaction (docs/operations.md).
+BILLING_RUN_CHUNK_SIZE = env.int("BILLING_RUN_CHUNK_SIZE", default=500)
 
 # --- Ports to the outside ----------------------------------------------------------------
 

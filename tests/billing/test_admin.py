@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-import pytest
+from datetime import date
 
-from billing.models import Invoice
+import pytest
+from django.utils import timezone
+
+from billing.models import BillingRun, Invoice
 from staff.models import StaffAction
 from tests.factories import InvoiceFactory, PaymentMethodFactory
 
@@ -99,3 +102,42 @@ def test_payment_methods_cannot_be_added_or_deleted_by_hand(admin, customer):
     assert admin.get("/admin/billing/invoice/add/").status_code == 403
     assert admin.post(f"/admin/billing/invoice/{invoice.pk}/change/").status_code == 403
     assert admin.get(f"/admin/billing/invoice/{invoice.pk}/delete/").status_code == 403
+
+
+# --- Billing runs -----------------------------------------------------------------------------
+
+
+def _run(period_start, **fields):
+    return BillingRun.objects.create(period_start=period_start, started_at=timezone.now(), **fields)
+
+
+def test_the_admin_home_shows_the_latest_billing_runs_with_their_progress(admin):
+    _run(date(2026, 8, 1), status="completed")
+    _run(date(2026, 9, 1), status="completed")
+    _run(date(2026, 10, 1), status="completed", customers_total=10, customers_done=10)
+    _run(date(2026, 11, 1), customers_total=10, customers_done=4, invoices_created=3)
+    html = admin.get("/admin/").content.decode()
+    panel = html[html.index('id="billing-runs"') :]
+    assert "Billing runs" in panel
+    assert panel.index("November 2026") < panel.index("October 2026")
+    assert "August 2026" not in panel  # the latest three
+    november = panel[panel.index("November 2026") : panel.index("October 2026")]
+    assert "Running" in november
+    assert "4 / 10" in november
+    assert "<td>3</td>" in november
+
+
+def test_the_admin_home_says_when_no_billing_run_has_happened(admin):
+    html = admin.get("/admin/").content.decode()
+    assert "No billing run yet." in html
+
+
+def test_billing_runs_and_unbilled_charges_are_read_only_for_staff(admin):
+    run = _run(date(2026, 11, 1))
+    assert admin.get("/admin/billing/billingrun/").status_code == 200
+    assert admin.get("/admin/billing/billingrun/add/").status_code == 403
+    page = admin.get(f"/admin/billing/billingrun/{run.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
+    assert admin.get("/admin/billing/unbilledcharge/").status_code == 200
+    assert admin.get("/admin/billing/unbilledcharge/add/").status_code == 403

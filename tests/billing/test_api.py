@@ -37,6 +37,8 @@ INVOICE_KEYS = {
     "paidAt",
     "href",
 }
+# The third wave's additions to one invoice (API.md "Third wave", Billing).
+INVOICE_DETAIL_KEYS = INVOICE_KEYS | {"lines", "period", "kind", "autoCharge", "suspendsOn"}
 METHOD_KEYS = {"id", "type", "brand", "last4", "expMonth", "expYear", "isDefault", "expiresSoon"}
 
 
@@ -159,12 +161,34 @@ def test_an_invoice_detail_adds_its_lines(api, customer):
     response = api.get(f"/api/invoices/{invoice.pk}")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == INVOICE_KEYS | {"lines"}
+    assert set(body) == INVOICE_DETAIL_KEYS
     assert body["lines"] == [
         {"description": "Hikari Fiber 1 Gbps", "amount": {"amount": "5280.00", "currency": "JPY"}},
         {"description": "SIM Data 20GB", "amount": {"amount": "2178.00", "currency": "JPY"}},
     ]
     assert body["tax"] == {"amount": "678.00", "currency": "JPY"}
+
+
+def test_a_monthly_invoice_says_the_month_it_bills(api, customer):
+    invoice = _invoice(
+        customer,
+        due_in_days=5,
+        kind="monthly",
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 10, 31),
+    )
+    body = api.get(f"/api/invoices/{invoice.pk}").json()
+    assert body["kind"] == "monthly"
+    assert body["period"] == {"start": "2026-10-01", "end": "2026-10-31"}
+    # Filled in by automatic collection and suspension; null until they plan anything.
+    assert body["autoCharge"] is None
+    assert body["suspendsOn"] is None
+
+
+def test_a_one_off_invoice_has_no_period(api, customer):
+    invoice = _invoice(customer, due_in_days=5)
+    body = api.get(f"/api/invoices/{invoice.pk}").json()
+    assert (body["kind"], body["period"]) == ("one_off", None)
 
 
 def test_other_customers_invoice_is_404(api, other_customer):

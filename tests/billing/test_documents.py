@@ -42,6 +42,9 @@ def invoice(customer):
         due_date=date(2026, 12, 27),
         total=Decimal("7480"),
         tax=Decimal("680"),
+        kind="monthly",
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 30),
     )
     InvoiceLineFactory(invoice=invoice, description="Hikari 1G (November)", amount=Decimal("6930"))
     InvoiceLineFactory(invoice=invoice, description="Router rental", amount=Decimal("550"))
@@ -89,6 +92,21 @@ def test_the_invoice_pdf_speaks_japanese_with_the_font_embedded(api, customer, i
     ):
         assert expected in text, expected
     assert any("IPAexGothic" in name for name in _fonts(response.content))
+
+
+def test_the_invoice_pdf_gives_the_billing_period_in_japanese(api, customer, invoice):
+    customer.language = "ja"
+    customer.save()
+    text = _text(api.get(f"/api/invoices/{invoice.pk}/pdf").content)
+    assert "ご利用期間" in text
+    assert "2026年11月1日〜2026年11月30日" in text
+
+
+def test_a_one_off_invoice_pdf_gives_its_transaction_date_instead_of_a_period(api, customer):
+    one_off = InvoiceFactory(customer=customer, issued_on=date(2026, 12, 9))
+    text = _text(api.get(f"/api/invoices/{one_off.pk}/pdf").content)
+    assert "Transaction date Dec. 9, 2026" in text
+    assert "Billing period" not in text
 
 
 def test_the_page_link_downloads_the_same_invoice(browser_client, invoice):

@@ -236,6 +236,37 @@ def test_an_invoice_page_shows_lines_tax_and_total(browser_client, customer):
     assert "overdue" not in html.lower()
 
 
+def _monthly(customer) -> Invoice:
+    return _invoice(
+        customer,
+        due_in_days=3,
+        kind="monthly",
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 10, 31),
+    )
+
+
+def test_a_monthly_invoice_page_shows_the_month_it_bills(browser_client, customer):
+    invoice = _monthly(customer)
+    html = browser_client.get(f"/account/billing/invoices/{invoice.pk}").content.decode()
+    assert re.search(r"<dt>Billing period</dt>\s*<dd[^>]*>Oct. 1, 2026 to Oct. 31, 2026</dd>", html)
+
+
+def test_a_monthly_invoice_page_shows_the_month_in_japanese(browser_client, customer):
+    customer.language = "ja"
+    customer.save(update_fields=["language"])
+    invoice = _monthly(customer)
+    html = browser_client.get(f"/account/billing/invoices/{invoice.pk}").content.decode()
+    assert "ご利用期間" in html
+    assert "2026年10月1日〜2026年10月31日" in html
+
+
+def test_a_one_off_invoice_page_has_no_billing_period(browser_client, customer):
+    invoice = _invoice(customer, due_in_days=3)
+    html = browser_client.get(f"/account/billing/invoices/{invoice.pk}").content.decode()
+    assert "Billing period" not in html
+
+
 def test_an_overdue_invoice_page_says_how_late_it_is(browser_client, customer):
     invoice = _invoice(customer, due_in_days=-1)
     html = browser_client.get(f"/account/billing/invoices/{invoice.pk}").content.decode()

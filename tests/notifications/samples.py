@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from notifications.catalog import Money
+from notifications.catalog import Money, Text
 
 SAMPLE_CONTEXTS = {
     "ELIGIBILITY_ELIGIBLE": {"address": "1-2-3 Shibuya"},
@@ -52,5 +52,12 @@ SAMPLE_CONTEXTS = {
         "invoice_number": "INV-1",
         "amount": Money(Decimal("5500")),
         "invoice_id": 42,
+    },
+    "INVOICE_ISSUED": {
+        "invoice_number": "INV-2026-000001",
+        "invoice_id": 42,
+        "period": Text(en="November 2026", ja="2026年11月"),
+        "amount": Money(Decimal("5500")),
+        "due_date": date(2026, 12, 27),
     },
 }

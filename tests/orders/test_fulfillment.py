@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
+from billing.models import UnbilledCharge
 from orders import services
 from orders.models import OrderStatus
 from orders.provisioning import TemporaryProvisioningError
@@ -148,3 +150,34 @@ def test_a_failed_order_is_not_retried(settings, approved_sim_order):
     order = services.fulfill_order(order_id=approved_sim_order.pk)
     assert order.status == OrderStatus.FAILED
     assert not Subscription.objects.exists()
+
+
+# --- The initial fee ----------------------------------------------------------------------
+
+
+def test_activation_puts_the_plans_initial_fee_on_the_next_invoice_once(customer):
+    ready_to_order(customer)
+    order = OrderFactory(customer=customer, plan=sim_plan(initial_fee=Decimal("3300")))
+    services.approve_order(order_id=order.pk, now=NOW)
+    services.fulfill_order(order_id=order.pk, now=NOW)
+    services.fulfill_order(order_id=order.pk, now=NOW)  # a retry: activated already
+    charge = UnbilledCharge.objects.get()
+    assert (charge.customer, charge.amount, charge.invoice) == (customer, Decimal("3300.00"), None)
+    assert charge.incurred_on == date(2026, 11, 24)  # 10:30 in Tokyo
+    assert (charge.source_type, charge.source_id) == ("order", str(order.pk))
+    assert charge.description == f"Initial fee: SIM Data 20GB (order {order.number})"
+    assert charge.description_ja == f"初期費用：SIM データ 20GB（ご注文番号 {order.number}）"  # noqa: RUF001
+
+
+def test_a_plan_without_an_initial_fee_owes_nothing_more_on_activation(approved_sim_order):
+    services.fulfill_order(order_id=approved_sim_order.pk, now=NOW)
+    assert not UnbilledCharge.objects.exists()
+
+
+def test_a_failed_order_owes_no_initial_fee(customer, settings):
+    settings.PROVISIONING_FAILURE_MODE = "permanent"
+    ready_to_order(customer)
+    order = OrderFactory(customer=customer, plan=sim_plan(initial_fee=Decimal("3300")))
+    services.approve_order(order_id=order.pk, now=NOW)
+    assert services.fulfill_order(order_id=order.pk, now=NOW).status == OrderStatus.FAILED
+    assert not UnbilledCharge.objects.exists()
