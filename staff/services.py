@@ -32,6 +32,8 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "billing.invoice": ("view", "change"),
     "billing.invoiceline": ("view",),
     "billing.paymentmethod": ("view", "change"),
+    "billing.billingrun": ("view",),
+    "billing.unbilledcharge": ("view",),
     "notifications.notification": ("view",),
     "notifications.announcement": ("view", "add", "change"),
     "notifications.notificationemail": ("view",),

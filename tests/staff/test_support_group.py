@@ -6,7 +6,7 @@ not an accident.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from billing.models import BillingRun, UnbilledCharge
 from crm.models import CrmEvent
 from notifications.models import Announcement, Device, NotificationEmail, PushDelivery
 from outbox.models import OutboxMessage
@@ -51,6 +52,8 @@ REACH: dict[str, tuple[bool, bool, bool]] = {
     "subscriptions.cancellationrequest": (True, False, False),
     "billing.invoice": (True, False, False),
     "billing.paymentmethod": (True, False, False),
+    "billing.billingrun": (True, False, False),
+    "billing.unbilledcharge": (True, False, False),
     "notifications.notification": (True, False, False),
     "notifications.announcement": (True, True, True),
     "notifications.notificationemail": (True, False, False),
@@ -80,6 +83,18 @@ def _one_of_each() -> dict[str, models.Model]:
         "subscriptions.cancellationrequest": cancellation,
         "billing.invoice": InvoiceFactory(customer=customer),
         "billing.paymentmethod": PaymentMethodFactory(customer=customer),
+        "billing.billingrun": BillingRun.objects.create(
+            period_start=date(2026, 11, 1), started_at=now
+        ),
+        "billing.unbilledcharge": UnbilledCharge.objects.create(
+            customer=customer,
+            description="Initial fee",
+            amount=3300,
+            incurred_on=date(2026, 11, 5),
+            source_type="order",
+            source_id=str(order.pk),
+            created_at=now,
+        ),
         "notifications.notification": NotificationFactory(user=customer.user),
         "notifications.announcement": Announcement.objects.create(title="Hi", message="Hello"),
         "notifications.notificationemail": NotificationEmail.objects.create(
