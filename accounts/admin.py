@@ -1,7 +1,7 @@
-"""Support staff screens for logins, customers and identity checks.
+"""Support staff screens for logins and customers.
 
-Decisions (an eligibility result, a residence card review) go through `accounts.services`,
-the same functions the CRM events use (the CRM event inbox is `crm.admin`).
+The identity checks have their own screens, in `eligibility.admin` and `verification.admin`
+(the CRM event inbox is `crm.admin`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -24,14 +24,10 @@ from django.utils.safestring import SafeString
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services, tokens
-from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
 from accounts.models import (
     Customer,
-    InternetEligibility,
-    ResidenceCardVerification,
     User,
 )
-from accounts.selectors import get_residence_card_file
 from portal.api_errors import ApplicationError
 from staff.adminkit import ServiceOwnedAdmin
 from staff.selectors import get_customer_overview, search_customers
@@ -196,245 +192,3 @@ class CustomerAdmin(ServiceOwnedAdmin):
     def login(self, customer: Customer) -> SafeString:
         state = "active" if customer.user.is_active else "deactivated"
         return format_html("{} ({})", customer.user.email, state)
-
-
-_FORM_FIELDS = {"rejectionReason": "rejection_reason", "cardExpiresOn": "card_expires_on"}
-# The service asks for the reason in either language; the form names the English one.
-
-
-class DecisionAdmin(ServiceOwnedAdmin):
-    """Rows support looks at but changes only through a decision form that calls a service."""
-
-    def _can_decide(self, request: HttpRequest) -> bool:
-        return self.can_act(request)
-
-    def _show_error(self, form: Any, error: ApplicationError) -> None:
-        """Put a service's refusal next to the form field it names (services speak API names)."""
-        for name, field_messages in (error.fields or {"": [error.message]}).items():
-            field = _FORM_FIELDS.get(name, name)
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-
-
-@admin.register(InternetEligibility)
-class InternetEligibilityAdmin(DecisionAdmin):
-    list_display = [
-        "customer",
-        "status",
-        "postal_code",
-        "requested_at",
-        "checked_at",
-        "decision_link",
-    ]
-    list_filter = ["status"]
-    search_fields = [
-        "customer__name",
-        "customer__user__email",
-        "customer__crm_account_id",
-        "address",
-        "postal_code",
-    ]
-    list_select_related = ["customer__user"]
-    ordering = ["requested_at"]
-    fields = readonly_fields = (
-        "customer",
-        "status",
-        "postal_code",
-        "address",
-        "requested_at",
-        "checked_at",
-        "notes",
-        "notes_ja",
-        "decision_link",
-    )
-
-    @admin.display(description="Result")
-    def decision_link(self, eligibility: InternetEligibility) -> SafeString:
-        url = reverse("admin:accounts_interneteligibility_result", args=[eligibility.pk])
-        return format_html('<a class="button" href="{}">Set result</a>', url)
-
-    def get_urls(self) -> list[URLPattern]:
-        result = path(
-            "<int:eligibility_id>/result/",
-            self.admin_site.admin_view(self.result_view),
-            name="accounts_interneteligibility_result",
-        )
-        return [result, *super().get_urls()]
-
-    def result_view(self, request: HttpRequest, eligibility_id: int) -> HttpResponse:
-        if not self._can_decide(request):
-            raise PermissionDenied
-        eligibility = get_object_or_404(
-            InternetEligibility.objects.select_related("customer__user"), pk=eligibility_id
-        )
-        if request.method == "POST":
-            form = EligibilityResultForm(request.POST)
-        else:
-            form = EligibilityResultForm(
-                initial={"notes": eligibility.notes, "notes_ja": eligibility.notes_ja}
-            )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.record_eligibility_result(
-                    customer=eligibility.customer,
-                    status=form.cleaned_data["status"],
-                    notes=form.cleaned_data["notes"],
-                    notes_ja=form.cleaned_data["notes_ja"],
-                    actor=request.user,  # type: ignore[arg-type]
-                    now=timezone.now(),
-                )
-            except ApplicationError as error:
-                self._show_error(form, error)
-            else:
-                self.message_user(
-                    request,
-                    f"{eligibility.customer.name}: eligibility set to "
-                    f"{form.cleaned_data['status']}.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:accounts_interneteligibility_changelist")
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Eligibility result for {eligibility.customer.name}",
-            "opts": self.opts,
-            "eligibility": eligibility,
-            "form": form,
-        }
-        return TemplateResponse(request, "accounts/admin/eligibility_result.html", context)
-
-
-_CARD_FIELDS = (
-    "customer",
-    "status",
-    "submitted_at",
-    "reviewed_at",
-    "reviewed_by",
-    "rejection_reason",
-    "rejection_reason_ja",
-    "card_expires_on",
-    "front_preview",
-    "back_preview",
-    "decision_link",
-)
-
-
-@admin.register(ResidenceCardVerification)
-class ResidenceCardVerificationAdmin(DecisionAdmin):
-    list_display = ["customer", "status", "submitted_at", "reviewed_at", "decision_link"]
-    list_filter = ["status"]
-    search_fields = ["customer__name", "customer__user__email", "customer__crm_account_id"]
-    list_select_related = ["customer__user"]
-    ordering = ["submitted_at"]
-    fields = readonly_fields = _CARD_FIELDS
-
-    def _image_url(self, verification: ResidenceCardVerification, side: str) -> str:
-        return reverse(
-            "admin:accounts_residencecardverification_image", args=[verification.pk, side]
-        )
-
-    def _preview(self, verification: ResidenceCardVerification, side: str) -> SafeString:
-        if not getattr(verification, f"{side}_image"):
-            return format_html("{}", "Nothing uploaded")
-        url = self._image_url(verification, side)
-        if getattr(verification, f"{side}_content_type") == "application/pdf":
-            return format_html('<a href="{}" target="_blank" rel="noopener">Open PDF</a>', url)
-        return format_html(
-            '<a href="{}" target="_blank" rel="noopener">'
-            '<img src="{}" alt="{} side of the residence card" width="360"></a>',
-            url,
-            url,
-            side.capitalize(),
-        )
-
-    @admin.display(description="Front side")
-    def front_preview(self, verification: ResidenceCardVerification) -> SafeString:
-        return self._preview(verification, "front")
-
-    @admin.display(description="Back side")
-    def back_preview(self, verification: ResidenceCardVerification) -> SafeString:
-        return self._preview(verification, "back")
-
-    @admin.display(description="Review")
-    def decision_link(self, verification: ResidenceCardVerification) -> SafeString:
-        url = reverse("admin:accounts_residencecardverification_review", args=[verification.pk])
-        return format_html('<a class="button" href="{}">Review</a>', url)
-
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "<int:verification_id>/review/",
-                self.admin_site.admin_view(self.review_view),
-                name="accounts_residencecardverification_review",
-            ),
-            path(
-                "<int:verification_id>/image/<str:side>/",
-                self.admin_site.admin_view(self.image_view),
-                name="accounts_residencecardverification_image",
-            ),
-            *super().get_urls(),
-        ]
-
-    def image_view(self, request: HttpRequest, verification_id: int, side: str) -> FileResponse:
-        """Stream one side of a card to support staff; nothing else serves these files."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        file, content_type = get_residence_card_file(verification_id=verification_id, side=side)
-        extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-        name = f"residence-card-{verification_id}-{side}.{extension.get(content_type, 'bin')}"
-        response = FileResponse(
-            file.open("rb"), content_type=content_type, as_attachment=False, filename=name
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    def review_view(self, request: HttpRequest, verification_id: int) -> HttpResponse:
-        if not self._can_decide(request):
-            raise PermissionDenied
-        verification = get_object_or_404(
-            ResidenceCardVerification.objects.select_related("customer__user"),
-            pk=verification_id,
-        )
-        if request.method == "POST":
-            form = ResidenceCardReviewForm(request.POST)
-        else:
-            form = ResidenceCardReviewForm(
-                initial={
-                    "card_expires_on": verification.card_expires_on,
-                    "rejection_reason": verification.rejection_reason,
-                    "rejection_reason_ja": verification.rejection_reason_ja,
-                }
-            )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.review_residence_card(
-                    customer=verification.customer,
-                    status=form.cleaned_data["status"],
-                    reviewer=request.user,  # type: ignore[arg-type]
-                    card_expires_on=form.cleaned_data["card_expires_on"],
-                    rejection_reason=form.cleaned_data["rejection_reason"],
-                    rejection_reason_ja=form.cleaned_data["rejection_reason_ja"],
-                    now=timezone.now(),
-                )
-            except ApplicationError as error:
-                self._show_error(form, error)
-            else:
-                self.message_user(
-                    request,
-                    f"{verification.customer.name}: residence card {form.cleaned_data['status']}.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:accounts_residencecardverification_changelist")
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Review the residence card of {verification.customer.name}",
-            "opts": self.opts,
-            "verification": verification,
-            "front": self._preview(verification, "front"),
-            "back": self._preview(verification, "back"),
-            "form": form,
-        }
-        return TemplateResponse(request, "accounts/admin/residence_card_review.html", context)

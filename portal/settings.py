@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "accounts",
+    "eligibility",
+    "verification",
     "crm",
     "billing",
     "subscriptions",

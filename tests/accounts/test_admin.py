@@ -6,11 +6,12 @@ import pytest
 from django.core.files.storage import storages
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import EligibilityStatus, VerificationStatus
 from accounts.storage import PrivateFileSystemStorage
+from eligibility.services import request_internet_eligibility
 from notifications.models import Notification
 from tests.accounts.support import JPEG, PDF, upload
+from verification.services.review import submit_residence_card
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def staff_client(client, staff_user):
 
 @pytest.fixture
 def submitted(customer):
-    return services.submit_residence_card(
+    return submit_residence_card(
         customer=customer,
         front=upload("front.jpg", JPEG),
         back=upload("back.pdf", PDF, "application/pdf"),
@@ -188,7 +189,7 @@ def test_the_card_list_and_its_read_only_page_render(staff_client, submitted):
 
 
 def test_staff_set_an_eligibility_result_with_notes(staff_client, customer):
-    services.request_internet_eligibility(
+    request_internet_eligibility(
         customer=customer, postal_code="150-0002", address="1-2-3 Shibuya", now=timezone.now()
     )
     eligibility = customer.internet_eligibility

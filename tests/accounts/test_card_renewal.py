@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from accounts import services
 from accounts.models import VerificationStatus
 from portal.api_errors import ApplicationError
 from tests.accounts.support import JPEG, PNG, upload
+from verification.services.review import submit_residence_card
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def verified(customer, expires_on=EXPIRES):
 
 
 def submit(customer, now):
-    return services.submit_residence_card(
+    return submit_residence_card(
         customer=customer,
         front=upload("front.jpg", JPEG),
         back=upload("back.png", PNG, "image/png"),

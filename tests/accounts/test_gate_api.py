@@ -3,11 +3,12 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from accounts import services
 from accounts.models import EligibilityStatus, VerificationStatus
+from eligibility.services import request_internet_eligibility
 from tests.accounts.support import JPEG, PDF, PNG, upload
 from tests.conftest import bearer_client
 from tests.factories import StaffUserFactory
+from verification.services.review import RESIDENCE_CARD_MAX_BYTES, review_residence_card
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def test_malformed_json_is_a_400(api):
 
 
 def test_requesting_eligibility_changes_only_my_own(api, customer, other_customer):
-    services.request_internet_eligibility(
+    request_internet_eligibility(
         customer=other_customer,
         postal_code="153-0063",
         address="Bob's street",
@@ -144,7 +145,7 @@ def test_a_text_file_renamed_jpg_is_a_400_naming_the_field(api, customer):
 
 
 def test_a_file_over_10_mb_is_a_400_naming_the_field(api):
-    too_large = JPEG + b"\x00" * (services.RESIDENCE_CARD_MAX_BYTES - len(JPEG) + 1)
+    too_large = JPEG + b"\x00" * (RESIDENCE_CARD_MAX_BYTES - len(JPEG) + 1)
     response = api.post(CARD_URL, _cards(front=upload("f.jpg", too_large)), format="multipart")
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["front"]
@@ -176,7 +177,7 @@ def test_uploading_while_in_review_is_a_409(api):
 
 
 def test_uploading_when_verified_is_a_409(api, customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=customer, status="verified", reviewer=None, now=customer.created_at
     )
     response = api.post(CARD_URL, _cards(), format="multipart")
@@ -185,7 +186,7 @@ def test_uploading_when_verified_is_a_409(api, customer):
 
 
 def test_a_rejected_customer_can_upload_again(api, customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=customer,
         status="rejected",
         reviewer=None,
@@ -198,7 +199,7 @@ def test_a_rejected_customer_can_upload_again(api, customer):
 
 
 def test_uploading_changes_only_my_own_card(api, customer, other_customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=other_customer,
         status="rejected",
         reviewer=None,

@@ -4,12 +4,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from accounts import services
 from accounts.models import EligibilityStatus, VerificationStatus
+from eligibility.services import record_eligibility_result, request_internet_eligibility
 from notifications.models import Notification
 from portal.api_errors import ApplicationError
 from tests.accounts.support import JPEG, PDF, PNG, upload
 from tests.factories import CustomerFactory, StaffUserFactory
+from verification.services.review import (
+    RESIDENCE_CARD_MAX_BYTES,
+    review_residence_card,
+    submit_residence_card,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +22,7 @@ NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
 
 
 def _request(customer, postal_code="150-0002", address="1-2-3 Shibuya, Tokyo"):
-    return services.request_internet_eligibility(
+    return request_internet_eligibility(
         customer=customer, postal_code=postal_code, address=address, now=NOW
     )
 
@@ -75,7 +80,7 @@ def test_a_second_request_while_one_is_pending_is_refused(customer):
 
 def test_after_an_answer_another_address_can_be_checked(customer):
     _request(customer)
-    services.record_eligibility_result(
+    record_eligibility_result(
         customer=customer, status="ineligible", notes="No fiber in the building.", now=NOW
     )
     eligibility = _request(customer, address="4-5-6 Meguro, Tokyo")
@@ -87,7 +92,7 @@ def test_after_an_answer_another_address_can_be_checked(customer):
 def test_a_result_sets_status_time_and_notes_and_tells_the_customer(customer):
     _request(customer)
     later = NOW + timedelta(days=1)
-    eligibility = services.record_eligibility_result(
+    eligibility = record_eligibility_result(
         customer=customer, status="eligible", notes=" Fiber reaches the building. ", now=later
     )
     eligibility.refresh_from_db()
@@ -101,15 +106,15 @@ def test_a_result_sets_status_time_and_notes_and_tells_the_customer(customer):
 
 def test_an_ineligible_result_sends_the_ineligible_notification(customer):
     _request(customer)
-    services.record_eligibility_result(customer=customer, status="ineligible", now=NOW)
+    record_eligibility_result(customer=customer, status="ineligible", now=NOW)
     assert _notifications(customer, "ELIGIBILITY_INELIGIBLE").count() == 1
     assert not _notifications(customer, "ELIGIBILITY_ELIGIBLE").exists()
 
 
 def test_setting_the_status_it_already_has_notifies_nobody(customer):
-    services.record_eligibility_result(customer=customer, status="eligible", notes="a", now=NOW)
+    record_eligibility_result(customer=customer, status="eligible", notes="a", now=NOW)
     later = NOW + timedelta(days=3)  # outside the dedupe window: only the rule can hold
-    eligibility = services.record_eligibility_result(
+    eligibility = record_eligibility_result(
         customer=customer, status="eligible", notes="Updated notes.", now=later
     )
     assert _notifications(customer, "ELIGIBILITY_ELIGIBLE").count() == 1
@@ -119,14 +124,14 @@ def test_setting_the_status_it_already_has_notifies_nobody(customer):
 
 
 def test_a_result_without_notes_keeps_the_notes_when_nothing_changes(customer):
-    services.record_eligibility_result(customer=customer, status="eligible", notes="kept", now=NOW)
-    eligibility = services.record_eligibility_result(customer=customer, status="eligible", now=NOW)
+    record_eligibility_result(customer=customer, status="eligible", notes="kept", now=NOW)
+    eligibility = record_eligibility_result(customer=customer, status="eligible", now=NOW)
     assert eligibility.notes == "kept"
 
 
 def test_eligible_ineligible_eligible_within_an_hour_tells_each_result(customer):
     for minutes, status in ((0, "eligible"), (10, "ineligible"), (20, "eligible")):
-        services.record_eligibility_result(
+        record_eligibility_result(
             customer=customer, status=status, now=NOW + timedelta(minutes=minutes)
         )
     assert _notifications(customer, "ELIGIBILITY_ELIGIBLE").count() == 2
@@ -138,7 +143,7 @@ def test_eligible_ineligible_eligible_within_an_hour_tells_each_result(customer)
 
 def test_a_result_without_an_address_reads_your_address_in_each_language():
     customer = CustomerFactory(crm_account_id=None)
-    services.record_eligibility_result(customer=customer, status="eligible", now=NOW)
+    record_eligibility_result(customer=customer, status="eligible", now=NOW)
     notification = _notifications(customer, "ELIGIBILITY_ELIGIBLE").get()
     assert "your address" in notification.rendered("en").message
 
@@ -146,7 +151,7 @@ def test_a_result_without_an_address_reads_your_address_in_each_language():
 @pytest.mark.parametrize("status", ["pending", "not_requested", "maybe"])
 def test_only_eligible_or_ineligible_is_a_result(customer, status):
     with pytest.raises(ApplicationError) as refused:
-        services.record_eligibility_result(customer=customer, status=status, now=NOW)
+        record_eligibility_result(customer=customer, status=status, now=NOW)
     assert refused.value.code == "validation_error"
 
 
@@ -161,7 +166,7 @@ def test_a_customer_without_gate_rows_gets_them_on_first_use():
 
 
 def _submit(customer, front=None, back=None):
-    return services.submit_residence_card(
+    return submit_residence_card(
         customer=customer,
         front=front or upload("front.jpg", JPEG),
         back=back or upload("back.png", PNG, "image/png"),
@@ -203,7 +208,7 @@ def test_an_empty_file_is_refused(customer):
 
 
 def test_a_file_over_10_mb_is_refused(customer):
-    too_large = JPEG + b"\x00" * (services.RESIDENCE_CARD_MAX_BYTES - len(JPEG) + 1)
+    too_large = JPEG + b"\x00" * (RESIDENCE_CARD_MAX_BYTES - len(JPEG) + 1)
     with pytest.raises(ApplicationError) as refused:
         _submit(customer, front=upload("front.jpg", too_large))
     assert refused.value.fields == {
@@ -212,7 +217,7 @@ def test_a_file_over_10_mb_is_refused(customer):
 
 
 def test_a_file_of_exactly_10_mb_is_accepted(customer):
-    largest = JPEG + b"\x00" * (services.RESIDENCE_CARD_MAX_BYTES - len(JPEG))
+    largest = JPEG + b"\x00" * (RESIDENCE_CARD_MAX_BYTES - len(JPEG))
     assert _submit(customer, front=upload("front.jpg", largest)).status == "pending"
 
 
@@ -232,7 +237,7 @@ def test_a_card_in_review_cannot_be_sent_again(customer, private_storage):
 
 
 def test_a_verified_card_cannot_be_replaced(customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=customer, status="verified", reviewer=None, card_expires_on=None, now=NOW
     )
     with pytest.raises(ApplicationError) as refused:
@@ -245,7 +250,7 @@ def test_sending_again_after_a_rejection_replaces_the_old_files(
 ):
     first = _submit(customer)
     old = [private_storage / first.front_image.name, private_storage / first.back_image.name]
-    services.review_residence_card(
+    review_residence_card(
         customer=customer, status="rejected", reviewer=None, rejection_reason="Blurry.", now=NOW
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -261,7 +266,7 @@ def test_verifying_records_reviewer_and_expiry_and_tells_the_customer(customer):
     _submit(customer)
     reviewer = StaffUserFactory()
     expires = date(2029, 3, 31)
-    verification = services.review_residence_card(
+    verification = review_residence_card(
         customer=customer,
         status="verified",
         reviewer=reviewer,
@@ -280,11 +285,11 @@ def test_verifying_records_reviewer_and_expiry_and_tells_the_customer(customer):
 def test_rejecting_needs_a_reason_which_the_customer_reads(customer):
     _submit(customer)
     with pytest.raises(ApplicationError) as refused:
-        services.review_residence_card(
+        review_residence_card(
             customer=customer, status="rejected", reviewer=None, rejection_reason=" ", now=NOW
         )
     assert "rejectionReason" in refused.value.fields
-    services.review_residence_card(
+    review_residence_card(
         customer=customer,
         status="rejected",
         reviewer=None,
@@ -298,7 +303,7 @@ def test_rejecting_needs_a_reason_which_the_customer_reads(customer):
 def test_a_second_rejection_within_the_hour_is_told_and_supersedes_the_first(customer):
     for minutes, reason in ((0, "The photo is blurred."), (40, "The card has expired.")):
         _submit(customer)
-        services.review_residence_card(
+        review_residence_card(
             customer=customer,
             status="rejected",
             reviewer=None,
@@ -314,7 +319,7 @@ def test_a_second_rejection_within_the_hour_is_told_and_supersedes_the_first(cus
 
 def test_an_expired_card_cannot_be_verified(customer):
     with pytest.raises(ApplicationError) as refused:
-        services.review_residence_card(
+        review_residence_card(
             customer=customer,
             status="verified",
             reviewer=None,
@@ -325,10 +330,10 @@ def test_an_expired_card_cannot_be_verified(customer):
 
 
 def test_reviewing_to_the_same_status_notifies_nobody_and_updates_the_reason(customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=customer, status="rejected", reviewer=None, rejection_reason="Blurry.", now=NOW
     )
-    verification = services.review_residence_card(
+    verification = review_residence_card(
         customer=customer,
         status="rejected",
         reviewer=None,
@@ -342,10 +347,10 @@ def test_reviewing_to_the_same_status_notifies_nobody_and_updates_the_reason(cus
 
 
 def test_verifying_clears_an_earlier_rejection_reason(customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=customer, status="rejected", reviewer=None, rejection_reason="Blurry.", now=NOW
     )
-    verification = services.review_residence_card(
+    verification = review_residence_card(
         customer=customer, status="verified", reviewer=None, now=NOW
     )
     assert verification.rejection_reason == ""
@@ -355,4 +360,4 @@ def test_verifying_clears_an_earlier_rejection_reason(customer):
 @pytest.mark.parametrize("status", ["pending", "not_submitted", "ok"])
 def test_only_verified_or_rejected_is_a_review(customer, status):
     with pytest.raises(ApplicationError):
-        services.review_residence_card(customer=customer, status=status, reviewer=None, now=NOW)
+        review_residence_card(customer=customer, status=status, reviewer=None, now=NOW)

@@ -3,10 +3,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import EligibilityStatus, VerificationStatus
+from eligibility.services import record_eligibility_result, request_internet_eligibility
 from tests.accounts.support import JPEG, PNG, upload
 from tests.factories import StaffUserFactory
+from verification.services.review import review_residence_card, submit_residence_card
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_a_bad_postal_code_keeps_what_was_typed_and_says_why(browser_client, cus
 
 
 def test_a_request_sent_while_one_is_pending_is_refused_with_a_message(browser_client, customer):
-    services.request_internet_eligibility(
+    request_internet_eligibility(
         customer=customer, postal_code="150-0002", address="First", now=timezone.now()
     )
     response = browser_client.post(
@@ -93,10 +94,10 @@ def test_a_request_sent_while_one_is_pending_is_refused_with_a_message(browser_c
 
 
 def test_the_result_and_notes_are_shown_once_checked(browser_client, customer):
-    services.request_internet_eligibility(
+    request_internet_eligibility(
         customer=customer, postal_code="150-0002", address="1-2-3 Shibuya", now=timezone.now()
     )
-    services.record_eligibility_result(
+    record_eligibility_result(
         customer=customer, status="ineligible", notes="No fiber here yet.", now=timezone.now()
     )
     response = browser_client.get("/account/eligibility")
@@ -106,10 +107,10 @@ def test_the_result_and_notes_are_shown_once_checked(browser_client, customer):
 
 
 def test_the_eligibility_page_shows_only_my_own(browser_client, other_customer):
-    services.request_internet_eligibility(
+    request_internet_eligibility(
         customer=other_customer, postal_code="153-0063", address="Bob Street", now=timezone.now()
     )
-    services.record_eligibility_result(
+    record_eligibility_result(
         customer=other_customer, status="eligible", notes="Bob's notes", now=timezone.now()
     )
     response = browser_client.get("/account/eligibility")
@@ -158,7 +159,7 @@ def test_a_missing_side_is_shown_next_to_its_field(browser_client):
 
 
 def test_a_rejected_customer_sees_the_reason_and_can_upload_again(browser_client, customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=customer,
         status="rejected",
         reviewer=None,
@@ -174,7 +175,7 @@ def test_a_rejected_customer_sees_the_reason_and_can_upload_again(browser_client
 
 
 def test_a_verified_customer_sees_the_expiry_and_no_form(browser_client, customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=customer,
         status="verified",
         reviewer=None,
@@ -187,7 +188,7 @@ def test_a_verified_customer_sees_the_expiry_and_no_form(browser_client, custome
 
 
 def test_the_verification_page_shows_only_my_own(browser_client, other_customer):
-    services.review_residence_card(
+    review_residence_card(
         customer=other_customer,
         status="rejected",
         reviewer=None,
@@ -207,7 +208,7 @@ def test_the_pages_carry_no_inline_script_or_style(browser_client):
 
 
 def test_an_upload_sent_while_in_review_is_refused_with_a_message(browser_client, customer):
-    services.submit_residence_card(customer=customer, now=timezone.now(), **_cards())
+    submit_residence_card(customer=customer, now=timezone.now(), **_cards())
     response = browser_client.post("/account/verification", _cards())
     assert response.status_code == 200
     assert b"We are reviewing the card you sent" in response.content

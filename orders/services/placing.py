@@ -1,10 +1,5 @@
-"""Orders: placing one (with its gates), review by support, and the fulfillment orchestrator.
-
-An order goes pending_review -> approved -> provisioning -> activated, or ends failed or
-cancelled. Every transition happens under the order's row lock and only from the state
-before it, so a repeated or concurrent call (a double click, a task retry, two workers)
-finds nothing left to do: one subscription and one notification of each type per order.
-"""
+"""Placing an order, with the gates a customer must pass for each kind of plan, and the
+customer withdrawing it while it waits for review."""
 
 from __future__ import annotations
 
@@ -13,32 +8,20 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer, EligibilityStatus, User, VerificationStatus
+from accounts.models import Customer, EligibilityStatus, VerificationStatus
 from accounts.selectors import get_internet_eligibility, get_residence_card_verification
 from billing.selectors import BILLED_SUBSCRIPTION_STATUSES, count_payment_methods
-from notifications.catalog import Text
-from notifications.services import notify
 from orders.models import OPEN_ORDER_STATUSES, Order, OrderStatus
-from orders.provisioning import (
-    PermanentProvisioningError,
-    ProvisionedService,
-    TemporaryProvisioningError,
-    get_provisioning_adapter,
-)
 from orders.selectors import get_active_plan, get_open_order, get_order_for_customer
-from outbox.services import enqueue_on_commit
+from orders.services.common import lock_order
 from portal.api_errors import ApplicationError
-from staff.models import StaffActionType
-from staff.services import record_staff_action
-from subscriptions.models import PlanKind, Subscription, SubscriptionStatus
+from subscriptions.models import PlanKind, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -292,249 +275,6 @@ def place_order(
     return order
 
 
-# --- Review by support ----------------------------------------------------------------------
-
-
-def _lock_order(order_id: int) -> Order:
-    """The order, locked until the transaction ends (PostgreSQL; SQLite serialises writers).
-
-    Whoever locks it is about to change it, so the customer's dashboard is marked stale.
-    """
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("plan", "customer__user")
-        .get(pk=order_id)
-    )
-    return order
-
-
-def _notify(order: Order, type: str, *, now: datetime, **extra: Any) -> None:
-    # The source id is the order's external id: whatever retries, one notification per type.
-    notify(
-        user=order.customer.user,
-        type=type,
-        source_id=order.external_id,
-        context={
-            "order_number": order.number,
-            "plan_name": order.plan.names,
-            "order_id": order.pk,
-            **extra,
-        },
-        now=now,
-    )
-
-
-def _enqueue_fulfillment(order_id: int) -> None:
-    # Imported here: the task module imports this one.
-    from orders.tasks import fulfill_order_task
-
-    # Published when the transaction commits, and later if the broker is down right then.
-    enqueue_on_commit(fulfill_order_task, order_id)
-
-
-def _not_pending_review(order: Order) -> ApplicationError:
-    return ApplicationError(
-        "order_not_pending_review",
-        _(
-            "Order %(number)s is %(status)s: "
-            "only an order pending review can be approved or rejected."
-        )
-        % {"number": order.number, "status": order.get_status_display().lower()},
-    )
-
-
-def _record(
-    order: Order, actor: User | None, action: str, *, now: datetime, reason: str = ""
-) -> None:
-    if actor is not None:
-        record_staff_action(
-            actor=actor,
-            action=action,
-            customer=order.customer,
-            subject=order,
-            subject_label=order.number,
-            reason=reason,
-            now=now,
-        )
-
-
-def approve_order(
-    *, order_id: int, actor: User | None = None, now: datetime | None = None
-) -> Order:
-    """Support (`actor`, logged) or a CRM event approves an order: tell the customer, fulfill."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = _lock_order(order_id)
-        if order.status != OrderStatus.PENDING_REVIEW:
-            raise _not_pending_review(order)
-        order.status = OrderStatus.APPROVED
-        order.approved_at = now
-        order.save(update_fields=["status", "approved_at"])
-        _record(order, actor, StaffActionType.ORDER_APPROVED, now=now)
-        _notify(order, "ORDER_APPROVED", now=now)
-        _enqueue_fulfillment(order.pk)
-    logger.info("Order %s approved", order.number)
-    return order
-
-
-def reject_order(
-    *,
-    order_id: int,
-    reason: str,
-    reason_ja: str = "",
-    actor: User | None = None,
-    now: datetime | None = None,
-) -> Order:
-    """Support rejects an order pending review; the customer is told why, in English and
-    Japanese (a reason in one language only is placed by its script and shown marked)."""
-    written = Text.of(reason, reason_ja)
-    if not written:
-        raise ApplicationError(
-            "validation_error",
-            _("Say why the order is rejected: the customer reads it."),
-            fields={"reason": [_("Enter a reason.")]},
-        )
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = _lock_order(order_id)
-        if order.status != OrderStatus.PENDING_REVIEW:
-            raise _not_pending_review(order)
-        order.status = OrderStatus.CANCELLED
-        order.cancelled_at = now
-        order.failure_reason, order.failure_reason_ja = written.en, written.ja
-        order.save(update_fields=["status", "cancelled_at", "failure_reason", "failure_reason_ja"])
-        logged = "\n".join(part for part in (written.en, written.ja) if part)
-        _record(order, actor, StaffActionType.ORDER_REJECTED, now=now, reason=logged)
-        _notify(order, "ORDER_FAILED", now=now, reason=written)
-    logger.info("Order %s rejected", order.number)
-    return order
-
-
-def resume_fulfillment(
-    *, order_id: int, actor: User | None = None, now: datetime | None = None
-) -> Order:
-    """Enqueue fulfillment again for an order stuck approved or provisioning (lost task)."""
-    with transaction.atomic():
-        order = _lock_order(order_id)
-        if order.status not in (OrderStatus.APPROVED, OrderStatus.PROVISIONING):
-            raise ApplicationError(
-                "order_not_in_fulfillment",
-                _("Order %(number)s is %(status)s: there is nothing to resume.")
-                % {"number": order.number, "status": order.get_status_display().lower()},
-            )
-        _record(order, actor, StaffActionType.FULFILLMENT_RESUMED, now=now or timezone.now())
-        _enqueue_fulfillment(order.pk)
-    return order
-
-
-# --- Fulfillment ---------------------------------------------------------------------------
-
-
-def _activate(order: Order, service: ProvisionedService, *, now: datetime) -> None:
-    subscription = Subscription.objects.create(
-        customer=order.customer,
-        plan=order.plan,
-        status=SubscriptionStatus.ACTIVE,
-        activated_at=now,
-        msisdn=service.msisdn,
-        iccid=service.iccid,
-        line_id=service.line_id,
-        installation_address=order.installation_address,
-    )
-    order.subscription = subscription
-    order.status = OrderStatus.ACTIVATED
-    order.activated_at = now
-    order.save(update_fields=["subscription", "status", "activated_at", "provisioning_attempts"])
-    _notify(order, "ORDER_ACTIVATED", now=now)
-    logger.info("Order %s activated as subscription %s", order.number, subscription.pk)
-
-
-def _fail(order: Order, reason: str | Promise | Text, *, now: datetime) -> None:
-    # Stored in both languages (our own reasons are translated), so the order's page and the
-    # notification read in the customer's language of the moment.
-    if isinstance(reason, Text):
-        text = reason
-    elif isinstance(reason, Promise):
-        text = Text.translated(reason)
-    else:
-        text = Text.of(reason, None)
-    order.status = OrderStatus.FAILED
-    order.failed_at = now
-    order.failure_reason, order.failure_reason_ja = text.en, text.ja
-    order.save(
-        update_fields=[
-            "status",
-            "failed_at",
-            "failure_reason",
-            "failure_reason_ja",
-            "provisioning_attempts",
-        ]
-    )
-    _notify(order, "ORDER_FAILED", now=now, reason=text)
-    logger.warning("Order %s failed: %s", order.number, text.en or text.ja)
-
-
-def _gave_up_reason(order: Order) -> Text:
-    written = {}
-    for language in ("en", "ja"):
-        with translation.override(language):
-            written[language] = _(
-                "The network operator did not answer after %(attempts)d attempts. "
-                "Our support team will contact you."
-            ) % {"attempts": order.provisioning_attempts}
-    return Text(**written)
-
-
-def fulfill_order(
-    *, order_id: int, final_attempt: bool = False, now: datetime | None = None
-) -> Order:
-    """Run an approved order through provisioning to an active subscription.
-
-    Does nothing for an order that is not approved or provisioning, so it is safe to run
-    again or concurrently. A permanent provisioning error fails the order at once, with
-    ORDER_FAILED. A temporary one is raised (as TemporaryProvisioningError, after the
-    attempt is recorded) for the caller to retry later, unless `final_attempt`: then the
-    order fails too.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = _lock_order(order_id)
-        if order.status == OrderStatus.APPROVED:
-            order.status = OrderStatus.PROVISIONING
-            order.provisioning_at = now
-            order.save(update_fields=["status", "provisioning_at"])
-    # Committed: the customer sees "provisioning" while the operator works.
-
-    with transaction.atomic():
-        # The lock is held during the operator's call, so a second worker waits and then
-        # finds the order activated or failed instead of provisioning it twice.
-        order = _lock_order(order_id)
-        if order.status != OrderStatus.PROVISIONING:
-            return order
-        order.provisioning_attempts += 1
-        try:
-            service = get_provisioning_adapter().provision(order=order)
-        except PermanentProvisioningError as error:
-            _fail(order, error.reason, now=now)
-            return order
-        except TemporaryProvisioningError as error:
-            if final_attempt:
-                _fail(order, _gave_up_reason(order), now=now)
-                return order
-            order.save(update_fields=["provisioning_attempts"])
-            temporary_error = error
-        else:
-            _activate(order, service, now=now)
-            return order
-    logger.info(
-        "Order %s: provisioning attempt %d failed temporarily: %s",
-        order.number,
-        order.provisioning_attempts,
-        temporary_error,
-    )
-    raise temporary_error
-
-
 # --- Cancelling by the customer ---------------------------------------------------------------
 
 
@@ -546,7 +286,7 @@ def cancel_order(*, customer: Customer, order_id: int, now: datetime | None = No
     now = now or timezone.now()
     with transaction.atomic():
         get_order_for_customer(customer=customer, order_id=order_id)
-        order = _lock_order(order_id)
+        order = lock_order(order_id)
         if order.status == OrderStatus.CANCELLED:
             return order
         if order.status != OrderStatus.PENDING_REVIEW:

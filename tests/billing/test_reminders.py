@@ -8,13 +8,16 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from notifications import services, tasks
+from billing import tasks
+from billing.services.reminders import (
+    send_invoice_due_reminders,
+    send_payment_method_expiring_reminders,
+)
 from notifications.models import Notification
 from portal.celery import app
 from tests.factories import (
     CustomerFactory,
     InvoiceFactory,
-    NotificationFactory,
     PaymentMethodFactory,
 )
 
@@ -30,7 +33,6 @@ def test_the_beat_schedule_names_tasks_that_exist():
     for name in (
         "notifications.tasks.send_invoice_due_reminders",
         "notifications.tasks.send_payment_method_expiring_reminders",
-        "notifications.tasks.purge_expired_notifications",
     ):
         assert name in scheduled
         assert name in app.tasks
@@ -52,7 +54,7 @@ def test_every_unpaid_invoice_due_within_seven_days_or_overdue_is_reminded():
     due(8)
     due(-3, status="paid")
     due(-3, status="cancelled")
-    assert services.send_invoice_due_reminders(now=NOW) == 4
+    assert send_invoice_due_reminders(now=NOW) == 4
     assert sorted(invoice_reminders().values_list("source_id", flat=True)) == sorted(
         str(invoice.pk) for invoice in reminded
     )
@@ -61,7 +63,7 @@ def test_every_unpaid_invoice_due_within_seven_days_or_overdue_is_reminded():
 def test_each_reminder_goes_to_the_invoices_customer_in_their_language():
     customer = CustomerFactory(language="ja")
     invoice = due(2, customer=customer, total=Decimal("2178"))
-    services.send_invoice_due_reminders(now=NOW)
+    send_invoice_due_reminders(now=NOW)
     reminder = invoice_reminders().get()
     assert reminder.user == customer.user
     assert "2,178円" in reminder.rendered("ja").message
@@ -70,15 +72,15 @@ def test_each_reminder_goes_to_the_invoices_customer_in_their_language():
 
 def test_a_second_run_the_same_day_sends_nothing():
     due(1)
-    services.send_invoice_due_reminders(now=NOW)
-    assert services.send_invoice_due_reminders(now=NOW + timedelta(hours=2)) == 0
+    send_invoice_due_reminders(now=NOW)
+    assert send_invoice_due_reminders(now=NOW + timedelta(hours=2)) == 0
     assert invoice_reminders().count() == 1
 
 
 def test_the_next_day_the_reminder_is_sent_again():
     due(1)
-    services.send_invoice_due_reminders(now=NOW)
-    assert services.send_invoice_due_reminders(now=NOW + timedelta(days=1)) == 1
+    send_invoice_due_reminders(now=NOW)
+    assert send_invoice_due_reminders(now=NOW + timedelta(days=1)) == 1
 
 
 def test_inactive_logins_get_no_reminder():
@@ -86,7 +88,7 @@ def test_inactive_logins_get_no_reminder():
     customer.user.is_active = False
     customer.user.save()
     due(1, customer=customer)
-    assert services.send_invoice_due_reminders(now=NOW) == 0
+    assert send_invoice_due_reminders(now=NOW) == 0
 
 
 def test_the_task_runs_the_service():
@@ -128,7 +130,7 @@ def test_cards_expiring_this_month_or_next_are_reminded():
     next_month = card(12, 2026)
     card(1, 2027)
     card(10, 2026)  # already expired
-    assert services.send_payment_method_expiring_reminders(now=NOW) == 2
+    assert send_payment_method_expiring_reminders(now=NOW) == 2
     assert sorted(expiring_reminders().values_list("source_id", flat=True)) == sorted(
         [str(this_month.pk), str(next_month.pk)]
     )
@@ -140,7 +142,7 @@ def test_cards_expiring_this_month_or_next_are_reminded():
 
 def test_december_looks_ahead_to_january():
     january = card(1, 2027)
-    services.send_payment_method_expiring_reminders(now=datetime(2026, 12, 3, 9, tzinfo=TOKYO))
+    send_payment_method_expiring_reminders(now=datetime(2026, 12, 3, 9, tzinfo=TOKYO))
     assert expiring_reminders().get().source_id == str(january.pk)
 
 
@@ -151,41 +153,19 @@ def test_a_customer_with_a_newer_card_or_a_bank_account_is_not_reminded():
     PaymentMethodFactory(
         customer=with_bank.customer, type="bank_account", exp_month=None, exp_year=None
     )
-    assert services.send_payment_method_expiring_reminders(now=NOW) == 0
+    assert send_payment_method_expiring_reminders(now=NOW) == 0
 
 
 def test_bank_accounts_never_expire():
     PaymentMethodFactory(type="bank_account", exp_month=None, exp_year=None)
-    assert services.send_payment_method_expiring_reminders(now=NOW) == 0
+    assert send_payment_method_expiring_reminders(now=NOW) == 0
 
 
 def test_the_expiring_reminder_is_sent_once_a_tokyo_day_at_its_exact_time():
     card(11, 2026)
-    services.send_payment_method_expiring_reminders(now=NOW)
+    send_payment_method_expiring_reminders(now=NOW)
     late_that_day = NOW.replace(hour=23, minute=59)
     next_morning = NOW.replace(hour=0, minute=1) + timedelta(days=1)
-    assert services.send_payment_method_expiring_reminders(now=late_that_day) == 0
-    assert services.send_payment_method_expiring_reminders(now=next_morning) == 1
+    assert send_payment_method_expiring_reminders(now=late_that_day) == 0
+    assert send_payment_method_expiring_reminders(now=next_morning) == 1
     assert expiring_reminders().order_by("created_at").last().created_at == next_morning
-
-
-# --- The purge ------------------------------------------------------------------------------
-
-
-def test_the_purge_deletes_only_what_expired_more_than_30_days_ago():
-    long_gone = [
-        NotificationFactory(created_at=NOW - timedelta(days=61 + index)) for index in range(5)
-    ]
-    recently_expired = NotificationFactory(created_at=NOW - timedelta(days=59))
-    current = NotificationFactory(created_at=NOW - timedelta(days=1))
-    assert services.purge_expired_notifications(now=NOW, batch_size=2) == 5
-    remaining = set(Notification.objects.values_list("pk", flat=True))
-    assert remaining == {recently_expired.pk, current.pk}
-    assert not remaining & {n.pk for n in long_gone}
-
-
-def test_the_purge_task_runs_the_service():
-    NotificationFactory(created_at=NOW - timedelta(days=90))
-    with time_machine.travel(NOW, tick=False):
-        tasks.purge_expired_notifications.delay()
-    assert not Notification.objects.exists()

@@ -10,11 +10,14 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from billing.services.reminders import send_invoice_due_reminders
 from dashboard.services import build_me_status
-from notifications import services, tasks
 from notifications.models import Notification
+from notifications.services.inbox import snooze
 from portal.celery import app
 from tests.factories import CustomerFactory, PaymentMethodFactory, SubscriptionFactory
+from verification import tasks
+from verification.services.reminders import send_residence_card_expiring_reminders
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +64,7 @@ def test_each_milestone_starts_at_midnight_in_tokyo(days_before):
     day = EXPIRES - timedelta(days=days_before)
     if days_before != 60:
         # The milestone before it was told already.
-        services.send_residence_card_expiring_reminders(now=tokyo(day - timedelta(days=2)))
+        send_residence_card_expiring_reminders(now=tokyo(day - timedelta(days=2)))
     before = reminders().count()
     # 23:59:59 the evening before, in Tokyo (14:59:59 UTC): still the previous milestone.
     assert run_at(tokyo(day - timedelta(days=1), 23, 59, 59)) == 0
@@ -83,7 +86,7 @@ def test_the_days_between_milestones_send_nothing_and_a_rerun_is_idempotent():
     day = EXPIRES - timedelta(days=70)
     while day <= EXPIRES + timedelta(days=20):
         for hour in (0, 9, 23):
-            if services.send_residence_card_expiring_reminders(now=tokyo(day, hour)):
+            if send_residence_card_expiring_reminders(now=tokyo(day, hour)):
                 told.append((EXPIRES - day).days)
         day += timedelta(days=1)
     assert told == [60, 30, 7, 0]
@@ -92,15 +95,15 @@ def test_the_days_between_milestones_send_nothing_and_a_rerun_is_idempotent():
 
 def test_a_missed_run_is_caught_up_the_next_day_once():
     verified()
-    assert services.send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(59))) == 1
-    assert services.send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(58))) == 0
+    assert send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(59))) == 1
+    assert send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(58))) == 0
     assert reminders().get().context["days_before"] == 60
 
 
 def test_a_newer_milestone_retires_the_older_one_of_the_same_card():
     verified()
-    services.send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(60)))
-    services.send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(30)))
+    send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(60)))
+    send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(30)))
     older, newer = reminders()
     assert older.retired_at is not None and older.read_at is not None
     assert newer.retired_at is None and newer.read_at is None
@@ -108,7 +111,7 @@ def test_a_newer_milestone_retires_the_older_one_of_the_same_card():
 
 def test_the_reminder_reads_in_the_customers_language_with_the_date():
     customer = verified(CustomerFactory(language="ja"))
-    services.send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(7)))
+    send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(7)))
     reminder = reminders().get()
     assert reminder.user == customer.user
     assert "2027年1月31日" in reminder.rendered("ja").title
@@ -125,14 +128,14 @@ def test_only_verified_cards_of_active_customers_are_reminded():
     inactive.user.save()
     verified(expires_on=EXPIRES + timedelta(days=90))  # far off
     verified(expires_on=EXPIRES - timedelta(days=120))  # long expired, not reviewed again
-    assert services.send_residence_card_expiring_reminders(now=tokyo(day)) == 0
+    assert send_residence_card_expiring_reminders(now=tokyo(day)) == 0
 
 
 def test_a_renewed_card_verified_retires_the_reminders():
-    from accounts.services import review_residence_card
+    from verification.services.review import review_residence_card
 
     customer = verified()
-    services.send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(7)))
+    send_residence_card_expiring_reminders(now=tokyo(EXPIRES - timedelta(7)))
     verification = customer.residence_card_verification
     verification.status = "pending"
     verification.save()
@@ -222,13 +225,13 @@ def test_a_snoozed_reminder_replaced_by_the_next_days_comes_back_once_unread_whe
     customer = CustomerFactory()
     InvoiceFactory(customer=customer, due_date=date(2026, 12, 10))
     first_day = tokyo(date(2026, 12, 5))
-    services.send_invoice_due_reminders(now=first_day)
+    send_invoice_due_reminders(now=first_day)
     first = Notification.objects.get(type="INVOICE_DUE")
     until = tokyo(date(2026, 12, 8), 9)
-    services.snooze(user=customer.user, notification_id=first.pk, until=until, now=first_day)
+    snooze(user=customer.user, notification_id=first.pk, until=until, now=first_day)
     # The next two days' runs replace it while it is snoozed.
-    services.send_invoice_due_reminders(now=tokyo(date(2026, 12, 6)))
-    services.send_invoice_due_reminders(now=tokyo(date(2026, 12, 7)))
+    send_invoice_due_reminders(now=tokyo(date(2026, 12, 6)))
+    send_invoice_due_reminders(now=tokyo(date(2026, 12, 7)))
     from notifications import selectors
 
     during = tokyo(date(2026, 12, 7), 12)
@@ -243,7 +246,7 @@ def test_a_snoozed_reminder_replaced_by_the_next_days_comes_back_once_unread_whe
     assert list(listed.values_list("pk", flat=True)) == [unread[0].pk]
     assert Notification.objects.filter(type="INVOICE_DUE", archived_at__isnull=False).count() == 2
     # The next day's run after the snooze ended is not snoozed.
-    services.send_invoice_due_reminders(now=tokyo(date(2026, 12, 9)))
+    send_invoice_due_reminders(now=tokyo(date(2026, 12, 9)))
     latest = Notification.objects.filter(type="INVOICE_DUE").latest("created_at")
     assert latest.snoozed_until is None
     assert (
