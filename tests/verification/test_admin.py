@@ -1,3 +1,5 @@
+"""Support sees and reviews residence cards in the admin; nobody else can fetch them."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,9 +8,8 @@ import pytest
 from django.core.files.storage import storages
 from django.utils import timezone
 
-from accounts.models import EligibilityStatus, VerificationStatus
+from accounts.models import VerificationStatus
 from accounts.storage import PrivateFileSystemStorage
-from eligibility.services import request_internet_eligibility
 from notifications.models import Notification
 from tests.accounts.support import JPEG, PDF, upload
 from verification.services.review import submit_residence_card
@@ -183,46 +184,3 @@ def test_the_card_list_and_its_read_only_page_render(staff_client, submitted):
     page = staff_client.get(f"/admin/accounts/residencecardverification/{submitted.pk}/change/")
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
-
-
-# --- Eligibility result ---
-
-
-def test_staff_set_an_eligibility_result_with_notes(staff_client, customer):
-    request_internet_eligibility(
-        customer=customer, postal_code="150-0002", address="1-2-3 Shibuya", now=timezone.now()
-    )
-    eligibility = customer.internet_eligibility
-    url = f"/admin/accounts/interneteligibility/{eligibility.pk}/result/"
-    assert staff_client.get(url).status_code == 200
-    response = staff_client.post(url, {"status": "eligible", "notes": "Fiber in the building."})
-    assert response.status_code == 200
-    assert "notes_ja" in response.context["form"].errors
-    response = staff_client.post(
-        url,
-        {
-            "status": "eligible",
-            "notes": "Fiber in the building.",
-            "notes_ja": "建物内に光回線あり。",
-        },
-    )
-    assert response.status_code == 302
-    eligibility.refresh_from_db()
-    assert eligibility.status == EligibilityStatus.ELIGIBLE
-    assert eligibility.notes == "Fiber in the building."
-    assert eligibility.notes_ja == "建物内に光回線あり。"
-    assert Notification.objects.filter(user=customer.user, type="ELIGIBILITY_ELIGIBLE").exists()
-
-
-def test_an_eligibility_result_must_be_eligible_or_ineligible(staff_client, customer):
-    url = f"/admin/accounts/interneteligibility/{customer.internet_eligibility.pk}/result/"
-    response = staff_client.post(url, {"status": "pending"})
-    assert response.status_code == 200
-    assert "status" in response.context["form"].errors
-
-
-def test_customers_cannot_set_an_eligibility_result(browser_client, customer):
-    url = f"/admin/accounts/interneteligibility/{customer.internet_eligibility.pk}/result/"
-    assert browser_client.post(url, {"status": "eligible"}).status_code == 302
-    customer.internet_eligibility.refresh_from_db()
-    assert customer.internet_eligibility.status == EligibilityStatus.NOT_REQUESTED
