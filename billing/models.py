@@ -191,7 +191,8 @@ class PaymentMethod(models.Model):
 
 class PaymentStatus(models.TextChoices):
     # Stored before the processor is asked to charge, so a charge cut off by a crash is found
-    # and finished by `billing.services.payments.complete_payment` (the same charge, never a second).
+    # and finished by `billing.services.payments.complete_payment` (the same charge, never a
+    # second).
     PENDING = "pending", _("Processing")
     SUCCEEDED = "succeeded", _("Paid")
     FAILED = "failed", _("Declined")

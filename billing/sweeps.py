@@ -1,6 +1,7 @@
 """Payments the sweep finishes: still `pending` well after the request that started them (a
 crash mid-charge, or their task lost with the broker). Finishing one charges nothing twice:
-the processor answers the same key with the same charge (billing.services.payments.complete_payment)."""
+the processor answers the same key with the same charge
+(billing.services.payments.complete_payment)."""
 
 from __future__ import annotations
 
