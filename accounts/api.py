@@ -1,15 +1,14 @@
-"""Auth and profile, the two identity gates, and the base customer view."""
+"""Auth and profile, and the base customer view."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,13 +19,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import services, tokens
 from accounts.models import (
     Customer,
-    EligibilityStatus,
     User,
-    VerificationStatus,
 )
 from accounts.selectors import get_customer_for_user
 from portal.api_errors import ApplicationError
-from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
+from portal.serializers import ErrorSerializer, StrictCharField
 
 
 class CustomerAPIView(APIView):
@@ -205,101 +202,3 @@ class PasswordView(APIView):
         assert isinstance(request.user, User)
         services.change_password(user=request.user, request=request._request, **data.validated_data)
         return Response(status=204)
-
-
-# --- The identity gates --------------------------------------------------------------------
-
-
-class BlankAsNullCharField(serializers.CharField):
-    """Text the customer may not have yet: an empty string is rendered as null."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(read_only=True, allow_null=True, **kwargs)
-
-    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
-        return str(value) if value else None
-
-
-class EligibilityRequestOutput(serializers.Serializer):
-    """The eligibility after a request: the object `internetEligibility` of GET /api/me/status."""
-
-    status = serializers.ChoiceField(choices=EligibilityStatus.values)
-    requestedAt = DateTimeField(source="requested_at", allow_null=True)
-    checkedAt = DateTimeField(source="checked_at", allow_null=True)
-    address = BlankAsNullCharField()
-    notes = BlankAsNullCharField(source="notes_text", help_text="In the reader's language")
-
-
-class ResidenceCardUploadOutput(serializers.Serializer):
-    """The verification after an upload: `residenceCardVerification` of GET /api/me/status."""
-
-    status = serializers.ChoiceField(choices=VerificationStatus.values)
-    submittedAt = DateTimeField(source="submitted_at", allow_null=True)
-    reviewedAt = DateTimeField(source="reviewed_at", allow_null=True)
-    rejectionReason = BlankAsNullCharField(
-        source="rejection_reason_text", help_text="In the reader's language"
-    )
-    cardExpiresOn = serializers.DateField(source="card_expires_on", allow_null=True)
-
-
-class InternetEligibilityInput(serializers.Serializer):
-    postalCode = serializers.CharField(
-        source="postal_code", max_length=16, help_text="NNN-NNNN or NNNNNNN"
-    )
-    address = serializers.CharField(max_length=300)
-
-
-class InternetEligibilityRequestView(CustomerAPIView):
-    @extend_schema(
-        request=InternetEligibilityInput,
-        responses={
-            202: EligibilityRequestOutput,
-            400: ErrorSerializer,
-            401: ErrorSerializer,
-            409: OpenApiResponse(
-                ErrorSerializer, description="`eligibility_check_pending`: one is being checked"
-            ),
-        },
-        summary="Ask whether internet is available at an address",
-    )
-    def post(self, request: Request) -> Response:
-        data = InternetEligibilityInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        eligibility = services.request_internet_eligibility(
-            customer=self.customer, now=timezone.now(), **data.validated_data
-        )
-        return Response(EligibilityRequestOutput(eligibility).data, status=202)
-
-
-class ResidenceCardInput(serializers.Serializer):
-    front = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
-    back = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
-
-
-class ResidenceCardUploadView(CustomerAPIView):
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(
-        request={"multipart/form-data": ResidenceCardInput},
-        responses={
-            202: ResidenceCardUploadOutput,
-            400: OpenApiResponse(
-                ErrorSerializer, description="A file is missing, empty, too large or not allowed"
-            ),
-            401: ErrorSerializer,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description=(
-                    "`residence_card_review_pending` or `residence_card_already_verified`"
-                ),
-            ),
-        },
-        summary="Upload both sides of the residence card for verification",
-    )
-    def post(self, request: Request) -> Response:
-        data = ResidenceCardInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        verification = services.submit_residence_card(
-            customer=self.customer, now=timezone.now(), **data.validated_data
-        )
-        return Response(ResidenceCardUploadOutput(verification).data, status=202)

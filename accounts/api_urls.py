@@ -8,10 +8,4 @@ urlpatterns = [
     path("auth/logout", api.LogoutView.as_view(), name="api-logout"),
     path("me", api.MeView.as_view(), name="api-me"),
     path("me/password", api.PasswordView.as_view(), name="api-me-password"),
-    path(
-        "me/internet-eligibility",
-        api.InternetEligibilityRequestView.as_view(),
-        name="api-internet-eligibility",
-    ),
-    path("me/residence-card", api.ResidenceCardUploadView.as_view(), name="api-residence-card"),
 ]

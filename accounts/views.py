@@ -1,5 +1,4 @@
-"""Log in and out, password reset, the language switch, and the eligibility and verification
-pages."""
+"""Log in and out, password reset, the language switch and the account settings page."""
 
 from __future__ import annotations
 
@@ -15,30 +14,27 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services, throttling, tokens
 from accounts.forms import (
-    InternetEligibilityForm,
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
-    ResidenceCardForm,
 )
-from accounts.models import EligibilityStatus, User, VerificationStatus
+from accounts.models import User
 from accounts.selectors import (
     get_customer_for_user,
-    get_internet_eligibility,
-    get_residence_card_verification,
 )
 from portal.api_errors import ApplicationError
+from portal.forms import show_error
 
 SameSite = Literal["Lax", "Strict", "None", False] | None
 
@@ -208,7 +204,7 @@ def settings_profile_view(request: HttpRequest) -> HttpResponse:
         try:
             services.update_profile(customer=customer, **form.cleaned_data)
         except ApplicationError as error:
-            _show_error(form, error, {})
+            show_error(form, error)
         else:
             translation.activate(customer.language)
             messages.success(request, _("Your profile is saved."))
@@ -236,7 +232,7 @@ def settings_password_view(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as error:
-            _show_error(
+            show_error(
                 form, error, {"currentPassword": "current_password", "newPassword": "new_password"}
             )
             status = error.status_code if error.code == "throttled" else 200
@@ -246,88 +242,3 @@ def settings_password_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password is changed."))
             return redirect("account-settings")
     return _settings_page(request, status=status, password_form=form)
-
-
-def _show_error(form: forms.Form, error: ApplicationError, field_names: dict[str, str]) -> None:
-    """Put a service's refusal on the form, next to the field it names when there is one."""
-    if not error.fields:
-        form.add_error(None, error.message)
-        return
-    for name, field_messages in error.fields.items():
-        field = field_names.get(name, name)
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def eligibility_view(request: HttpRequest) -> HttpResponse:
-    customer = get_customer_for_user(user=request.user)
-    eligibility = get_internet_eligibility(customer=customer)
-    if request.method == "POST":
-        form = InternetEligibilityForm(request.POST)
-    else:
-        form = InternetEligibilityForm(
-            initial={"postal_code": eligibility.postal_code, "address": eligibility.address}
-        )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_internet_eligibility(
-                customer=customer,
-                postal_code=form.cleaned_data["postal_code"],
-                address=form.cleaned_data["address"],
-                now=timezone.now(),
-            )
-        except ApplicationError as error:
-            _show_error(form, error, {"postalCode": "postal_code"})
-            eligibility = get_internet_eligibility(customer=customer)  # as the service saw it
-        else:
-            messages.success(
-                request, _("Thank you. We are checking your address and will let you know.")
-            )
-            return redirect("account-eligibility")
-    return render(
-        request,
-        "accounts/eligibility.html",
-        {
-            "eligibility": eligibility,
-            "tone": EligibilityStatus(eligibility.status).tone,
-            "form": form,
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def verification_view(request: HttpRequest) -> HttpResponse:
-    customer = get_customer_for_user(user=request.user)
-    verification = get_residence_card_verification(customer=customer)
-    if request.method == "POST":
-        form = ResidenceCardForm(request.POST, request.FILES)
-    else:
-        form = ResidenceCardForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.submit_residence_card(
-                customer=customer,
-                front=form.cleaned_data["front"],
-                back=form.cleaned_data["back"],
-                now=timezone.now(),
-            )
-        except ApplicationError as error:
-            _show_error(form, error, {})
-            verification = get_residence_card_verification(customer=customer)
-        else:
-            messages.success(
-                request, _("Thank you. We are reviewing your residence card and will let you know.")
-            )
-            return redirect("account-verification")
-    return render(
-        request,
-        "accounts/verification.html",
-        {
-            "verification": verification,
-            "tone": VerificationStatus(verification.status).tone,
-            "form": form,
-        },
-    )

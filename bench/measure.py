@@ -28,11 +28,11 @@ from accounts.models import User
 from bench.data import BENCH_ANNOUNCEMENT_PREFIX, BENCH_DOMAIN
 from bench.servers import HOST, wait_until
 from notifications.models import Announcement, AnnouncementAudience, Notification
-from notifications.services import notify
+from notifications.services.notify import notify
 
 # The service that sends one SYSTEM_ANNOUNCEMENT to every customer (the admin's "Send").
 # Change this one name (and, if its arguments differ, `broadcast_arguments`) if it moves.
-BROADCAST_SERVICE = "notifications.services.queue_announcement"
+BROADCAST_SERVICE = "notifications.services.announcements.queue_announcement"
 ANNOUNCEMENT_TYPE = "SYSTEM_ANNOUNCEMENT"
 UNREAD_INDEX = "notification_unread_idx"
 

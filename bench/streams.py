@@ -124,7 +124,7 @@ async def _measure(args: argparse.Namespace, base_url: str, pid: int) -> dict[st
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
-    from notifications.services import notify, notify_many
+    from notifications.services.notify import notify, notify_many
 
     host, port = base_url.removeprefix("http://").split(":")
     user_ids = await sync_to_async(_customers)(args.streams)

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from billing import services
 from billing.models import BillingRun, Invoice, InvoiceLine, PaymentMethod, UnbilledCharge
+from billing.services.invoices import cancel_invoice, mark_invoice_paid
 from portal.api_errors import ApplicationError
 from staff.adminkit import ReadOnlyInline, ServiceOwnedAdmin
 
@@ -76,7 +76,7 @@ class InvoiceAdmin(ServiceOwnedAdmin):
         self.check_can_act(request)
         invoice = get_object_or_404(Invoice, pk=invoice_id)
         try:
-            services.mark_invoice_paid(invoice_id=invoice.pk, actor=request.user)  # type: ignore[arg-type]
+            mark_invoice_paid(invoice_id=invoice.pk, actor=request.user)  # type: ignore[arg-type]
         except ApplicationError as error:
             self.message_user(request, error.message, messages.WARNING)
         else:
@@ -89,7 +89,7 @@ class InvoiceAdmin(ServiceOwnedAdmin):
         form = CancelInvoiceForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:
-                services.cancel_invoice(
+                cancel_invoice(
                     invoice_id=invoice.pk,
                     reason=form.cleaned_data["reason"],
                     actor=request.user,  # type: ignore[arg-type]
@@ -121,7 +121,7 @@ class InvoiceAdmin(ServiceOwnedAdmin):
         paid = 0
         for invoice in queryset:
             try:
-                services.mark_invoice_paid(invoice_id=invoice.pk, actor=request.user)  # type: ignore[arg-type]
+                mark_invoice_paid(invoice_id=invoice.pk, actor=request.user)  # type: ignore[arg-type]
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.WARNING)
             else:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from billing import documents, providers, selectors, services
+from billing import documents, providers, selectors
 from billing.models import (
     Invoice,
     InvoiceKind,
@@ -22,6 +22,12 @@ from billing.models import (
     PaymentMethodType,
     PaymentStatus,
 )
+from billing.services.payment_methods import (
+    add_payment_method,
+    remove_payment_method,
+    set_default_payment_method,
+)
+from billing.services.payments import pay_invoice
 from portal.dates import tokyo_today
 from portal.pagination import MAX_LIMIT, parse_limit
 from portal.serializers import MAX_ID, DateTimeField, ErrorSerializer, MoneyField
@@ -219,9 +225,7 @@ class PaymentMethodListView(CustomerAPIView):
     def post(self, request: Request) -> Response:
         data = PaymentMethodInput(data=request.data)
         data.is_valid(raise_exception=True)
-        added = services.add_payment_method(
-            customer=self.customer, token=data.validated_data["token"]
-        )
+        added = add_payment_method(customer=self.customer, token=data.validated_data["token"])
         return Response(
             _payment_method_data(added.payment_method), status=201 if added.created else 200
         )
@@ -239,7 +243,7 @@ class PaymentMethodDetailView(CustomerAPIView):
         "`409 payment_method_required`.",
     )
     def delete(self, request: Request, payment_method_id: int) -> Response:
-        services.remove_payment_method(customer=self.customer, payment_method_id=payment_method_id)
+        remove_payment_method(customer=self.customer, payment_method_id=payment_method_id)
         return Response(status=204)
 
 
@@ -252,7 +256,7 @@ class PaymentMethodDefaultView(CustomerAPIView):
         summary="Make a payment method the default",
     )
     def post(self, request: Request, payment_method_id: int) -> Response:
-        method = services.set_default_payment_method(
+        method = set_default_payment_method(
             customer=self.customer, payment_method_id=payment_method_id
         )
         return Response(_payment_method_data(method))
@@ -319,7 +323,7 @@ class InvoicePaymentView(CustomerAPIView):
     def post(self, request: Request, invoice_id: int) -> Response:
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = services.pay_invoice(
+        payment = pay_invoice(
             customer=self.customer,
             invoice_id=invoice_id,
             idempotency_key=request.headers.get("Idempotency-Key", ""),

@@ -216,7 +216,8 @@ class PaymentMethod(models.Model):
 
 class PaymentStatus(models.TextChoices):
     # Stored before the processor is asked to charge, so a charge cut off by a crash is found
-    # and finished by `billing.services.complete_payment` (the same charge, never a second).
+    # and finished by `billing.services.payments.complete_payment` (the same charge, never a
+    # second).
     PENDING = "pending", _("Processing")
     SUCCEEDED = "succeeded", _("Paid")
     FAILED = "failed", _("Declined")
@@ -276,7 +277,7 @@ class InvoiceNumberSequence(models.Model):
     """The last invoice number given out in a year ("INV-2027-000042" is 42 of 2027).
 
     Its row is locked by the transaction that numbers invoices, so numbers are gapless:
-    a transaction that rolls back gives its numbers back with it (billing.numbering).
+    a transaction that rolls back gives its numbers back with it (billing.services.numbering).
     """
 
     year = models.PositiveSmallIntegerField(unique=True)

@@ -129,7 +129,7 @@ def get_succeeded_payment(*, invoice: Invoice) -> Payment | None:
 def list_pending_payment_ids(*, started_before: datetime, limit: int = 500) -> list[int]:
     """Payments still pending since before `started_before`: work a crash left unfinished.
 
-    `billing.services.complete_payment` finishes each one (safe to repeat).
+    `billing.services.payments.complete_payment` finishes each one (safe to repeat).
     """
     return list(
         Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=started_before)

@@ -1,9 +1,10 @@
 """Payments the sweep finishes: still `pending` well after the request that started them (a
 crash mid-charge, or their task lost with the broker). Finishing one charges nothing twice:
-the processor answers the same key with the same charge (billing.services.complete_payment).
+the processor answers the same key with the same charge
+(billing.services.payments.complete_payment).
 
 Billing runs too: one still running with no chunk committed for a while stopped (its worker
-killed, its task lost); carrying on bills no one twice (billing.billing_run)."""
+killed, its task lost); carrying on bills no one twice (billing.services.run)."""
 
 from __future__ import annotations
 

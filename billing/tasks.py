@@ -1,13 +1,15 @@
 """Billing background work: the monthly billing run, the processor forgets removed methods,
-pending payments finish."""
+pending payments finish, the daily reminders (invoice due, card expiring)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
-from billing import billing_run as billing_runs
-from billing import services
+from billing.services import reminders
+from billing.services import run as billing_runs
+from billing.services.payment_methods import detach_payment_method
+from billing.services.payments import complete_payment
 from portal.retries import retry_policy
 
 # A database blip is worth another try; the run carries on where its last chunk committed.
@@ -33,7 +35,7 @@ def resume_billing_run_task(billing_run_id: int) -> None:
 )
 def detach_payment_method_task(processor_reference: str) -> None:
     # Takes the reference, not an id: the row is already gone when this runs.
-    services.detach_payment_method(processor_reference=processor_reference)
+    detach_payment_method(processor_reference=processor_reference)
 
 
 @shared_task(
@@ -42,4 +44,21 @@ def detach_payment_method_task(processor_reference: str) -> None:
 )
 def complete_payment_task(payment_id: int) -> None:
     """Finish a payment left pending (a crash mid-charge); finishing one twice is harmless."""
-    services.complete_payment(payment_id=payment_id)
+    complete_payment(payment_id=payment_id)
+
+
+REMINDER_RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
+
+
+# A task's name is what beat and the broker carry, so these keep the names they had when the
+# reminders were written in notifications: a schedule or a message already out still finds them.
+@shared_task(name="notifications.tasks.send_invoice_due_reminders", **REMINDER_RETRY_POLICY)
+def send_invoice_due_reminders() -> int:
+    return reminders.send_invoice_due_reminders()
+
+
+@shared_task(
+    name="notifications.tasks.send_payment_method_expiring_reminders", **REMINDER_RETRY_POLICY
+)
+def send_payment_method_expiring_reminders() -> int:
+    return reminders.send_payment_method_expiring_reminders()

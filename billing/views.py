@@ -19,12 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Customer
 from accounts.selectors import get_customer_for_user
-from billing import documents, providers, selectors, services
+from billing import documents, providers, selectors
 from billing.api import pdf_response
 from billing.forms import AddPaymentMethodForm, InvoiceFilterForm, PayInvoiceForm
 from billing.models import Invoice, InvoiceStatus
 from billing.processor import get_payment_processor
 from billing.providers import BillingUnavailable, PaymentMethodInfo
+from billing.services import payment_methods as payment_method_services
+from billing.services import payments
 from portal.api_errors import ApplicationError
 from portal.dates import tokyo_today
 from portal.formats import format_money
@@ -123,7 +125,7 @@ def pay_invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
     error_message = ""
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.pay_invoice(
+            payment = payments.pay_invoice(
                 customer=customer,
                 invoice_id=invoice.pk,
                 idempotency_key=form.cleaned_data["key"],
@@ -219,7 +221,7 @@ CARD_FORM_STATE = "billing_card_form_state"
 
 def _add_token(request: HttpRequest, customer: Customer, token: str) -> HttpResponse:
     try:
-        added = services.add_payment_method(customer=customer, token=token)
+        added = payment_method_services.add_payment_method(customer=customer, token=token)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("billing-payment-methods")
@@ -282,7 +284,7 @@ def add_payment_method(request: HttpRequest) -> HttpResponse:
 def remove_payment_method(request: HttpRequest, payment_method_id: int) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
     try:
-        removed = services.remove_payment_method(
+        removed = payment_method_services.remove_payment_method(
             customer=customer, payment_method_id=payment_method_id
         )
     except ApplicationError as error:
@@ -296,7 +298,7 @@ def remove_payment_method(request: HttpRequest, payment_method_id: int) -> HttpR
 @require_POST
 def make_default_payment_method(request: HttpRequest, payment_method_id: int) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
-    method = services.set_default_payment_method(
+    method = payment_method_services.set_default_payment_method(
         customer=customer, payment_method_id=payment_method_id
     )
     messages.success(

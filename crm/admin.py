@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accounts.admin import DecisionAdmin
 from crm import services
 from crm.models import CrmEvent
+from staff.adminkit import DecisionAdmin
 
 
 @admin.register(CrmEvent)

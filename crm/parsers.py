@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import VerificationStatus
-from accounts.services import ELIGIBILITY_RESULTS, VERIFICATION_RESULTS
+from eligibility.services import ELIGIBILITY_RESULTS
 from portal.api_errors import ApplicationError
 from portal.serializers import StrictCharField
+from verification.services.review import VERIFICATION_RESULTS
 
 CRM_EVENT_TYPES = ("AccountChanged",)
 # An event is two levels deep; anything much deeper is not an event, and could be too deep

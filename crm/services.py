@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
-from accounts.services import record_eligibility_result, review_residence_card
 from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
+from eligibility.services import record_eligibility_result
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from staff.models import StaffActionType
 from staff.services import record_staff_action
+from verification.services.review import review_residence_card
 
 logger = logging.getLogger(__name__)
 

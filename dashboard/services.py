@@ -20,11 +20,11 @@ from django.utils.translation import override
 from accounts.models import Customer
 from billing.models import Invoice
 from billing.providers import count_payment_methods_or_none
+from billing.services.reminders import invoice_reminder_horizon, notify_invoice_due
 from dashboard import rules, selectors
 from dashboard.activity import RECENT_ACTIVITY_LIMIT, recent_activity
 from dashboard.snapshot import MeStatus, NextInvoice, PaymentMethods, Stats, Summary
 from notifications.selectors import count_unread_notifications
-from notifications.services import invoice_reminder_horizon, notify_invoice_due
 from portal.dates import tokyo_today
 from portal.links import page_path
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from notifications import selectors, services
+from notifications import selectors
 from notifications.models import (
     Announcement,
     AnnouncementStatus,
@@ -23,6 +23,11 @@ from notifications.models import (
     Notification,
     NotificationEmail,
     PushDelivery,
+)
+from notifications.services.announcements import (
+    queue_announcement,
+    schedule_announcement,
+    unschedule_announcement,
 )
 from portal.api_errors import ApplicationError
 
@@ -171,7 +176,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
                         messages.WARNING,
                     )
                 else:
-                    services.queue_announcement(
+                    queue_announcement(
                         announcement_id=announcement.pk,
                         actor=request.user,  # type: ignore[arg-type]
                         now=now,
@@ -184,7 +189,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
                     )
                     return self._change_url(announcement.pk)
             if schedule_form.is_valid():
-                scheduled = services.schedule_announcement(
+                scheduled = schedule_announcement(
                     announcement_id=announcement.pk,
                     send_at=schedule_form.cleaned_data["send_at"],
                     actor=request.user,  # type: ignore[arg-type]
@@ -214,7 +219,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def unschedule_view(self, request: HttpRequest, announcement_id: int) -> HttpResponse:
         self._check_can_send(request)
         get_object_or_404(Announcement, pk=announcement_id)
-        services.unschedule_announcement(
+        unschedule_announcement(
             announcement_id=announcement_id,
             actor=request.user,  # type: ignore[arg-type]
             now=timezone.now(),

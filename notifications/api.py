@@ -16,13 +16,25 @@ from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from accounts.tokens import token_family
-from notifications import devices, selectors, services
+from notifications import devices, selectors
 from notifications.models import (
     DevicePlatform,
     Notification,
     NotificationCategory,
     NotificationSeverity,
 )
+from notifications.services.inbox import (
+    BULK_ACTIONS,
+    archive,
+    bulk_update,
+    dismiss,
+    mark_all_read,
+    mark_all_seen,
+    mark_read,
+    snooze,
+    unarchive,
+)
+from notifications.services.preferences import update_notification_preferences
 from portal.api_errors import ApplicationError
 from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from portal.serializers import (
@@ -112,7 +124,7 @@ class BulkInput(serializers.Serializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=100
     )
-    action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
 
 
 def _parse_bool(raw: str | None, *, name: str) -> bool:
@@ -207,7 +219,7 @@ class MarkReadView(CustomerAPIView):
         summary="Mark a notification read (reading twice is fine)",
     )
     def post(self, request: Request, notification_id: int) -> Response:
-        notification: Notification = services.mark_read(
+        notification: Notification = mark_read(
             user=self.customer.user, notification_id=notification_id
         )
         return Response(NotificationOutput(notification).data)
@@ -220,7 +232,7 @@ class MarkAllReadView(CustomerAPIView):
         summary="Mark every unread notification read",
     )
     def post(self, request: Request) -> Response:
-        return Response({"updated": services.mark_all_read(user=self.customer.user)})
+        return Response({"updated": mark_all_read(user=self.customer.user)})
 
 
 class DismissView(CustomerAPIView):
@@ -230,7 +242,7 @@ class DismissView(CustomerAPIView):
         summary="Dismiss a notification: archive it (kept for shipped apps)",
     )
     def post(self, request: Request, notification_id: int) -> Response:
-        services.dismiss(user=self.customer.user, notification_id=notification_id)
+        dismiss(user=self.customer.user, notification_id=notification_id)
         return Response(status=204)
 
 
@@ -241,7 +253,7 @@ class MarkAllSeenView(CustomerAPIView):
         summary="Mark everything visible seen (the bell was opened)",
     )
     def post(self, request: Request) -> Response:
-        return Response({"updated": services.mark_all_seen(user=self.customer.user)})
+        return Response({"updated": mark_all_seen(user=self.customer.user)})
 
 
 class ArchiveView(CustomerAPIView):
@@ -251,7 +263,7 @@ class ArchiveView(CustomerAPIView):
         summary="Archive a notification: it leaves the list and the counts",
     )
     def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.archive(user=self.customer.user, notification_id=notification_id)
+        notification = archive(user=self.customer.user, notification_id=notification_id)
         return Response(NotificationOutput(notification).data)
 
 
@@ -262,7 +274,7 @@ class UnarchiveView(CustomerAPIView):
         summary="Bring an archived notification back to the list",
     )
     def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.unarchive(user=self.customer.user, notification_id=notification_id)
+        notification = unarchive(user=self.customer.user, notification_id=notification_id)
         return Response(NotificationOutput(notification).data)
 
 
@@ -275,7 +287,7 @@ class SnoozeView(CustomerAPIView):
     def post(self, request: Request, notification_id: int) -> Response:
         data = SnoozeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        notification = services.snooze(
+        notification = snooze(
             user=self.customer.user,
             notification_id=notification_id,
             until=data.validated_data["until"],
@@ -293,7 +305,7 @@ class BulkView(CustomerAPIView):
     def post(self, request: Request) -> Response:
         data = BulkInput(data=request.data)
         data.is_valid(raise_exception=True)
-        updated = services.bulk_update(
+        updated = bulk_update(
             user=self.customer.user,
             ids=data.validated_data["ids"],
             action=data.validated_data["action"],
@@ -364,7 +376,7 @@ class NotificationPreferencesView(CustomerAPIView):
         " notification is shown in-app and its category's push is on.",
     )
     def put(self, request: Request) -> Response:
-        preferences = services.update_notification_preferences(
+        preferences = update_notification_preferences(
             user=self.customer.user, changes=_preference_changes(request.data)
         )
         return Response(_preferences_body(preferences))

@@ -1,4 +1,5 @@
-"""Celery tasks for notifications: the daily reminders, the purge and announcements.
+"""Celery tasks for notifications: emails, push, the purge and announcements (the reminders
+are their subjects' tasks: `billing.tasks`, `verification.tasks`).
 
 Each task calls one service; every service is safe to run twice. A database that is
 briefly unreachable is retried with exponential backoff, a bounded number of times.
@@ -10,35 +11,21 @@ import math
 
 from celery import Task, shared_task
 
-from notifications import fcm, push, services
+from notifications import fcm, push
+from notifications.services import announcements, email, notify
 from portal.retries import backoff, retry_policy
 
 RETRY_POLICY = retry_policy(backoff=30, backoff_max=15 * 60, max_retries=5)
 
 
-@shared_task(name="notifications.tasks.send_invoice_due_reminders", **RETRY_POLICY)
-def send_invoice_due_reminders() -> int:
-    return services.send_invoice_due_reminders()
-
-
-@shared_task(name="notifications.tasks.send_payment_method_expiring_reminders", **RETRY_POLICY)
-def send_payment_method_expiring_reminders() -> int:
-    return services.send_payment_method_expiring_reminders()
-
-
-@shared_task(name="notifications.tasks.send_residence_card_expiring_reminders", **RETRY_POLICY)
-def send_residence_card_expiring_reminders() -> int:
-    return services.send_residence_card_expiring_reminders()
-
-
 @shared_task(name="notifications.tasks.purge_expired_notifications", **RETRY_POLICY)
 def purge_expired_notifications() -> int:
-    return services.purge_expired_notifications()
+    return notify.purge_expired_notifications()
 
 
 @shared_task(name="notifications.tasks.send_announcement", **RETRY_POLICY)
 def send_announcement(announcement_id: int) -> None:
-    services.send_announcement(announcement_id=announcement_id)
+    announcements.send_announcement(announcement_id=announcement_id)
 
 
 # smtplib's errors and a refused connection are OSErrors. A mail server that is down for
@@ -57,7 +44,7 @@ def send_notification_emails(email_ids: list[int]) -> int:
     failures: list[OSError] = []
     for email_id in email_ids:
         try:
-            sent += services.send_notification_email(email_id=email_id)
+            sent += email.send_notification_email(email_id=email_id)
         except OSError as error:
             failures.append(error)
     if failures:
@@ -67,12 +54,12 @@ def send_notification_emails(email_ids: list[int]) -> int:
 
 @shared_task(name="notifications.tasks.retry_notification_emails", **RETRY_POLICY)
 def retry_notification_emails() -> int:
-    return services.retry_unsent_notification_emails()
+    return email.retry_unsent_notification_emails()
 
 
 @shared_task(name="notifications.tasks.queue_due_announcements", **RETRY_POLICY)
 def queue_due_announcements() -> int:
-    return services.queue_due_announcements()
+    return announcements.queue_due_announcements()
 
 
 PUSH_MAX_RETRIES = 8

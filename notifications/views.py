@@ -26,8 +26,10 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
-from notifications import devices, selectors, services
+from notifications import devices, selectors
 from notifications.models import Notification, NotificationCategory
+from notifications.services import inbox
+from notifications.services.preferences import update_notification_preferences
 from portal.api_errors import ApplicationError
 from portal.formats import format_day_and_time
 from portal.pagination import Page
@@ -169,7 +171,7 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
         # Opening the inbox is opening the bell: what is shown is seen, and the bell on
         # this page already says so. The items were loaded before, so the new ones are
         # still marked new.
-        services.mark_all_seen(user=_user(request))
+        inbox.mark_all_seen(user=_user(request))
         response = render(request, "notifications/index.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -195,7 +197,7 @@ def open_bell(request: HtmxHttpRequest) -> HttpResponse:
     """
     user = _user(request)
     page = selectors.list_notifications(user=user, now=timezone.now(), limit=BELL_SIZE)
-    services.mark_all_seen(user=user)
+    inbox.mark_all_seen(user=user)
     if not request.htmx:
         return HttpResponseRedirect(LIST_URL)
     response = render(request, "notifications/_bell_menu.html", {"latest": page.items})
@@ -219,7 +221,7 @@ def latest_notifications(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
-    notification = services.mark_read(user=_user(request), notification_id=notification_id)
+    notification = inbox.mark_read(user=_user(request), notification_id=notification_id)
     if request.htmx:
         response = render(
             request, "notifications/_notification.html", {"notification": notification}
@@ -240,21 +242,21 @@ def _removed(request: HtmxHttpRequest, message: str) -> HttpResponse:
 @require_POST
 def dismiss(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
     """The first page's dismiss button, as archive (a page open before the change still works)."""
-    services.archive(user=_user(request), notification_id=notification_id)
+    inbox.archive(user=_user(request), notification_id=notification_id)
     return _removed(request, _("Notification archived."))
 
 
 @login_required
 @require_POST
 def archive(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
-    services.archive(user=_user(request), notification_id=notification_id)
+    inbox.archive(user=_user(request), notification_id=notification_id)
     return _removed(request, _("Notification archived."))
 
 
 @login_required
 @require_POST
 def unarchive(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
-    services.unarchive(user=_user(request), notification_id=notification_id)
+    inbox.unarchive(user=_user(request), notification_id=notification_id)
     return _removed(request, _("Notification moved back to the inbox."))
 
 
@@ -263,8 +265,8 @@ def unarchive(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
 def snooze(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
     now = timezone.now()
     try:
-        until = services.snooze_choice_until(choice=request.POST.get("choice", ""), now=now)
-        services.snooze(user=_user(request), notification_id=notification_id, until=until, now=now)
+        until = inbox.snooze_choice_until(choice=request.POST.get("choice", ""), now=now)
+        inbox.snooze(user=_user(request), notification_id=notification_id, until=until, now=now)
     except ApplicationError as error:
         if request.htmx:
             return HttpResponse(error.message, status=400)
@@ -281,7 +283,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
     action = request.POST.get("action", "")
     try:
-        updated = services.bulk_update(user=_user(request), ids=ids, action=action)
+        updated = inbox.bulk_update(user=_user(request), ids=ids, action=action)
     except ApplicationError as error:
         if request.htmx:
             return HttpResponse(error.message, status=400)
@@ -316,7 +318,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HtmxHttpRequest) -> HttpResponse:
-    updated = services.mark_all_read(user=_user(request))
+    updated = inbox.mark_all_read(user=_user(request))
     if request.htmx:
         response = render(request, "notifications/_list.html", _list_context(request, cursor=None))
         return trigger_client_event(response, CHANGED_EVENT)
@@ -354,7 +356,7 @@ def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
         }
         for category in selectors.CATEGORIES
     }
-    services.update_notification_preferences(user=_user(request), changes=changes)
+    update_notification_preferences(user=_user(request), changes=changes)
     messages.success(request, _("Your notification settings are saved."))
     target = request.POST.get("next", "")
     allowed = url_has_allowed_host_and_scheme(

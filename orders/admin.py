@@ -20,8 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
-from orders import services
 from orders.models import Order
+from orders.services.review import approve_order, reject_order, resume_fulfillment
 from portal.api_errors import ApplicationError
 from staff.adminkit import ServiceOwnedAdmin
 
@@ -117,7 +117,7 @@ class OrderAdmin(ServiceOwnedAdmin):
         order = get_object_or_404(Order, pk=order_id)
         self._check_change_permission(request, order)
         try:
-            services.approve_order(order_id=order.pk, actor=request.user)  # type: ignore[arg-type]
+            approve_order(order_id=order.pk, actor=request.user)  # type: ignore[arg-type]
         except ApplicationError as error:
             self.message_user(request, error.message, messages.WARNING)
         else:
@@ -132,7 +132,7 @@ class OrderAdmin(ServiceOwnedAdmin):
         form = RejectForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             try:
-                services.reject_order(
+                reject_order(
                     order_id=order.pk,
                     reason=form.cleaned_data["reason"],
                     reason_ja=form.cleaned_data["reason_ja"],
@@ -149,7 +149,7 @@ class OrderAdmin(ServiceOwnedAdmin):
         order = get_object_or_404(Order, pk=order_id)
         self._check_change_permission(request, order)
         try:
-            services.resume_fulfillment(order_id=order.pk, actor=request.user)  # type: ignore[arg-type]
+            resume_fulfillment(order_id=order.pk, actor=request.user)  # type: ignore[arg-type]
         except ApplicationError as error:
             self.message_user(request, error.message, messages.WARNING)
         else:
@@ -198,7 +198,7 @@ class OrderAdmin(ServiceOwnedAdmin):
         self._each(
             request,
             queryset,
-            lambda order: services.approve_order(order_id=order.pk, actor=request.user),  # type: ignore[arg-type]
+            lambda order: approve_order(order_id=order.pk, actor=request.user),  # type: ignore[arg-type]
             "Approved, fulfillment has started",
         )
 
@@ -212,7 +212,7 @@ class OrderAdmin(ServiceOwnedAdmin):
             self._each(
                 request,
                 queryset,
-                lambda order: services.reject_order(
+                lambda order: reject_order(
                     order_id=order.pk,
                     reason=reason,
                     reason_ja=reason_ja,
@@ -229,6 +229,6 @@ class OrderAdmin(ServiceOwnedAdmin):
         self._each(
             request,
             queryset,
-            lambda order: services.resume_fulfillment(order_id=order.pk, actor=request.user),  # type: ignore[arg-type]
+            lambda order: resume_fulfillment(order_id=order.pk, actor=request.user),  # type: ignore[arg-type]
             "Fulfillment resumed",
         )

@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from orders import selectors, services
+from orders import selectors
 from orders.models import Order, OrderStatus
+from orders.services.placing import cancel_order, place_order
 from portal.pagination import paginate, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
 from subscriptions.models import Plan, PlanKind
@@ -161,7 +162,7 @@ class OrderListView(CustomerAPIView):
     def post(self, request: Request) -> Response:
         data = PlaceOrderInput(data=request.data)
         data.is_valid(raise_exception=True)
-        order = services.place_order(customer=self.customer, **data.validated_data)
+        order = place_order(customer=self.customer, **data.validated_data)
         body = OrderOutput(order, context={"language": self.customer.language}).data
         location = reverse("api-order-detail", args=[order.pk])
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
@@ -201,5 +202,5 @@ class OrderCancelView(CustomerAPIView):
         },
     )
     def post(self, request: Request, order_id: int) -> Response:
-        order = services.cancel_order(customer=self.customer, order_id=order_id)
+        order = cancel_order(customer=self.customer, order_id=order_id)
         return Response(OrderOutput(order, context={"language": self.customer.language}).data)

@@ -6,9 +6,9 @@ import logging
 
 from celery import Task, shared_task
 
-from orders import services
 from orders.models import Order
 from orders.provisioning import TemporaryProvisioningError
+from orders.services.fulfillment import fulfill_order
 from portal.retries import DATABASE_ERRORS, backoff
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def database_retry_countdown(retries: int) -> int:
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def fulfill_order_task(self: Task, order_id: int) -> None:
     try:
-        services.fulfill_order(order_id=order_id, final_attempt=self.request.retries >= MAX_RETRIES)
+        fulfill_order(order_id=order_id, final_attempt=self.request.retries >= MAX_RETRIES)
     except Order.DoesNotExist:
         logger.warning("Fulfillment skipped: order %s no longer exists", order_id)
     except TemporaryProvisioningError as error:

@@ -16,9 +16,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.selectors import get_customer_for_user, get_internet_eligibility
 from billing.selectors import get_default_payment_method
-from orders import selectors, services
+from orders import selectors
 from orders.forms import PlaceOrderForm
 from orders.models import OrderStatus
+from orders.services import placing
 from portal.api_errors import ApplicationError
 from portal.pagination import paginate
 from subscriptions.models import Plan, PlanKind
@@ -51,7 +52,7 @@ class KindSection:
     kind: str
     title: str | Promise
     plans: list[Plan]
-    gate: services.OrderGate | None
+    gate: placing.OrderGate | None
     form: PlaceOrderForm
 
 
@@ -80,7 +81,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
             initial={"installation_address": eligibility.address},
             prefix=kind,
         )
-        gate = services.get_order_gate(customer=customer, kind=kind)
+        gate = placing.get_order_gate(customer=customer, kind=kind)
         sections.append(KindSection(kind, _KIND_TITLES[kind], plans, gate, form))
 
     submitted = next((s for s in sections if s.kind == posted_kind), None)
@@ -108,7 +109,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
                 )
         else:
             try:
-                order = services.place_order(
+                order = placing.place_order(
                     customer=customer,
                     plan_code=data["plan"],
                     installation_address=data.get("installation_address", ""),
@@ -118,7 +119,7 @@ def new_order(request: HttpRequest) -> HttpResponse:
                 in_progress = ("order_already_in_progress", "internet_already_active")
                 if error.code in in_progress and open_order is not None:
                     # Most often the second click of a double submit: show the order it placed.
-                    messages.info(request, services.in_progress_gate(open_order).message)
+                    messages.info(request, placing.in_progress_gate(open_order).message)
                     return redirect("order-detail", order_id=open_order.pk)
                 submitted.form.add_service_error(error.fields, error.message)
             else:
@@ -153,7 +154,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
     customer = get_customer_for_user(user=request.user)
     try:
-        order = services.cancel_order(customer=customer, order_id=order_id)
+        order = placing.cancel_order(customer=customer, order_id=order_id)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -79,3 +79,13 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+class BlankAsNullCharField(serializers.CharField):
+    """Text the customer may not have yet: an empty string is rendered as null."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
+        return str(value) if value else None

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "accounts",
+    "eligibility",
+    "verification",
     "crm",
     "billing",
     "subscriptions",
@@ -415,7 +417,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.complete_due_cancellations",
         "schedule": crontab(hour=0, minute=15),
     },
-    # The month before, once the day's cancellations are complete (billing.billing_run).
+    # The month before, once the day's cancellations are complete (billing.services.run).
     "billing-run": {
         "task": "billing.tasks.billing_run",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),

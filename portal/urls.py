@@ -17,6 +17,8 @@ from portal import api_errors, health
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api_urls")),
+    path("", include("eligibility.api_urls")),
+    path("", include("verification.api_urls")),
     path("", include("dashboard.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("orders.api_urls")),
@@ -39,6 +41,8 @@ account_patterns: list[URLPattern | URLResolver] = [
     path("", include("subscriptions.urls")),
     path("", include("billing.urls")),
     path("", include("accounts.account_urls")),
+    path("", include("eligibility.urls")),
+    path("", include("verification.urls")),
     path("", include("support.urls")),
 ]
 

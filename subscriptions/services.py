@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services.notify import notify
 from outbox.services import enqueue_on_commit
 from portal.api_errors import ApplicationError
 from portal.dates import TOKYO, month_end, next_month, tokyo_today

@@ -10,9 +10,10 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import InternetEligibility, ResidenceCardVerification
+from eligibility.services import record_eligibility_result, request_internet_eligibility
 from tests.factories import InvoiceFactory, InvoiceLineFactory
+from verification.services.review import review_residence_card
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def reject(customer, *, en=REASON_EN, ja=REASON_JA):
     verification = customer.residence_card_verification
     verification.status = "pending"
     verification.save()
-    services.review_residence_card(
+    review_residence_card(
         customer=customer,
         status="rejected",
         reviewer=None,
@@ -66,10 +67,10 @@ def test_a_reason_in_one_language_is_shown_with_its_language_marked(browser_clie
 
 
 def test_eligibility_notes_follow_the_customers_language(browser_client, customer):
-    services.request_internet_eligibility(
+    request_internet_eligibility(
         customer=customer, postal_code="150-0002", address="1-2-3 Shibuya", now=timezone.now()
     )
-    services.record_eligibility_result(
+    record_eligibility_result(
         customer=customer,
         status="eligible",
         notes="Fiber is available in the building.",
@@ -138,11 +139,11 @@ def test_the_invoice_line_migration_names_plans_from_the_catalog(customer):
 
 def test_an_order_rejection_reason_follows_the_customers_language(browser_client, api, customer):
     from notifications.models import Notification
-    from orders import services as order_services
+    from orders.services.review import reject_order
     from tests.factories import OrderFactory
 
     order = OrderFactory(customer=customer, status="pending_review")
-    order_services.reject_order(
+    reject_order(
         order_id=order.pk,
         reason="Out of our area.",
         reason_ja="提供エリア外のため、お受けできません。",
@@ -164,7 +165,7 @@ def test_an_order_rejection_reason_follows_the_customers_language(browser_client
 
 
 def test_our_own_failure_reason_is_kept_in_both_languages(customer):
-    from orders.services import _fail
+    from orders.services.fulfillment import _fail
     from tests.factories import OrderFactory
 
     order = OrderFactory(customer=customer, status="provisioning")

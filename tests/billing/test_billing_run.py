@@ -13,15 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from billing import services, tasks
-from billing.billing_run import (
-    Period,
-    bill_next_chunk,
-    billing_period,
-    prorate,
-    run_billing,
-    tax_included,
-)
+from billing import tasks
 from billing.models import (
     BillingRun,
     BillingRunStatus,
@@ -29,10 +21,14 @@ from billing.models import (
     InvoiceNumberSequence,
     UnbilledCharge,
 )
+from billing.services.invoice_rules import Period, billing_period, prorate, tax_included
+from billing.services.invoices import mark_invoice_paid
+from billing.services.run import bill_next_chunk, run_billing
 from billing.sweeps import RUN_STALE_AFTER
 from notifications.catalog import Money
 from notifications.models import Notification, NotificationEmail
-from notifications.services import notify, update_notification_preferences
+from notifications.services.notify import notify
+from notifications.services.preferences import update_notification_preferences
 from outbox.sweeps import sweep_unfinished_work
 from portal.dates import TOKYO
 from subscriptions.services import service_end
@@ -404,7 +400,7 @@ def test_the_announcement_is_emailed_by_the_customers_preferences(customer, othe
 def test_paying_the_invoice_retires_its_announcement(customer, plan):
     subscribe(customer, plan)
     run_billing(now=NOW)
-    services.mark_invoice_paid(invoice_id=monthly_invoice(customer).pk)
+    mark_invoice_paid(invoice_id=monthly_invoice(customer).pk)
     announcement = Notification.objects.get(type="INVOICE_ISSUED")
     assert announcement.retired_at is not None
     assert announcement.read_at is not None

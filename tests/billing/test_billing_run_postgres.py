@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from billing.billing_run import run_billing
 from billing.models import BillingRun, BillingRunStatus, Invoice
-from billing.numbering import take_invoice_numbers
+from billing.services.numbering import take_invoice_numbers
+from billing.services.run import run_billing
 from notifications.models import Notification
 from portal.dates import TOKYO
 from tests.factories import CustomerFactory, InvoiceFactory, PlanFactory, SubscriptionFactory

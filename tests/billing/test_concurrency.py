@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from billing import services
 from billing.models import PaymentMethod
+from billing.services.payment_methods import add_payment_method, remove_payment_method
 from portal.api_errors import ApplicationError
 from tests.factories import PaymentMethodFactory, SubscriptionFactory
 
@@ -42,10 +42,7 @@ def _race(calls: list[Callable[[], object]]) -> tuple[list[object], list[Excepti
 def test_first_cards_added_at_once_leave_exactly_one_default(customer):
     tokens = ["tok_visa", "tok_mastercard", "tok_jcb", "tok_amex", "tok_bank_account"]
     _, errors = _race(
-        [
-            lambda token=token: services.add_payment_method(customer=customer, token=token)
-            for token in tokens
-        ]
+        [lambda token=token: add_payment_method(customer=customer, token=token) for token in tokens]
     )
     assert errors == []
     methods = PaymentMethod.objects.filter(customer=customer)
@@ -54,9 +51,7 @@ def test_first_cards_added_at_once_leave_exactly_one_default(customer):
 
 
 def test_one_token_sent_many_times_at_once_stores_one_method(customer):
-    results, errors = _race(
-        [lambda: services.add_payment_method(customer=customer, token="tok_visa")] * 6
-    )
+    results, errors = _race([lambda: add_payment_method(customer=customer, token="tok_visa")] * 6)
     assert errors == []
     assert PaymentMethod.objects.filter(customer=customer).count() == 1
     assert sum(result.created for result in results) == 1  # type: ignore[attr-defined]
@@ -68,7 +63,7 @@ def test_removing_both_methods_at_once_keeps_one_for_an_active_service(customer)
     second = PaymentMethodFactory(customer=customer)
     _, errors = _race(
         [
-            lambda method=method: services.remove_payment_method(
+            lambda method=method: remove_payment_method(
                 customer=customer, payment_method_id=method.pk
             )
             for method in (first, second)

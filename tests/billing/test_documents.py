@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from billing import services
 from billing.processor import TestPaymentProcessor
+from billing.services.payments import pay_invoice
 from tests.factories import InvoiceFactory, InvoiceLineFactory, PaymentMethodFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_the_page_link_downloads_the_same_invoice(browser_client, invoice):
 def test_a_receipt_is_issued_for_a_payment(api, customer, invoice):
     TestPaymentProcessor.ledger.clear()
     PaymentMethodFactory(customer=customer, is_default=True, brand="JCB", last4="0505")
-    payment = services.pay_invoice(customer=customer, invoice_id=invoice.pk, idempotency_key="r")
+    payment = pay_invoice(customer=customer, invoice_id=invoice.pk, idempotency_key="r")
     response = api.get(f"/api/payments/{payment.pk}/receipt")
     assert response.status_code == 200
     text = _text(response.content)
@@ -130,7 +130,7 @@ def test_another_customers_documents_are_404(other_api, customer, invoice):
     assert other_api.get(f"/api/invoices/{invoice.pk}/pdf").status_code == 404
     TestPaymentProcessor.ledger.clear()
     PaymentMethodFactory(customer=customer, is_default=True)
-    payment = services.pay_invoice(customer=customer, invoice_id=invoice.pk, idempotency_key="r")
+    payment = pay_invoice(customer=customer, invoice_id=invoice.pk, idempotency_key="r")
     assert other_api.get(f"/api/payments/{payment.pk}/receipt").status_code == 404
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from billing import services
 from billing.models import Invoice, Payment
 from billing.processor import TestPaymentProcessor
+from billing.services.payment_methods import add_payment_method
 from tests.factories import InvoiceFactory, PaymentMethodFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_paying_twice_with_the_same_form_pays_once(browser_client, customer, inv
 def test_a_declined_card_is_explained_and_another_try_gets_a_new_key(
     browser_client, customer, invoice
 ):
-    declining = services.add_payment_method(
+    declining = add_payment_method(
         customer=customer, token="tok_visa_insufficient_funds"
     ).payment_method
     page = browser_client.get(f"/account/billing/invoices/{invoice.pk}/pay").content.decode()

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from billing import services
 from billing.models import Invoice, Payment, PaymentStatus
 from billing.processor import TestPaymentProcessor
+from billing.services.payments import pay_invoice
 from notifications.models import Notification
 from portal.api_errors import ApplicationError
 from tests.factories import InvoiceFactory, PaymentMethodFactory
@@ -27,7 +27,7 @@ def _fresh_ledger():
 def _attempt(customer, invoice, key):
     def pay() -> str:
         try:
-            services.pay_invoice(customer=customer, invoice_id=invoice.pk, idempotency_key=key())
+            pay_invoice(customer=customer, invoice_id=invoice.pk, idempotency_key=key())
         except ApplicationError as error:
             return error.code
         return "paid"

@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing import selectors, services
+from billing import selectors
 from billing.models import Invoice, Payment, PaymentStatus
 from billing.processor import TestPaymentProcessor
+from billing.services.payment_methods import add_payment_method
+from billing.services.payments import complete_payment
 from notifications.models import Notification
 from tests.factories import InvoiceFactory, InvoiceLineFactory, PaymentMethodFactory
 
@@ -87,7 +89,7 @@ def test_without_the_header_it_is_400(api, card, invoice):
 
 
 def test_a_declined_card_is_402_and_the_invoice_stays_unpaid(api, customer, invoice):
-    services.add_payment_method(customer=customer, token="tok_visa_insufficient_funds")
+    add_payment_method(customer=customer, token="tok_visa_insufficient_funds")
     response = _pay(api, invoice, key="k1")
     assert response.status_code == 402
     assert response.json()["error"]["code"] == "payment_declined"
@@ -96,7 +98,7 @@ def test_a_declined_card_is_402_and_the_invoice_stays_unpaid(api, customer, invo
     assert Payment.objects.get().status == PaymentStatus.FAILED
     # The same key: the same decline; a new key with another card pays.
     assert _pay(api, invoice, key="k1").status_code == 402
-    other = services.add_payment_method(customer=customer, token="tok_jcb").payment_method
+    other = add_payment_method(customer=customer, token="tok_jcb").payment_method
     response = _pay(api, invoice, key="k2", paymentMethodId=other.pk)
     assert response.status_code == 201
 
@@ -159,8 +161,8 @@ def test_a_payment_left_pending_by_a_crash_is_finished_once(customer, card, invo
         created_at=timezone.now() - timedelta(minutes=10),
     )
     assert selectors.list_pending_payment_ids(started_before=timezone.now()) == [payment.pk]
-    first = services.complete_payment(payment_id=payment.pk)
-    second = services.complete_payment(payment_id=payment.pk)
+    first = complete_payment(payment_id=payment.pk)
+    second = complete_payment(payment_id=payment.pk)
     assert first.status == second.status == PaymentStatus.SUCCEEDED
     assert len(TestPaymentProcessor.ledger) == 1
     assert Invoice.objects.get(pk=invoice.pk).status == "paid"
@@ -184,7 +186,7 @@ def test_a_charge_that_went_through_before_a_crash_is_not_made_again(customer, c
         currency="JPY",
         idempotency_key=f"payment-{payment.pk}",
     )
-    services.complete_payment(payment_id=payment.pk)
+    complete_payment(payment_id=payment.pk)
     assert len(TestPaymentProcessor.ledger) == 1
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED
 

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from billing.models import InvoiceStatus
-from notifications.services import notify
+from notifications.services.notify import notify
 from tests.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db

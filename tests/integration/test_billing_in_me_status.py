@@ -50,7 +50,7 @@ def test_removing_the_only_method_brings_the_task_back(rejected_api):
 
 
 def test_a_paid_invoice_leaves_the_invoice_due_tasks(overdue_api):
-    from billing.services import mark_invoice_paid
+    from billing.services.invoices import mark_invoice_paid
 
     tasks = [
         task

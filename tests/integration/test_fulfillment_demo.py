@@ -9,7 +9,7 @@ from dashboard.demo import ORDERING, load_demo_data
 from dashboard.services import build_me_status
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
-from orders.services import approve_order
+from orders.services.review import approve_order
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

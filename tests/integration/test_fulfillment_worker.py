@@ -21,8 +21,9 @@ from django.conf import settings
 from django.db import connection
 
 from notifications.models import Notification
-from orders import services
 from orders.models import Order, OrderStatus
+from orders.services.placing import place_order
+from orders.services.review import approve_order
 from portal.celery import app as celery_app
 from tests.orders.support import ready_to_order, sim_plan
 
@@ -126,9 +127,9 @@ def _wait_for(order: Order, worker: Worker, *statuses: str) -> Order:
 
 def _approved_order(customer, plan_code: str) -> Order:
     ready_to_order(customer)
-    order = services.place_order(customer=customer, plan_code=sim_plan(code=plan_code).code)
+    order = place_order(customer=customer, plan_code=sim_plan(code=plan_code).code)
     # Commits, then the on-commit hook sends the task to the broker.
-    services.approve_order(order_id=order.pk)
+    approve_order(order_id=order.pk)
     return order
 
 

@@ -33,16 +33,18 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import services as account_services
 from accounts.models import Customer, InternetEligibility, ResidenceCardVerification, User
-from billing import services as billing_services
+from accounts.services import set_language
 from billing.models import Invoice, PaymentMethod
+from billing.services.invoices import mark_invoice_paid
+from billing.services.payment_methods import remove_payment_method
 from dashboard.services import build_me_status
-from notifications import services as notification_services
 from notifications.models import Announcement, Notification, NotificationPreference
-from notifications.services import announcement_context, notify
-from orders import services as order_services
+from notifications.services.announcements import announcement_context
+from notifications.services.notify import notify
+from notifications.services.preferences import update_notification_preferences
 from orders.models import Order
+from orders.services.review import reject_order
 from subscriptions import services as subscription_services
 from subscriptions.models import CancellationRequest, Plan, Subscription
 from tests.conftest import bearer_client
@@ -56,6 +58,7 @@ from tests.factories import (
     PlanFactory,
     SubscriptionFactory,
 )
+from verification.services.review import review_residence_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -224,7 +227,7 @@ def an_unread_notification(world: World) -> Notification:
 
 
 def an_unread_announcement_kept_in_app(world: World) -> Notification:
-    notification_services.update_notification_preferences(
+    update_notification_preferences(
         user=world.customer.user, changes={"announcements": {"in_app": True}}
     )
     return an_unread_notification(world)
@@ -303,7 +306,7 @@ WRITES: list[Write] = [
         Customer,
         "service",
         nothing,
-        lambda world: account_services.set_language(customer=world.customer, language="ja"),
+        lambda world: set_language(customer=world.customer, language="ja"),
         tasks_of("onboarding"),
     ),
     # The customer's login: closed and opened again by support.
@@ -350,7 +353,7 @@ WRITES: list[Write] = [
         ResidenceCardVerification,
         "service",
         pending_verification,
-        lambda world: account_services.review_residence_card(
+        lambda world: review_residence_card(
             customer=world.customer,
             status="rejected",
             reviewer=User.objects.get(email="staff-writer@example.com"),
@@ -418,7 +421,7 @@ WRITES: list[Write] = [
         Order,
         "service",
         an_order("pending_review"),
-        lambda world: order_services.reject_order(order_id=world.subject.pk, reason="No stock."),
+        lambda world: reject_order(order_id=world.subject.pk, reason="No stock."),
         orders,
     ),
     Write(
@@ -475,7 +478,7 @@ WRITES: list[Write] = [
         Invoice,
         "service",
         an_unpaid_invoice,
-        lambda world: billing_services.mark_invoice_paid(invoice_id=world.subject.pk),
+        lambda world: mark_invoice_paid(invoice_id=world.subject.pk),
         invoices,
     ),
     Write(
@@ -659,7 +662,7 @@ WRITES: list[Write] = [
         PaymentMethod,
         "service",
         a_payment_method,
-        lambda world: billing_services.remove_payment_method(
+        lambda world: remove_payment_method(
             customer=world.customer, payment_method_id=world.subject.pk
         ),
         payment_methods,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from notifications.catalog import Money, Text
+from notifications.catalog import Money
+from portal.text import Text
 
 SAMPLE_CONTEXTS = {
     "ELIGIBILITY_ELIGIBLE": {"address": "1-2-3 Shibuya"},

@@ -5,8 +5,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from notifications import services
 from notifications.models import Announcement, Notification
+from notifications.services.announcements import (
+    announcement_context,
+    queue_announcement,
+    send_announcement,
+)
+from notifications.services.notify import notify_many
 from portal.api_errors import ApplicationError
 from tests.factories import CustomerFactory, StaffUserFactory
 
@@ -27,7 +32,7 @@ def received(customer, item: Announcement) -> int:
 
 def send(item: Announcement, django_capture_on_commit_callbacks) -> Announcement:
     with django_capture_on_commit_callbacks(execute=True):
-        services.queue_announcement(announcement_id=item.pk)
+        queue_announcement(announcement_id=item.pk)
     item.refresh_from_db()
     return item
 
@@ -76,7 +81,7 @@ def test_japanese_customers_read_the_japanese_text(django_capture_on_commit_call
 def test_selected_audience_without_customers_is_refused():
     item = announcement(audience="selected")
     with pytest.raises(ApplicationError) as error:
-        services.queue_announcement(announcement_id=item.pk)
+        queue_announcement(announcement_id=item.pk)
     assert error.value.code == "validation_error"
     item.refresh_from_db()
     assert item.status == "draft"
@@ -86,9 +91,9 @@ def test_an_announcement_is_sent_only_once(django_capture_on_commit_callbacks):
     CustomerFactory()
     item = send(announcement(), django_capture_on_commit_callbacks)
     with pytest.raises(ApplicationError) as error:
-        services.queue_announcement(announcement_id=item.pk)
+        queue_announcement(announcement_id=item.pk)
     assert error.value.code == "announcement_already_sent"
-    services.send_announcement(announcement_id=item.pk)  # a redelivered task
+    send_announcement(announcement_id=item.pk)  # a redelivered task
     assert Notification.objects.count() == 1
 
 
@@ -97,13 +102,13 @@ def test_a_run_that_stopped_halfway_resumes_without_duplicates():
     item = announcement(status="queued")
     # The first run sent the first two customers' notifications, then its worker died
     # before it could record them.
-    services.notify_many(
+    notify_many(
         user_ids=[c.user_id for c in customers[:2]],
         type="SYSTEM_ANNOUNCEMENT",
         source_id=item.pk,
-        context=services.announcement_context(item),
+        context=announcement_context(item),
     )
-    item = services.send_announcement(announcement_id=item.pk, batch_size=2)
+    item = send_announcement(announcement_id=item.pk, batch_size=2)
     assert [received(customer, item) for customer in customers] == [1] * 5
     assert (item.sent_count, item.skipped_count, item.recipient_count) == (3, 2, 5)
 
@@ -113,7 +118,7 @@ def test_sending_works_in_batches_with_one_insert_each():
         CustomerFactory()
     item = announcement(status="queued")
     with CaptureQueriesContext(connection) as queries:
-        item = services.send_announcement(announcement_id=item.pk, batch_size=3)
+        item = send_announcement(announcement_id=item.pk, batch_size=3)
     inserts = [
         q for q in queries if q["sql"].startswith('INSERT INTO "notifications_notification"')
     ]
@@ -127,7 +132,7 @@ def test_the_cost_of_a_batch_does_not_grow_with_its_size():
             CustomerFactory()
         item = announcement(status="queued")
         with CaptureQueriesContext(connection) as queries:
-            services.send_announcement(announcement_id=item.pk, batch_size=1000)
+            send_announcement(announcement_id=item.pk, batch_size=1000)
         Notification.objects.all().delete()
         return len(queries)
 
@@ -136,7 +141,7 @@ def test_the_cost_of_a_batch_does_not_grow_with_its_size():
 
 def test_a_draft_is_never_sent_by_a_stray_task():
     CustomerFactory()
-    item = services.send_announcement(announcement_id=announcement().pk)
+    item = send_announcement(announcement_id=announcement().pk)
     assert item.status == "draft"
     assert not Notification.objects.exists()
 

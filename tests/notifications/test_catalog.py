@@ -8,7 +8,7 @@ import pytest
 from notifications import catalog
 from notifications.catalog import MissingPlaceholder, UnknownNotificationType
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services.notify import notify
 from portal.formats import format_money
 from tests.notifications.samples import SAMPLE_CONTEXTS
 

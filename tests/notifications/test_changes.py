@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from notifications.changes import ChangeKey
 from notifications.models import Notification
-from notifications.services import mark_read, notify
+from notifications.services.inbox import mark_read
+from notifications.services.notify import notify
 from tests.factories import NotificationFactory
 
 URL = "/api/notifications/changes"

@@ -4,11 +4,13 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import services
 from notifications.models import Announcement, Notification
+from notifications.services.announcements import send_announcement
+from notifications.services.notify import notify
 from tests.factories import CustomerFactory
 from tests.notifications.concurrency import run_at_once
 from tests.notifications.samples import SAMPLE_CONTEXTS
+from verification.services.reminders import send_residence_card_expiring_reminders
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +21,7 @@ def test_the_same_event_processed_by_many_workers_at_once_creates_one_row():
 
     def deliver() -> bool:
         user = User.objects.select_related("customer").get(pk=customer.user_id)
-        created = services.notify(
+        created = notify(
             user=user,
             type="ORDER_ACTIVATED",
             source_id="801RACE0000000001",
@@ -41,7 +43,7 @@ def test_two_workers_sending_one_announcement_send_it_once():
     )
 
     def send() -> None:
-        services.send_announcement(announcement_id=announcement.pk, batch_size=4)
+        send_announcement(announcement_id=announcement.pk, batch_size=4)
 
     run_at_once(send, threads=4)
 
@@ -68,13 +70,11 @@ def test_the_residence_card_job_run_by_many_workers_at_once_tells_each_milestone
         verification.save()
     now = datetime(2027, 1, 24, 9, 20, tzinfo=ZoneInfo("Asia/Tokyo"))  # 7 days before
 
-    results = run_at_once(
-        lambda: services.send_residence_card_expiring_reminders(now=now), threads=6
-    )
+    results = run_at_once(lambda: send_residence_card_expiring_reminders(now=now), threads=6)
 
     assert sum(results) == 3
     reminders = Notification.objects.filter(type="RESIDENCE_CARD_EXPIRING")
     assert reminders.count() == 3
     assert {reminder.context["days_before"] for reminder in reminders} == {7}
     # The next day the same milestone is not told again.
-    assert services.send_residence_card_expiring_reminders(now=now + timedelta(days=1)) == 0
+    assert send_residence_card_expiring_reminders(now=now + timedelta(days=1)) == 0

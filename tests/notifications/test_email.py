@@ -21,8 +21,12 @@ from celery.exceptions import Retry
 from django.utils import translation
 from django.utils.html import escape
 
-from notifications import catalog, services
+from billing.services.reminders import notify_invoice_due
+from notifications import catalog
 from notifications.models import Notification, NotificationEmail
+from notifications.services.email import build_notification_email, retry_unsent_notification_emails
+from notifications.services.notify import notify, notify_many
+from notifications.services.preferences import update_notification_preferences
 from tests.factories import InvoiceFactory
 from tests.notifications.concurrency import run_at_once
 from tests.notifications.samples import SAMPLE_CONTEXTS
@@ -86,7 +90,7 @@ def smtp(settings) -> Iterator[Mailbox]:
 
 
 def announce(user, source_id: str = "1", now: datetime = NOW) -> Notification | None:
-    return services.notify(
+    return notify(
         user=user,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=source_id,
@@ -100,7 +104,7 @@ def announce(user, source_id: str = "1", now: datetime = NOW) -> Notification | 
 
 
 def turn_on_announcement_email(user) -> None:
-    services.update_notification_preferences(user=user, changes={"announcements": {"email": True}})
+    update_notification_preferences(user=user, changes={"announcements": {"email": True}})
 
 
 @pytest.mark.django_db
@@ -109,7 +113,7 @@ def test_a_notification_is_emailed_once_after_commit_with_both_links(
 ):
     invoice = InvoiceFactory(customer=customer, due_date=NOW.date() + timedelta(days=3))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notification = services.notify_invoice_due(user=customer.user, invoice=invoice, now=NOW)
+        notification = notify_invoice_due(user=customer.user, invoice=invoice, now=NOW)
         assert notification is not None
     assert smtp.messages == []  # nothing before the commit
     for callback in callbacks:
@@ -136,7 +140,7 @@ def test_the_email_speaks_the_customers_language_at_sending_time(
     customer.save()
     invoice = InvoiceFactory(customer=customer, due_date=NOW.date() + timedelta(days=3))
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify_invoice_due(user=customer.user, invoice=invoice, now=NOW)
+        notify_invoice_due(user=customer.user, invoice=invoice, now=NOW)
     [message] = smtp.messages
     text = smtp.parts(message)["text/plain"]
     assert "Alice Example 様" in text
@@ -148,14 +152,12 @@ def test_the_email_speaks_the_customers_language_at_sending_time(
 def test_a_category_with_email_off_is_not_emailed_but_a_critical_one_is(
     smtp, customer, django_capture_on_commit_callbacks
 ):
-    services.update_notification_preferences(
-        user=customer.user, changes={"billing": {"email": False}}
-    )
+    update_notification_preferences(user=customer.user, changes={"billing": {"email": False}})
     due_soon = InvoiceFactory(customer=customer, due_date=NOW.date() + timedelta(days=3))
     overdue = InvoiceFactory(customer=customer, due_date=NOW.date() - timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify_invoice_due(user=customer.user, invoice=due_soon, now=NOW)
-        critical = services.notify_invoice_due(user=customer.user, invoice=overdue, now=NOW)
+        notify_invoice_due(user=customer.user, invoice=due_soon, now=NOW)
+        critical = notify_invoice_due(user=customer.user, invoice=overdue, now=NOW)
     assert critical is not None and critical.severity == "critical"
     [message] = smtp.messages
     assert overdue.number in message["Subject"]
@@ -182,9 +184,7 @@ def test_a_reminder_is_emailed_once_per_subject_and_severity(
     invoice = InvoiceFactory(customer=customer, due_date=NOW.date() + timedelta(days=2))
     with django_capture_on_commit_callbacks(execute=True):
         for day in range(4):  # two days before, the day before, the due date, overdue
-            services.notify_invoice_due(
-                user=customer.user, invoice=invoice, now=NOW + timedelta(days=day)
-            )
+            notify_invoice_due(user=customer.user, invoice=invoice, now=NOW + timedelta(days=day))
     severities = list(
         NotificationEmail.objects.order_by("pk").values_list("notification__severity", flat=True)
     )
@@ -199,7 +199,7 @@ def test_an_announcement_sent_to_many_emails_those_who_asked(
 ):
     turn_on_announcement_email(customer.user)
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify_many(
+        notify_many(
             user_ids=[customer.user.pk, other_customer.user.pk],
             type="SYSTEM_ANNOUNCEMENT",
             source_id="42",
@@ -247,7 +247,7 @@ def test_running_the_task_again_sends_nothing_more(
         announce(customer.user)
     record = NotificationEmail.objects.get()
     assert tasks.send_notification_emails.delay([record.pk]).get() == 0
-    assert services.retry_unsent_notification_emails(now=NOW + timedelta(hours=1)) == 0
+    assert retry_unsent_notification_emails(now=NOW + timedelta(hours=1)) == 0
     assert len(smtp.messages) == 1
 
 
@@ -257,9 +257,9 @@ def test_a_lost_task_is_sent_by_the_sweep(smtp, customer, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=False):
         announce(customer.user)  # the task is never run: lost on the way
     assert smtp.messages == []
-    assert services.retry_unsent_notification_emails(now=NOW + timedelta(minutes=5)) == 0
+    assert retry_unsent_notification_emails(now=NOW + timedelta(minutes=5)) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.retry_unsent_notification_emails(now=NOW + timedelta(minutes=20)) == 1
+        assert retry_unsent_notification_emails(now=NOW + timedelta(minutes=20)) == 1
     assert len(smtp.messages) == 1
 
 
@@ -267,13 +267,13 @@ def build_email(customer, type: str, *, language: str, severity: str | None = No
     """The email of a notification of `type` (the sample context) for a reader of `language`."""
     customer.language = language
     customer.save(update_fields=["language"])
-    notification = services.notify(
+    notification = notify(
         user=customer.user, type=type, source_id=language, context=SAMPLE_CONTEXTS[type], now=NOW
     )
     assert notification is not None
     if severity is not None:
         notification.severity = severity
-    message = services.build_notification_email(
+    message = build_notification_email(
         record=NotificationEmail(pk=1, user=customer.user, notification=notification)
     )
     assert message is not None

@@ -9,7 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.services import mark_read, notify
+from notifications.services.inbox import mark_read
+from notifications.services.notify import notify
 
 pytestmark = pytest.mark.django_db
 

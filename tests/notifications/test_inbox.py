@@ -8,8 +8,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Count
 
-from notifications import selectors, services
+from notifications import selectors
 from notifications.models import Notification
+from notifications.services.inbox import (
+    archive,
+    bulk_update,
+    dismiss,
+    mark_all_seen,
+    mark_read,
+    snooze,
+    snooze_choice_until,
+    unarchive,
+)
+from notifications.services.preferences import update_notification_preferences
 from portal.api_errors import ApplicationError
 from tests.factories import NotificationFactory
 
@@ -35,19 +46,17 @@ def test_opening_the_bell_marks_everything_visible_seen_but_not_read(customer):
     first = NotificationFactory(user=customer.user, created_at=NOW)
     NotificationFactory(user=customer.user, created_at=NOW)
     assert counts(customer.user) == (2, 2)
-    assert services.mark_all_seen(user=customer.user, now=NOW) == 2
+    assert mark_all_seen(user=customer.user, now=NOW) == 2
     assert counts(customer.user) == (2, 0)
     first.refresh_from_db()
     assert first.seen_at == NOW and first.read_at is None
-    assert services.mark_all_seen(user=customer.user, now=NOW) == 0
+    assert mark_all_seen(user=customer.user, now=NOW) == 0
 
 
 def test_reading_also_marks_seen_and_keeps_the_first_times(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW)
-    services.mark_read(user=customer.user, notification_id=notification.pk, now=NOW)
-    services.mark_read(
-        user=customer.user, notification_id=notification.pk, now=NOW + timedelta(hours=1)
-    )
+    mark_read(user=customer.user, notification_id=notification.pk, now=NOW)
+    mark_read(user=customer.user, notification_id=notification.pk, now=NOW + timedelta(hours=1))
     notification.refresh_from_db()
     assert notification.read_at == NOW and notification.seen_at == NOW
     assert counts(customer.user) == (0, 0)
@@ -55,16 +64,16 @@ def test_reading_also_marks_seen_and_keeps_the_first_times(customer):
 
 def test_archived_ones_leave_the_list_and_the_counts_and_come_back(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW)
-    archived = services.archive(user=customer.user, notification_id=notification.pk, now=NOW)
+    archived = archive(user=customer.user, notification_id=notification.pk, now=NOW)
     assert archived.is_archived and archived.archived_at == NOW
     assert listed(customer.user) == [] and counts(customer.user) == (0, 0)
     assert listed(customer.user, archived=True) == [notification.pk]
     # Archiving twice is fine and keeps the first time.
-    again = services.archive(
+    again = archive(
         user=customer.user, notification_id=notification.pk, now=NOW + timedelta(hours=1)
     )
     assert again.archived_at == NOW
-    back = services.unarchive(user=customer.user, notification_id=notification.pk)
+    back = unarchive(user=customer.user, notification_id=notification.pk)
     assert back.archived_at is None
     assert listed(customer.user) == [notification.pk] and counts(customer.user) == (1, 1)
     assert listed(customer.user, archived=True) == []
@@ -72,16 +81,14 @@ def test_archived_ones_leave_the_list_and_the_counts_and_come_back(customer):
 
 def test_dismiss_archives(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW)
-    services.dismiss(user=customer.user, notification_id=notification.pk, now=NOW)
+    dismiss(user=customer.user, notification_id=notification.pk, now=NOW)
     assert listed(customer.user, archived=True) == [notification.pk]
 
 
 def test_a_snoozed_one_is_hidden_until_then_and_comes_back_unread_and_unseen(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW, read_at=NOW, seen_at=NOW)
     until = NOW + timedelta(days=1)
-    snoozed = services.snooze(
-        user=customer.user, notification_id=notification.pk, until=until, now=NOW
-    )
+    snoozed = snooze(user=customer.user, notification_id=notification.pk, until=until, now=NOW)
     assert snoozed.snoozed_until == until
     assert listed(customer.user) == [] and counts(customer.user) == (0, 0)
     later = until + timedelta(seconds=1)
@@ -92,7 +99,7 @@ def test_a_snoozed_one_is_hidden_until_then_and_comes_back_unread_and_unseen(cus
 def test_snoozing_an_archived_one_brings_it_back_to_the_inbox_then(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW, archived_at=NOW)
     until = NOW + timedelta(hours=2)
-    services.snooze(user=customer.user, notification_id=notification.pk, until=until, now=NOW)
+    snooze(user=customer.user, notification_id=notification.pk, until=until, now=NOW)
     assert listed(customer.user, now=until) == [notification.pk]
 
 
@@ -102,34 +109,32 @@ def test_snoozing_an_archived_one_brings_it_back_to_the_inbox_then(customer):
 def test_a_snooze_must_be_an_hour_to_30_days_ahead(customer, ahead):
     notification = NotificationFactory(user=customer.user, created_at=NOW)
     with pytest.raises(ApplicationError) as error:
-        services.snooze(
-            user=customer.user, notification_id=notification.pk, until=NOW + ahead, now=NOW
-        )
+        snooze(user=customer.user, notification_id=notification.pk, until=NOW + ahead, now=NOW)
     assert error.value.code == "validation_error" and "until" in error.value.fields
 
 
 def test_the_snooze_choices_are_tomorrow_morning_and_next_monday_morning():
     wednesday_night = datetime(2026, 12, 2, 23, 30, tzinfo=TOKYO)
-    tomorrow = services.snooze_choice_until(choice="tomorrow", now=wednesday_night)
-    next_week = services.snooze_choice_until(choice="next_week", now=wednesday_night)
+    tomorrow = snooze_choice_until(choice="tomorrow", now=wednesday_night)
+    next_week = snooze_choice_until(choice="next_week", now=wednesday_night)
     assert tomorrow == datetime(2026, 12, 3, 9, 0, tzinfo=TOKYO)
     assert next_week == datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO)
     sunday = datetime(2026, 12, 6, 12, 0, tzinfo=TOKYO)
-    assert services.snooze_choice_until(choice="next_week", now=sunday) == datetime(
+    assert snooze_choice_until(choice="next_week", now=sunday) == datetime(
         2026, 12, 7, 9, 0, tzinfo=TOKYO
     )
     with pytest.raises(ApplicationError):
-        services.snooze_choice_until(choice="someday", now=sunday)
+        snooze_choice_until(choice="someday", now=sunday)
 
 
 def test_bulk_reads_and_archives_only_my_own(customer, other_customer):
     mine = [NotificationFactory(user=customer.user, created_at=NOW) for _ in range(3)]
     theirs = NotificationFactory(user=other_customer.user, created_at=NOW)
     ids = [notification.pk for notification in mine[:2]] + [theirs.pk, 999_999]
-    assert services.bulk_update(user=customer.user, ids=ids, action="read", now=NOW) == 2
-    assert services.bulk_update(user=customer.user, ids=ids, action="read", now=NOW) == 0
+    assert bulk_update(user=customer.user, ids=ids, action="read", now=NOW) == 2
+    assert bulk_update(user=customer.user, ids=ids, action="read", now=NOW) == 0
     assert counts(customer.user) == (1, 1)
-    assert services.bulk_update(user=customer.user, ids=ids, action="archive", now=NOW) == 2
+    assert bulk_update(user=customer.user, ids=ids, action="archive", now=NOW) == 2
     assert listed(customer.user) == [mine[2].pk]
     theirs.refresh_from_db()
     assert theirs.read_at is None and theirs.archived_at is None
@@ -137,10 +142,10 @@ def test_bulk_reads_and_archives_only_my_own(customer, other_customer):
 
 def test_bulk_refuses_more_than_100_and_unknown_actions(customer):
     with pytest.raises(ApplicationError) as too_many:
-        services.bulk_update(user=customer.user, ids=list(range(1, 102)), action="read")
+        bulk_update(user=customer.user, ids=list(range(1, 102)), action="read")
     assert "ids" in too_many.value.fields
     with pytest.raises(ApplicationError) as unknown:
-        services.bulk_update(user=customer.user, ids=[1], action="delete")
+        bulk_update(user=customer.user, ids=[1], action="delete")
     assert "action" in unknown.value.fields
 
 
@@ -158,14 +163,10 @@ def test_a_category_turned_off_in_app_is_hidden_except_critical_ones(customer):
         user=customer.user, type="INVOICE_DUE", severity="critical", created_at=NOW
     )
     other = NotificationFactory(user=customer.user, type="SYSTEM_ANNOUNCEMENT", created_at=NOW)
-    services.update_notification_preferences(
-        user=customer.user, changes={"billing": {"in_app": False}}
-    )
+    update_notification_preferences(user=customer.user, changes={"billing": {"in_app": False}})
     assert sorted(listed(customer.user)) == sorted([critical.pk, other.pk])
     assert counts(customer.user) == (2, 2)
-    services.update_notification_preferences(
-        user=customer.user, changes={"billing": {"in_app": True}}
-    )
+    update_notification_preferences(user=customer.user, changes={"billing": {"in_app": True}})
     assert warning.pk in listed(customer.user)
 
 
@@ -179,10 +180,8 @@ def test_preferences_default_to_everything_but_announcement_email(customer):
 
 
 def test_a_partial_change_keeps_everything_left_out(customer):
-    services.update_notification_preferences(
-        user=customer.user, changes={"orders": {"email": False}}
-    )
-    result = services.update_notification_preferences(
+    update_notification_preferences(user=customer.user, changes={"orders": {"email": False}})
+    result = update_notification_preferences(
         user=customer.user, changes={"orders": {"in_app": False}}
     )
     assert result["orders"] == {"in_app": False, "email": False, "push": True}
@@ -195,7 +194,7 @@ def test_a_partial_change_keeps_everything_left_out(customer):
 )
 def test_unknown_categories_channels_and_values_are_refused(customer, changes):
     with pytest.raises(ApplicationError) as error:
-        services.update_notification_preferences(user=customer.user, changes=changes)
+        update_notification_preferences(user=customer.user, changes=changes)
     assert error.value.code == "validation_error"
 
 
@@ -203,11 +202,11 @@ def test_every_change_moves_updated_at(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW)
     seen = []
     for change in (
-        lambda: services.mark_all_seen(user=customer.user),
-        lambda: services.archive(user=customer.user, notification_id=notification.pk),
-        lambda: services.unarchive(user=customer.user, notification_id=notification.pk),
-        lambda: services.bulk_update(user=customer.user, ids=[notification.pk], action="read"),
-        lambda: services.snooze(
+        lambda: mark_all_seen(user=customer.user),
+        lambda: archive(user=customer.user, notification_id=notification.pk),
+        lambda: unarchive(user=customer.user, notification_id=notification.pk),
+        lambda: bulk_update(user=customer.user, ids=[notification.pk], action="read"),
+        lambda: snooze(
             user=customer.user,
             notification_id=notification.pk,
             until=datetime.now(TOKYO) + timedelta(days=1),

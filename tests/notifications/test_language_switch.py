@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from notifications import services
+from billing.services.reminders import notify_invoice_due
 from tests.factories import InvoiceFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def reminder(customer):
         total=Decimal("5280"),
         due_date=tokyo_today() + timedelta(days=3),
     )
-    notification = services.notify_invoice_due(user=customer.user, invoice=invoice)
+    notification = notify_invoice_due(user=customer.user, invoice=invoice)
     assert notification is not None
     return notification
 

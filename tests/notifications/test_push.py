@@ -16,9 +16,13 @@ import pytest
 from celery.exceptions import Retry
 from django.utils import timezone
 
+from billing.services.reminders import notify_invoice_due
 from notifications import fcm as fcm_client
-from notifications import push, services, tasks
+from notifications import push, tasks
 from notifications.models import Device, Notification, PushDelivery, PushStatus
+from notifications.services.inbox import mark_read
+from notifications.services.notify import notify, notify_many
+from notifications.services.preferences import update_notification_preferences
 from tests.notifications.concurrency import run_at_once
 from tests.notifications.fcm import (  # noqa: F401 (the fixture)
     PROJECT,
@@ -41,13 +45,11 @@ def phone(customer, token: str = "fcm-token-1", platform: str = "android") -> De
 
 
 def verified(customer, source_id: str = "1") -> Notification | None:
-    return services.notify(
-        user=customer.user, type="VERIFICATION_VERIFIED", source_id=source_id, context={}
-    )
+    return notify(user=customer.user, type="VERIFICATION_VERIFIED", source_id=source_id, context={})
 
 
 def announce(user_ids: list[int], source_id: str = "9") -> int:
-    return services.notify_many(
+    return notify_many(
         user_ids=user_ids,
         type="SYSTEM_ANNOUNCEMENT",
         source_id=source_id,
@@ -109,9 +111,7 @@ def test_a_category_with_push_off_sends_nothing(
     fcm: Fcm, customer, django_capture_on_commit_callbacks
 ):
     phone(customer)
-    services.update_notification_preferences(
-        user=customer.user, changes={"account": {"push": False}}
-    )
+    update_notification_preferences(user=customer.user, changes={"account": {"push": False}})
     with django_capture_on_commit_callbacks(execute=True):
         verified(customer)
     assert fcm.requests == []
@@ -122,9 +122,7 @@ def test_a_category_hidden_in_app_is_not_pushed(
     fcm: Fcm, customer, django_capture_on_commit_callbacks
 ):
     phone(customer)
-    services.update_notification_preferences(
-        user=customer.user, changes={"account": {"in_app": False}}
-    )
+    update_notification_preferences(user=customer.user, changes={"account": {"in_app": False}})
     with django_capture_on_commit_callbacks(execute=True):
         verified(customer)
     assert fcm.requests == []
@@ -135,9 +133,7 @@ def test_announcements_are_pushed_only_to_those_who_asked(
 ):
     phone(customer, "token-a")
     phone(other_customer, "token-b")
-    services.update_notification_preferences(
-        user=customer.user, changes={"announcements": {"push": True}}
-    )
+    update_notification_preferences(user=customer.user, changes={"announcements": {"push": True}})
     with django_capture_on_commit_callbacks(execute=True):
         announce([customer.user.pk, other_customer.user.pk])
     assert [message["token"] for message in fcm.accepted] == ["token-a"]
@@ -297,7 +293,7 @@ def test_a_notification_read_before_the_push_is_not_pushed(
     with django_capture_on_commit_callbacks(execute=False):
         notification = verified(customer)
     assert notification is not None
-    services.mark_read(user=customer.user, notification_id=notification.pk)
+    mark_read(user=customer.user, notification_id=notification.pk)
     delivery = PushDelivery.objects.get()
     assert push.send_push(delivery_id=delivery.pk) is False
     assert fcm.requests == []
@@ -327,9 +323,7 @@ def test_a_reminder_is_pushed_once_per_subject_and_severity(
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
         for day in range(4):  # two days before, the day before, the due date, overdue
-            services.notify_invoice_due(
-                user=customer.user, invoice=invoice, now=now + timedelta(days=day)
-            )
+            notify_invoice_due(user=customer.user, invoice=invoice, now=now + timedelta(days=day))
     severities = list(
         PushDelivery.objects.order_by("pk").values_list("notification__severity", flat=True)
     )
@@ -469,7 +463,7 @@ def test_an_announcement_to_many_phones_queues_in_a_few_statements(
     customers = [CustomerFactory() for _ in range(40)]
     for index, customer in enumerate(customers):
         phone(customer, f"token-{index}")
-        services.update_notification_preferences(
+        update_notification_preferences(
             user=customer.user, changes={"announcements": {"push": True}}
         )
     # The lock, the dedupe, the insert, the emails' preferences; the devices, the pushes'

@@ -8,8 +8,9 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from notifications import services
 from notifications.models import Notification
+from notifications.services.inbox import dismiss, mark_all_read, mark_read
+from notifications.services.notify import notify, notify_many
 from portal.text import Text
 from tests.factories import CustomerFactory, NotificationFactory, UserFactory
 from tests.notifications.samples import SAMPLE_CONTEXTS
@@ -21,7 +22,7 @@ ORDER = SAMPLE_CONTEXTS["ORDER_ACTIVATED"]
 
 
 def activated(user, *, now=NOW, source_id="801ORDER", **kwargs):
-    return services.notify(
+    return notify(
         user=user,
         type="ORDER_ACTIVATED",
         source_id=source_id,
@@ -46,7 +47,7 @@ def test_notify_stores_the_rendered_catalog_entry(customer):
 
 
 def test_source_ids_are_stored_as_text(customer):
-    notification = services.notify(
+    notification = notify(
         user=customer.user,
         type="INVOICE_DUE",
         source_id=42,
@@ -57,7 +58,7 @@ def test_source_ids_are_stored_as_text(customer):
 
 
 def test_notifications_are_read_in_the_readers_language(customer):
-    notification = services.notify(
+    notification = notify(
         user=customer.user,
         type="INVOICE_DUE",
         source_id=42,
@@ -90,7 +91,7 @@ def test_a_login_without_a_customer_gets_the_default_language():
 )
 def test_the_dedupe_window_holds_to_its_edge(customer, type, inside, outside):
     def send(at):
-        return services.notify(
+        return notify(
             user=customer.user, type=type, source_id="S1", context=SAMPLE_CONTEXTS[type], now=at
         )
 
@@ -111,7 +112,7 @@ def test_another_user_type_or_source_is_not_a_duplicate(customer, other_customer
     assert activated(customer.user) is not None
     assert activated(other_customer.user) is not None
     assert activated(customer.user, source_id="801OTHER") is not None
-    approved = services.notify(
+    approved = notify(
         user=customer.user, type="ORDER_APPROVED", source_id="801ORDER", context=ORDER, now=NOW
     )
     assert approved is not None
@@ -136,7 +137,7 @@ announcement_context = {
 
 def test_notify_many_creates_one_per_recipient_read_in_their_language():
     english, japanese = CustomerFactory(), CustomerFactory(language="ja")
-    created = services.notify_many(
+    created = notify_many(
         user_ids=[english.user_id, japanese.user_id],
         type="SYSTEM_ANNOUNCEMENT",
         source_id=5,
@@ -151,8 +152,8 @@ def test_notify_many_creates_one_per_recipient_read_in_their_language():
 def test_notify_many_skips_recipients_inside_the_window(customer, other_customer):
     recipients = [customer.user_id, other_customer.user_id]
     kwargs = {"type": "SYSTEM_ANNOUNCEMENT", "source_id": 5, "context": announcement_context}
-    services.notify_many(user_ids=recipients[:1], now=NOW, **kwargs)
-    assert services.notify_many(user_ids=recipients, now=NOW + timedelta(hours=1), **kwargs) == 1
+    notify_many(user_ids=recipients[:1], now=NOW, **kwargs)
+    assert notify_many(user_ids=recipients, now=NOW + timedelta(hours=1), **kwargs) == 1
     assert Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").count() == 2
 
 
@@ -160,7 +161,7 @@ def test_notify_many_costs_the_same_for_three_or_thirty_recipients():
     def cost(count):
         users = [CustomerFactory().user_id for _ in range(count)]
         with CaptureQueriesContext(connection) as queries:
-            services.notify_many(
+            notify_many(
                 user_ids=users,
                 type="SYSTEM_ANNOUNCEMENT",
                 source_id=f"cost-{count}",
@@ -177,8 +178,8 @@ def test_notify_many_costs_the_same_for_three_or_thirty_recipients():
 
 def test_mark_read_sets_the_time_once(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW)
-    first = services.mark_read(user=customer.user, notification_id=notification.pk, now=NOW)
-    again = services.mark_read(
+    first = mark_read(user=customer.user, notification_id=notification.pk, now=NOW)
+    again = mark_read(
         user=customer.user, notification_id=notification.pk, now=NOW + timedelta(hours=1)
     )
     assert first.read_at == again.read_at == NOW
@@ -187,9 +188,9 @@ def test_mark_read_sets_the_time_once(customer):
 def test_another_users_notification_cannot_be_read_or_dismissed(customer, other_customer):
     theirs = NotificationFactory(user=other_customer.user, created_at=NOW)
     with pytest.raises(Http404):
-        services.mark_read(user=customer.user, notification_id=theirs.pk, now=NOW)
+        mark_read(user=customer.user, notification_id=theirs.pk, now=NOW)
     with pytest.raises(Http404):
-        services.dismiss(user=customer.user, notification_id=theirs.pk, now=NOW)
+        dismiss(user=customer.user, notification_id=theirs.pk, now=NOW)
     theirs.refresh_from_db()
     assert theirs.read_at is None and theirs.archived_at is None
 
@@ -200,15 +201,15 @@ def test_mark_all_read_changes_only_visible_unread_ones(customer, other_customer
     NotificationFactory(user=customer.user, created_at=NOW, archived_at=NOW)
     NotificationFactory(user=customer.user, created_at=NOW - timedelta(days=31))
     NotificationFactory(user=other_customer.user, created_at=NOW)
-    assert services.mark_all_read(user=customer.user, now=NOW) == 3
+    assert mark_all_read(user=customer.user, now=NOW) == 3
     assert all(Notification.objects.get(pk=n.pk).read_at == NOW for n in unread)
     assert Notification.objects.get(user=other_customer.user).read_at is None
-    assert services.mark_all_read(user=customer.user, now=NOW) == 0
+    assert mark_all_read(user=customer.user, now=NOW) == 0
 
 
 def test_dismissing_twice_is_fine(customer):
     notification = NotificationFactory(user=customer.user, created_at=NOW)
-    services.dismiss(user=customer.user, notification_id=notification.pk, now=NOW)
-    services.dismiss(user=customer.user, notification_id=notification.pk, now=NOW + timedelta(1))
+    dismiss(user=customer.user, notification_id=notification.pk, now=NOW)
+    dismiss(user=customer.user, notification_id=notification.pk, now=NOW + timedelta(1))
     notification.refresh_from_db()
     assert notification.archived_at == NOW

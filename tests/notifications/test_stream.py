@@ -14,7 +14,8 @@ import requests
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from notifications.models import Notification
-from notifications.services import mark_read, notify
+from notifications.services.inbox import mark_read
+from notifications.services.notify import notify
 from tests.notifications.sse import SSEReader
 from tests.reliability.processes import asgi_server
 

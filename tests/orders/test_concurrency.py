@@ -10,8 +10,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from orders import services
 from orders.models import Order, OrderStatus
+from orders.services.fulfillment import fulfill_order
+from orders.services.placing import place_order
+from orders.services.review import approve_order
 from portal.api_errors import ApplicationError
 from subscriptions.models import Subscription
 from tests.factories import OrderFactory
@@ -47,7 +49,7 @@ def test_workers_fulfilling_one_order_at_once_make_one_subscription_and_notify_o
     order = OrderFactory(
         customer=customer, plan=sim_plan(), status="approved", approved_at=timezone.now()
     )
-    results, errors = _all_at_once(4, lambda: services.fulfill_order(order_id=order.pk))
+    results, errors = _all_at_once(4, lambda: fulfill_order(order_id=order.pk))
     assert errors == []
     assert {result.status for result in results} == {OrderStatus.ACTIVATED}
     order.refresh_from_db()
@@ -59,9 +61,7 @@ def test_workers_fulfilling_one_order_at_once_make_one_subscription_and_notify_o
 def test_placing_the_same_order_at_once_gives_one_order_and_conflicts(customer):
     ready_to_order(customer)
     plan = sim_plan()
-    results, errors = _all_at_once(
-        4, lambda: services.place_order(customer=customer, plan_code=plan.code)
-    )
+    results, errors = _all_at_once(4, lambda: place_order(customer=customer, plan_code=plan.code))
     assert len(results) == 1
     assert len(errors) == 3
     assert all(isinstance(error, ApplicationError) for error in errors)
@@ -72,7 +72,7 @@ def test_placing_the_same_order_at_once_gives_one_order_and_conflicts(customer):
 def test_approving_one_order_at_once_approves_and_fulfills_it_once(customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
-    results, errors = _all_at_once(3, lambda: services.approve_order(order_id=order.pk))
+    results, errors = _all_at_once(3, lambda: approve_order(order_id=order.pk))
     assert len(results) == 1
     assert [error.code for error in errors] == ["order_not_pending_review"] * 2  # type: ignore[attr-defined]
     order.refresh_from_db()

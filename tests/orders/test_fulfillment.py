@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from billing.models import UnbilledCharge
-from orders import services
 from orders.models import OrderStatus
 from orders.provisioning import TemporaryProvisioningError
+from orders.services.fulfillment import fulfill_order
+from orders.services.review import approve_order
 from subscriptions.models import Subscription
 from tests.factories import OrderFactory
 from tests.orders.support import (
@@ -31,11 +32,11 @@ NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
 def approved_sim_order(customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
-    return services.approve_order(order_id=order.pk, now=NOW)
+    return approve_order(order_id=order.pk, now=NOW)
 
 
 def test_an_approved_sim_order_ends_in_an_active_subscription(approved_sim_order):
-    order = services.fulfill_order(order_id=approved_sim_order.pk, now=NOW)
+    order = fulfill_order(order_id=approved_sim_order.pk, now=NOW)
     assert order.status == OrderStatus.ACTIVATED
     assert order.provisioning_at == order.activated_at == NOW
     assert order.provisioning_attempts == 1
@@ -51,7 +52,7 @@ def test_an_approved_sim_order_ends_in_an_active_subscription(approved_sim_order
 
 
 def test_activation_tells_the_customer_once(approved_sim_order):
-    order = services.fulfill_order(order_id=approved_sim_order.pk, now=NOW)
+    order = fulfill_order(order_id=approved_sim_order.pk, now=NOW)
     assert notification_types(order) == ["ORDER_APPROVED", "ORDER_ACTIVATED"]
     activated = notifications_of(order, "ORDER_ACTIVATED")[0]
     assert activated.source == "order"
@@ -62,8 +63,8 @@ def test_activation_tells_the_customer_once(approved_sim_order):
 def test_an_internet_order_gets_a_line_at_its_installation_address(customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=internet_plan(), installation_address=ADDRESS)
-    services.approve_order(order_id=order.pk)
-    order = services.fulfill_order(order_id=order.pk)
+    approve_order(order_id=order.pk)
+    order = fulfill_order(order_id=order.pk)
     assert order.subscription is not None
     assert order.subscription.line_id.startswith("FLT-")
     assert order.subscription.installation_address == ADDRESS
@@ -73,16 +74,16 @@ def test_an_internet_order_gets_a_line_at_its_installation_address(customer):
 def test_the_customer_reads_notifications_and_plan_names_in_their_language(customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
-    services.approve_order(order_id=order.pk)
-    services.fulfill_order(order_id=order.pk)
+    approve_order(order_id=order.pk)
+    fulfill_order(order_id=order.pk)
     assert all("SIM データ 20GB" in n.rendered("ja").message for n in notifications_of(order))
     assert all("SIM Data 20GB" in n.rendered("en").message for n in notifications_of(order))
 
 
 def test_running_it_again_on_an_activated_order_changes_nothing(approved_sim_order):
-    first = services.fulfill_order(order_id=approved_sim_order.pk, now=NOW)
+    first = fulfill_order(order_id=approved_sim_order.pk, now=NOW)
     later = datetime(2026, 11, 25, tzinfo=UTC)  # past every dedupe window
-    again = services.fulfill_order(order_id=approved_sim_order.pk, now=later)
+    again = fulfill_order(order_id=approved_sim_order.pk, now=later)
     assert again.activated_at == first.activated_at
     assert again.provisioning_attempts == 1
     assert Subscription.objects.count() == 1
@@ -92,7 +93,7 @@ def test_running_it_again_on_an_activated_order_changes_nothing(approved_sim_ord
 @pytest.mark.parametrize("status", ["pending_review", "failed", "cancelled"])
 def test_running_it_on_an_order_outside_fulfillment_does_nothing(customer, status):
     order = OrderFactory(customer=customer, plan=sim_plan(), status=status)
-    result = services.fulfill_order(order_id=order.pk)
+    result = fulfill_order(order_id=order.pk)
     assert result.status == status
     assert result.provisioning_attempts == 0
     assert not Subscription.objects.exists()
@@ -104,12 +105,12 @@ def test_an_order_left_provisioning_is_finished(customer):
     order = OrderFactory(
         customer=customer, plan=internet_plan(), status="provisioning", installation_address=ADDRESS
     )
-    assert services.fulfill_order(order_id=order.pk).status == OrderStatus.ACTIVATED
+    assert fulfill_order(order_id=order.pk).status == OrderStatus.ACTIVATED
 
 
 def test_a_permanent_error_fails_the_order_at_once_with_a_reason(settings, approved_sim_order):
     settings.PROVISIONING_FAILURE_MODE = "permanent"
-    order = services.fulfill_order(order_id=approved_sim_order.pk, now=NOW)
+    order = fulfill_order(order_id=approved_sim_order.pk, now=NOW)
     assert order.status == OrderStatus.FAILED
     assert order.failed_at == NOW
     assert "could not set up this service" in order.failure_reason
@@ -124,7 +125,7 @@ def test_a_temporary_error_is_raised_for_a_retry_and_the_attempt_is_kept(
 ):
     settings.PROVISIONING_FAILURE_MODE = "temporary"
     with pytest.raises(TemporaryProvisioningError):
-        services.fulfill_order(order_id=approved_sim_order.pk, now=NOW)
+        fulfill_order(order_id=approved_sim_order.pk, now=NOW)
     approved_sim_order.refresh_from_db()
     assert approved_sim_order.status == OrderStatus.PROVISIONING
     assert approved_sim_order.provisioning_attempts == 1
@@ -135,8 +136,8 @@ def test_a_temporary_error_on_the_final_attempt_fails_the_order(settings, approv
     settings.PROVISIONING_FAILURE_MODE = "temporary"
     for _ in range(2):
         with pytest.raises(TemporaryProvisioningError):
-            services.fulfill_order(order_id=approved_sim_order.pk)
-    order = services.fulfill_order(order_id=approved_sim_order.pk, final_attempt=True, now=NOW)
+            fulfill_order(order_id=approved_sim_order.pk)
+    order = fulfill_order(order_id=approved_sim_order.pk, final_attempt=True, now=NOW)
     assert order.status == OrderStatus.FAILED
     assert order.provisioning_attempts == 3
     assert "after 3 attempts" in order.failure_reason
@@ -145,9 +146,9 @@ def test_a_temporary_error_on_the_final_attempt_fails_the_order(settings, approv
 
 def test_a_failed_order_is_not_retried(settings, approved_sim_order):
     settings.PROVISIONING_FAILURE_MODE = "permanent"
-    services.fulfill_order(order_id=approved_sim_order.pk)
+    fulfill_order(order_id=approved_sim_order.pk)
     settings.PROVISIONING_FAILURE_MODE = ""
-    order = services.fulfill_order(order_id=approved_sim_order.pk)
+    order = fulfill_order(order_id=approved_sim_order.pk)
     assert order.status == OrderStatus.FAILED
     assert not Subscription.objects.exists()
 
@@ -158,9 +159,9 @@ def test_a_failed_order_is_not_retried(settings, approved_sim_order):
 def test_activation_puts_the_plans_initial_fee_on_the_next_invoice_once(customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan(initial_fee=Decimal("3300")))
-    services.approve_order(order_id=order.pk, now=NOW)
-    services.fulfill_order(order_id=order.pk, now=NOW)
-    services.fulfill_order(order_id=order.pk, now=NOW)  # a retry: activated already
+    approve_order(order_id=order.pk, now=NOW)
+    fulfill_order(order_id=order.pk, now=NOW)
+    fulfill_order(order_id=order.pk, now=NOW)  # a retry: activated already
     charge = UnbilledCharge.objects.get()
     assert (charge.customer, charge.amount, charge.invoice) == (customer, Decimal("3300.00"), None)
     assert charge.incurred_on == date(2026, 11, 24)  # 10:30 in Tokyo
@@ -170,7 +171,7 @@ def test_activation_puts_the_plans_initial_fee_on_the_next_invoice_once(customer
 
 
 def test_a_plan_without_an_initial_fee_owes_nothing_more_on_activation(approved_sim_order):
-    services.fulfill_order(order_id=approved_sim_order.pk, now=NOW)
+    fulfill_order(order_id=approved_sim_order.pk, now=NOW)
     assert not UnbilledCharge.objects.exists()
 
 
@@ -178,6 +179,6 @@ def test_a_failed_order_owes_no_initial_fee(customer, settings):
     settings.PROVISIONING_FAILURE_MODE = "permanent"
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan(initial_fee=Decimal("3300")))
-    services.approve_order(order_id=order.pk, now=NOW)
-    assert services.fulfill_order(order_id=order.pk, now=NOW).status == OrderStatus.FAILED
+    approve_order(order_id=order.pk, now=NOW)
+    assert fulfill_order(order_id=order.pk, now=NOW).status == OrderStatus.FAILED
     assert not UnbilledCharge.objects.exists()

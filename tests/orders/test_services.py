@@ -7,8 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orders import services
 from orders.models import Order, OrderStatus
+from orders.services import placing
+from orders.services.placing import (
+    _case_safe_suffix,
+    cancel_order,
+    get_order_gate,
+    new_external_id,
+    place_order,
+)
+from orders.services.review import approve_order, reject_order, resume_fulfillment
 from outbox.models import OutboxMessage
 from portal.api_errors import ApplicationError
 from portal.celery import app as celery_app
@@ -41,7 +49,7 @@ def ready(customer):
 
 def _conflict(code: str, **kwargs) -> ApplicationError:
     with pytest.raises(ApplicationError) as raised:
-        services.place_order(**kwargs)
+        place_order(**kwargs)
     assert raised.value.code == code
     return raised.value
 
@@ -50,7 +58,7 @@ def _conflict(code: str, **kwargs) -> ApplicationError:
 
 
 def test_placing_a_sim_order_creates_it_pending_review(ready):
-    order = services.place_order(customer=ready, plan_code=sim_plan().code, now=NOW)
+    order = place_order(customer=ready, plan_code=sim_plan().code, now=NOW)
     assert order.status == OrderStatus.PENDING_REVIEW
     assert order.kind == "sim"
     assert order.placed_at == NOW
@@ -58,29 +66,29 @@ def test_placing_a_sim_order_creates_it_pending_review(ready):
 
 
 def test_an_order_number_reads_like_ord_and_its_id(ready):
-    order = services.place_order(customer=ready, plan_code=sim_plan().code)
+    order = place_order(customer=ready, plan_code=sim_plan().code)
     assert order.number == f"ORD-{order.pk:06d}"
     assert Order.objects.get(pk=order.pk).number == order.number
 
 
 def test_the_external_id_looks_like_a_salesforce_order_id(ready):
-    order = services.place_order(customer=ready, plan_code=sim_plan().code)
+    order = place_order(customer=ready, plan_code=sim_plan().code)
     assert re.fullmatch(r"801[0-9A-Za-z]{12}[A-Z0-5]{3}", order.external_id)
-    assert order.external_id[15:] == services._case_safe_suffix(order.external_id[:15])
+    assert order.external_id[15:] == _case_safe_suffix(order.external_id[:15])
 
 
 def test_the_case_safe_suffix_follows_salesforce():
     # Salesforce's own example: 001A0000006Vm9r -> 001A0000006Vm9rIAC.
-    assert services._case_safe_suffix("001A0000006Vm9r") == "IAC"
+    assert _case_safe_suffix("001A0000006Vm9r") == "IAC"
 
 
 def test_external_ids_are_new_for_every_order():
-    assert len({services.new_external_id() for _ in range(200)}) == 200
+    assert len({new_external_id() for _ in range(200)}) == 200
 
 
 def test_an_internet_order_keeps_its_installation_address_tidied(ready):
     set_eligibility(ready, "eligible", address="4-5-6 Nakameguro, Meguro-ku")
-    order = services.place_order(
+    order = place_order(
         customer=ready,
         plan_code=internet_plan().code,
         installation_address="  4-5-6 Nakameguro,\n Meguro-ku  ",
@@ -90,9 +98,7 @@ def test_an_internet_order_keeps_its_installation_address_tidied(ready):
 
 
 def test_a_sim_order_ignores_an_installation_address(ready):
-    order = services.place_order(
-        customer=ready, plan_code=sim_plan().code, installation_address=ADDRESS
-    )
+    order = place_order(customer=ready, plan_code=sim_plan().code, installation_address=ADDRESS)
     assert order.installation_address == ""
 
 
@@ -150,7 +156,7 @@ def test_a_sim_needs_a_verified_residence_card(customer, status):
 
 def test_the_gate_is_checked_after_the_address(customer):
     with pytest.raises(ApplicationError) as error:
-        services.place_order(customer=customer, plan_code=internet_plan().code)
+        place_order(customer=customer, plan_code=internet_plan().code)
     assert error.value.code == "validation_error"
     _conflict(
         "internet_eligibility_required",
@@ -163,12 +169,12 @@ def test_the_gate_is_checked_after_the_address(customer):
 def test_a_sim_order_does_not_need_internet_eligibility(customer):
     set_verification(customer, "verified")
     PaymentMethodFactory(customer=customer, is_default=True)
-    assert services.place_order(customer=customer, plan_code=sim_plan().code)
+    assert place_order(customer=customer, plan_code=sim_plan().code)
 
 
 def test_a_second_open_order_of_the_same_kind_is_refused(ready):
     plan = sim_plan()
-    first = services.place_order(customer=ready, plan_code=plan.code)
+    first = place_order(customer=ready, plan_code=plan.code)
     error = _conflict("order_already_in_progress", customer=ready, plan_code=plan.code)
     assert first.number in error.message
     assert Order.objects.count() == 1
@@ -185,12 +191,12 @@ def test_any_open_order_blocks_the_kind(ready, status):
 def test_a_finished_order_does_not_block_a_new_one(ready, status):
     plan = sim_plan()
     OrderFactory(customer=ready, plan=plan, status=status)
-    assert services.place_order(customer=ready, plan_code=plan.code).is_open
+    assert place_order(customer=ready, plan_code=plan.code).is_open
 
 
 def test_an_open_sim_order_does_not_block_internet(ready):
-    services.place_order(customer=ready, plan_code=sim_plan().code)
-    order = services.place_order(
+    place_order(customer=ready, plan_code=sim_plan().code)
+    order = place_order(
         customer=ready, plan_code=internet_plan().code, installation_address=ADDRESS
     )
     assert order.kind == "internet"
@@ -198,7 +204,7 @@ def test_an_open_sim_order_does_not_block_internet(ready):
 
 def test_another_customers_open_order_blocks_nothing(ready):
     OrderFactory(customer=CustomerFactory(), plan=sim_plan())
-    assert services.place_order(customer=ready, plan_code=sim_plan().code)
+    assert place_order(customer=ready, plan_code=sim_plan().code)
 
 
 def test_a_request_that_passed_the_check_just_before_another_is_refused_by_the_database(
@@ -206,20 +212,20 @@ def test_a_request_that_passed_the_check_just_before_another_is_refused_by_the_d
 ):
     # The race: both requests saw no open order; the database constraint decides.
     plan = sim_plan()
-    first = services.place_order(customer=ready, plan_code=plan.code)
-    monkeypatch.setattr(services, "get_order_gate", lambda **kwargs: None)
+    first = place_order(customer=ready, plan_code=plan.code)
+    monkeypatch.setattr(placing, "get_order_gate", lambda **kwargs: None)
     error = _conflict("order_already_in_progress", customer=ready, plan_code=plan.code)
     assert first.number in error.message
     assert Order.objects.count() == 1
 
 
 def test_get_order_gate_names_the_open_order_and_links_to_it(ready):
-    order = services.place_order(customer=ready, plan_code=sim_plan().code)
-    gate = services.get_order_gate(customer=ready, kind="sim")
+    order = place_order(customer=ready, plan_code=sim_plan().code)
+    gate = get_order_gate(customer=ready, kind="sim")
     assert gate is not None
     assert gate.code == "order_already_in_progress"
     assert gate.action_url == f"/account/orders/{order.pk}"
-    assert services.get_order_gate(customer=ready, kind="internet") is None
+    assert get_order_gate(customer=ready, kind="internet") is None
 
 
 @pytest.mark.parametrize(
@@ -227,7 +233,7 @@ def test_get_order_gate_names_the_open_order_and_links_to_it(ready):
     [("internet", "/account/eligibility"), ("sim", "/account/verification")],
 )
 def test_get_order_gate_links_to_the_step_that_opens_it(customer, kind, expected_url):
-    gate = services.get_order_gate(customer=customer, kind=kind)
+    gate = get_order_gate(customer=customer, kind=kind)
     assert gate is not None
     assert gate.action_url == expected_url
     assert gate.message and gate.action_label
@@ -238,7 +244,7 @@ def test_get_order_gate_links_to_the_step_that_opens_it(customer, kind, expected
 
 def test_approving_sets_approved_and_tells_the_customer(ready):
     order = OrderFactory(customer=ready, plan=sim_plan())
-    approved = services.approve_order(order_id=order.pk, now=NOW)
+    approved = approve_order(order_id=order.pk, now=NOW)
     assert approved.status == OrderStatus.APPROVED
     assert approved.approved_at == NOW
     [notification] = notifications_of(order)
@@ -251,7 +257,7 @@ def test_approving_sets_approved_and_tells_the_customer(ready):
 def test_approving_enqueues_fulfillment_on_commit(ready, django_capture_on_commit_callbacks):
     order = OrderFactory(customer=ready, plan=sim_plan())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.approve_order(order_id=order.pk)
+        approve_order(order_id=order.pk)
     order.refresh_from_db()
     assert order.status == OrderStatus.APPROVED  # nothing ran before the commit
     for callback in callbacks:
@@ -268,7 +274,7 @@ def test_with_a_broker_approval_stores_the_fulfillment_task_in_the_outbox(
     celery_app.conf.task_always_eager = False
     try:
         with django_capture_on_commit_callbacks(execute=False):
-            services.approve_order(order_id=order.pk)
+            approve_order(order_id=order.pk)
     finally:
         celery_app.conf.task_always_eager = True
     # Beside the email of ORDER_APPROVED, one fulfillment task waits in the outbox.
@@ -278,9 +284,9 @@ def test_with_a_broker_approval_stores_the_fulfillment_task_in_the_outbox(
 
 def test_approving_twice_is_refused_and_notifies_once(ready):
     order = OrderFactory(customer=ready, plan=sim_plan())
-    services.approve_order(order_id=order.pk)
+    approve_order(order_id=order.pk)
     with pytest.raises(ApplicationError) as raised:
-        services.approve_order(order_id=order.pk)
+        approve_order(order_id=order.pk)
     assert raised.value.code == "order_not_pending_review"
     assert notification_types(order) == ["ORDER_APPROVED"]
 
@@ -289,14 +295,14 @@ def test_approving_twice_is_refused_and_notifies_once(ready):
 def test_only_an_order_pending_review_can_be_approved(ready, status):
     order = OrderFactory(customer=ready, plan=sim_plan(), status=status)
     with pytest.raises(ApplicationError) as raised:
-        services.approve_order(order_id=order.pk)
+        approve_order(order_id=order.pk)
     assert raised.value.code == "order_not_pending_review"
     assert order.number in raised.value.message
 
 
 def test_rejecting_cancels_the_order_with_the_reason_and_tells_the_customer(ready):
     order = OrderFactory(customer=ready, plan=sim_plan())
-    rejected = services.reject_order(
+    rejected = reject_order(
         order_id=order.pk, reason="  The address is outside our area.  ", now=NOW
     )
     assert rejected.status == OrderStatus.CANCELLED
@@ -310,7 +316,7 @@ def test_rejecting_cancels_the_order_with_the_reason_and_tells_the_customer(read
 def test_rejecting_needs_a_reason(ready):
     order = OrderFactory(customer=ready, plan=sim_plan())
     with pytest.raises(ApplicationError) as raised:
-        services.reject_order(order_id=order.pk, reason="  ")
+        reject_order(order_id=order.pk, reason="  ")
     assert raised.value.code == "validation_error"
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_REVIEW
@@ -319,7 +325,7 @@ def test_rejecting_needs_a_reason(ready):
 def test_an_approved_order_cannot_be_rejected(ready):
     order = OrderFactory(customer=ready, plan=sim_plan(), status="approved")
     with pytest.raises(ApplicationError):
-        services.reject_order(order_id=order.pk, reason="Changed our mind.")
+        reject_order(order_id=order.pk, reason="Changed our mind.")
     assert notifications_of(order) == []
 
 
@@ -328,7 +334,7 @@ def test_resuming_fulfillment_runs_a_stuck_order_to_the_end(
 ):
     order = OrderFactory(customer=ready, plan=sim_plan(), status="provisioning")
     with django_capture_on_commit_callbacks(execute=True):
-        services.resume_fulfillment(order_id=order.pk)
+        resume_fulfillment(order_id=order.pk)
     order.refresh_from_db()
     assert order.status == OrderStatus.ACTIVATED
 
@@ -337,7 +343,7 @@ def test_resuming_fulfillment_runs_a_stuck_order_to_the_end(
 def test_there_is_nothing_to_resume_outside_fulfillment(ready, status):
     order = OrderFactory(customer=ready, plan=sim_plan(), status=status)
     with pytest.raises(ApplicationError) as raised:
-        services.resume_fulfillment(order_id=order.pk)
+        resume_fulfillment(order_id=order.pk)
     assert raised.value.code == "order_not_in_fulfillment"
 
 
@@ -362,7 +368,7 @@ def test_a_second_internet_line_at_the_same_address_is_refused(ready):
 
 def test_an_internet_order_must_use_the_checked_address(ready):
     with pytest.raises(ApplicationError) as error:
-        services.place_order(
+        place_order(
             customer=ready,
             plan_code=internet_plan().code,
             installation_address="9-9-9 Somewhere Else",
@@ -372,20 +378,20 @@ def test_an_internet_order_must_use_the_checked_address(ready):
 
 
 def test_a_pending_order_can_be_cancelled_once_and_again_is_the_same(ready):
-    order = services.place_order(customer=ready, plan_code=sim_plan().code)
-    first = services.cancel_order(customer=ready, order_id=order.pk)
-    second = services.cancel_order(customer=ready, order_id=order.pk)
+    order = place_order(customer=ready, plan_code=sim_plan().code)
+    first = cancel_order(customer=ready, order_id=order.pk)
+    second = cancel_order(customer=ready, order_id=order.pk)
     assert first.status == second.status == OrderStatus.CANCELLED
     assert first.cancelled_at is not None
     # A new order of the kind may be placed again.
-    assert services.place_order(customer=ready, plan_code=sim_plan().code)
+    assert place_order(customer=ready, plan_code=sim_plan().code)
 
 
 @pytest.mark.parametrize("status", ["approved", "provisioning", "activated", "failed"])
 def test_an_order_past_review_cannot_be_cancelled(ready, status):
     order = OrderFactory(customer=ready, plan=sim_plan(), status=status)
     with pytest.raises(ApplicationError) as error:
-        services.cancel_order(customer=ready, order_id=order.pk)
+        cancel_order(customer=ready, order_id=order.pk)
     assert error.value.code == "order_not_cancellable"
 
 
@@ -394,4 +400,4 @@ def test_another_customers_order_cannot_be_cancelled(ready):
     from django.http import Http404
 
     with pytest.raises(Http404):
-        services.cancel_order(customer=ready, order_id=order.pk)
+        cancel_order(customer=ready, order_id=order.pk)

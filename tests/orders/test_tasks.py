@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from celery.exceptions import Retry
 
-from orders import services, tasks
+from orders import tasks
 from orders.models import OrderStatus
+from orders.services.review import approve_order
 from portal.celery import app as celery_app
 from subscriptions.models import Subscription
 from tests.factories import OrderFactory
@@ -21,7 +22,7 @@ def approved_order(customer):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
     # Approved without the on-commit enqueue: each test runs the task itself.
-    return services.approve_order(order_id=order.pk)
+    return approve_order(order_id=order.pk)
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from django.core.management import call_command
 from accounts.models import User
 from dashboard.demo import DEMO_PASSWORD
 from notifications.models import Announcement
-from notifications.services import announcement_context, notify
+from notifications.services.announcements import announcement_context
+from notifications.services.notify import notify
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "portal_generated_client"

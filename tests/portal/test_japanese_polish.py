@@ -12,7 +12,8 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from accounts.names import family_name_first, name_for_reader
-from notifications import services as notification_services
+from billing.services.reminders import notify_invoice_due
+from notifications.services.email import build_notification_email
 from tests.factories import (
     InternetSubscriptionFactory,
     InvoiceFactory,
@@ -78,9 +79,9 @@ def test_the_email_names_the_customer_family_name_first_with_sama(japanese):
     japanese.name = "Taro YAMADA"
     japanese.save(update_fields=["name"])
     invoice = InvoiceFactory(customer=japanese, due_date=timezone.localdate())
-    notification_services.notify_invoice_due(user=japanese.user, invoice=invoice)
+    notify_invoice_due(user=japanese.user, invoice=invoice)
     record = NotificationEmail.objects.get(user=japanese.user)
-    message = notification_services.build_notification_email(record=record)
+    message = build_notification_email(record=record)
     assert message is not None
     assert "YAMADA Taro 様" in message.body
 
@@ -104,9 +105,9 @@ def test_japanese_headings_do_not_break_inside_words_and_postal_codes_stay_whole
 
 @pytest.mark.django_db
 def test_postal_codes_are_wrapped_where_addresses_are_shown(browser_client, customer):
-    from accounts import services
+    from eligibility.services import request_internet_eligibility
 
-    services.request_internet_eligibility(
+    request_internet_eligibility(
         customer=customer,
         postal_code="150-0002",
         address="1-2-3 Shibuya, Shibuya-ku, Tokyo 150-0002",

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Customer, ResidenceCardVerification
 from billing.models import BillingRun, Invoice
 from notifications.models import Announcement, Notification
-from notifications.services import notify
+from notifications.services.notify import notify
 from outbox import services as outbox_services
 from outbox.models import OutboxMessage
 from portal.celery import app as celery_app

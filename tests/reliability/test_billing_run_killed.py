@@ -21,8 +21,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from billing.billing_run import billing_period
 from billing.models import BillingRun, BillingRunStatus, Invoice
+from billing.services.invoice_rules import billing_period
 from billing.sweeps import RUN_STALE_AFTER
 from billing.tasks import billing_run
 from notifications.models import Notification

@@ -17,8 +17,8 @@ import requests
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from orders import services
 from orders.models import OrderStatus
+from orders.services.review import approve_order
 from subscriptions.models import Subscription
 from tests.factories import CustomerFactory, OrderFactory
 from tests.orders.support import notification_types, ready_to_order, sim_plan
@@ -55,7 +55,7 @@ def test_a_connection_killed_in_the_middle_of_fulfillment_is_retried_to_completi
         PROVISIONING_ADAPTER="tests.reliability.adapters.PausingProvisioningAdapter",
         RELIABILITY_PAUSE_DIR=str(pause),
     ) as worker:
-        services.approve_order(order_id=order.pk)  # commits; the task goes to the broker
+        approve_order(order_id=order.pk)  # commits; the task goes to the broker
         wait_for(lambda: (pause / "waiting").exists(), what="provisioning to start", process=worker)
 
         # The worker holds the order's row lock in an open transaction: end its connection.

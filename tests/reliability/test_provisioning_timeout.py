@@ -14,8 +14,9 @@ from collections.abc import Iterator
 import pytest
 from celery.exceptions import Retry
 
-from orders import services, tasks
+from orders import tasks
 from orders.models import OrderStatus
+from orders.services.review import approve_order
 from portal.celery import app as celery_app
 from subscriptions.models import Subscription
 from tests.factories import OrderFactory
@@ -49,7 +50,7 @@ def test_an_operator_that_never_answers_fails_the_order_after_the_last_retry(
 ):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
-    services.approve_order(order_id=order.pk)
+    approve_order(order_id=order.pk)
 
     tasks.fulfill_order_task.delay(order.pk)
 
@@ -67,7 +68,7 @@ def test_each_attempt_is_bounded_by_the_timeout_and_scheduled_with_a_backoff(
 ):
     ready_to_order(customer)
     order = OrderFactory(customer=customer, plan=sim_plan())
-    services.approve_order(order_id=order.pk)
+    approve_order(order_id=order.pk)
 
     with pytest.raises(Retry) as retry:
         tasks.fulfill_order_task.delay(order.pk)

@@ -24,7 +24,7 @@ from accounts.models import Customer
 from crm.models import CrmEvent, CrmEventState
 from notifications.models import Notification
 from orders.models import Order, OrderStatus
-from orders.services import approve_order
+from orders.services.review import approve_order
 from outbox import services as outbox
 from outbox.models import OutboxMessage
 from outbox.sweeps import sweep_unfinished_work

@@ -22,13 +22,13 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 import crm.services
-import notifications.services
-import orders.services
 from billing.models import Payment
 from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
 from notifications.models import Announcement, Notification
+from notifications.services.announcements import queue_announcement
 from orders.models import OrderStatus
+from orders.services.review import approve_order
 from portal.celery import app as celery_app
 from tests.factories import (
     CancellationRequestFactory,
@@ -61,7 +61,7 @@ class Retried:
 
 def _approved_order() -> tuple[list[Any], Callable[[], bool]]:
     order = OrderFactory(customer=ready_to_order(CustomerFactory()), plan=sim_plan())
-    orders.services.approve_order(order_id=order.pk)
+    approve_order(order_id=order.pk)
 
     def activated() -> bool:
         order.refresh_from_db()
@@ -99,7 +99,7 @@ def _cancellation() -> tuple[list[Any], Callable[[], bool]]:
 def _announcement() -> tuple[list[Any], Callable[[], bool]]:
     CustomerFactory()
     draft = Announcement.objects.create(title="Maintenance", message="Tonight.")
-    notifications.services.queue_announcement(announcement_id=draft.pk)
+    queue_announcement(announcement_id=draft.pk)
     return [draft.pk], Notification.objects.filter(type="SYSTEM_ANNOUNCEMENT").exists
 
 

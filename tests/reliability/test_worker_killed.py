@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from orders import services
 from orders.models import OrderStatus
+from orders.services.review import approve_order
 from orders.sweeps import STALE_AFTER
 from outbox.sweeps import sweep_unfinished_work
 from subscriptions.models import Subscription
@@ -46,7 +46,7 @@ def test_an_order_whose_worker_was_killed_mid_provisioning_is_finished_by_the_sw
     first.mkdir()
     second.mkdir()
     with celery_worker(first, **environment) as worker:
-        services.approve_order(order_id=order.pk)
+        approve_order(order_id=order.pk)
         wait_for(lambda: (pause / "waiting").exists(), what="provisioning to start", process=worker)
         os.killpg(worker.popen.pid, signal.SIGKILL)
         worker.popen.wait(timeout=10)

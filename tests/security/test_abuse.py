@@ -6,7 +6,7 @@ the API (tests/accounts/test_api.py::test_repeated_wrong_passwords_for_one_accou
 ::test_one_address_trying_many_accounts_is_throttled) and on the login page
 (tests/accounts/test_views.py::test_login_page_is_throttled_too); the webhook's size cap
 (tests/crm/test_webhook.py::test_a_body_over_the_limit_is_refused_before_anything_else);
-upload types by content (tests/accounts/test_gate_services.py, tests/accounts/test_gate_api.py);
+upload types by content (tests/verification/test_services.py, tests/verification/test_api.py);
 `manage.py check --deploy` with production settings
 (tests/portal/test_settings.py::test_check_deploy_is_clean_with_production_settings).
 """

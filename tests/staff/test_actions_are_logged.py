@@ -7,14 +7,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import services as accounts_services
 from accounts.models import User
+from eligibility.services import record_eligibility_result
 from orders.models import OrderStatus
 from staff.models import StaffAction
 from subscriptions.models import CancellationStatus
 from tests.accounts.support import JPEG, upload
 from tests.factories import CancellationRequestFactory, OrderFactory
 from tests.orders.support import ready_to_order, sim_plan
+from verification.services.review import submit_residence_card
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_resuming_fulfillment_is_logged_and_a_refusal_logs_nothing(support, cust
 
 
 def test_verifying_a_card_is_logged_with_its_expiry(support, support_user, customer):
-    verification = accounts_services.submit_residence_card(
+    verification = submit_residence_card(
         customer=customer,
         front=upload("front.jpg", JPEG),
         back=upload("back.jpg", JPEG),
@@ -108,9 +109,7 @@ def test_setting_eligibility_is_logged_with_the_notes(support, customer):
 
 
 def test_the_crm_deciding_logs_no_staff_action(customer):
-    accounts_services.record_eligibility_result(
-        customer=customer, status="eligible", now=timezone.now()
-    )
+    record_eligibility_result(customer=customer, status="eligible", now=timezone.now())
     assert not StaffAction.objects.exists()
 
 

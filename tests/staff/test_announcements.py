@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from notifications import services
 from notifications.models import Announcement, AnnouncementStatus, Notification
+from notifications.services.announcements import queue_due_announcements, send_announcement
 from staff.models import StaffAction
 from tests.factories import CustomerFactory
 
@@ -105,17 +105,17 @@ def test_scheduling_sends_it_when_its_time_comes(
     assert draft.scheduled_for == send_at.replace(second=0, microsecond=0)
     assert StaffAction.objects.get().action == "announcement_scheduled"
     # A stray sending task does nothing before its time; neither does the periodic run.
-    services.send_announcement(announcement_id=draft.pk)
-    assert services.queue_due_announcements(now=timezone.now()) == 0
+    send_announcement(announcement_id=draft.pk)
+    assert queue_due_announcements(now=timezone.now()) == 0
     assert not Notification.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.queue_due_announcements(now=send_at + timedelta(minutes=1)) == 1
+        assert queue_due_announcements(now=send_at + timedelta(minutes=1)) == 1
     draft.refresh_from_db()
     assert draft.status == AnnouncementStatus.SENT
     assert Notification.objects.filter(user=customer.user).count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.queue_due_announcements(now=send_at + timedelta(minutes=2)) == 0
+        assert queue_due_announcements(now=send_at + timedelta(minutes=2)) == 0
 
 
 def test_a_time_in_the_past_is_refused(support: Client, draft):

@@ -1,0 +1,53 @@
+"""POST /api/me/internet-eligibility: ask whether internet reaches an address."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api import CustomerAPIView
+from accounts.models import EligibilityStatus
+from eligibility.services import request_internet_eligibility
+from portal.serializers import BlankAsNullCharField, DateTimeField, ErrorSerializer
+
+
+class EligibilityRequestOutput(serializers.Serializer):
+    """The eligibility after a request: the object `internetEligibility` of GET /api/me/status."""
+
+    status = serializers.ChoiceField(choices=EligibilityStatus.values)
+    requestedAt = DateTimeField(source="requested_at", allow_null=True)
+    checkedAt = DateTimeField(source="checked_at", allow_null=True)
+    address = BlankAsNullCharField()
+    notes = BlankAsNullCharField(source="notes_text", help_text="In the reader's language")
+
+
+class InternetEligibilityInput(serializers.Serializer):
+    postalCode = serializers.CharField(
+        source="postal_code", max_length=16, help_text="NNN-NNNN or NNNNNNN"
+    )
+    address = serializers.CharField(max_length=300)
+
+
+class InternetEligibilityRequestView(CustomerAPIView):
+    @extend_schema(
+        request=InternetEligibilityInput,
+        responses={
+            202: EligibilityRequestOutput,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="`eligibility_check_pending`: one is being checked"
+            ),
+        },
+        summary="Ask whether internet is available at an address",
+    )
+    def post(self, request: Request) -> Response:
+        data = InternetEligibilityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        eligibility = request_internet_eligibility(
+            customer=self.customer, now=timezone.now(), **data.validated_data
+        )
+        return Response(EligibilityRequestOutput(eligibility).data, status=202)

@@ -1,0 +1,145 @@
+"""POST /api/me/residence-card."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from accounts.models import VerificationStatus
+from tests.accounts.support import JPEG, PDF, PNG, upload
+from tests.conftest import bearer_client
+from verification.services.review import RESIDENCE_CARD_MAX_BYTES, review_residence_card
+
+pytestmark = pytest.mark.django_db
+
+ELIGIBILITY_URL = "/api/me/internet-eligibility"
+CARD_URL = "/api/me/residence-card"
+
+
+def _cards(front=None, back=None):
+    return {
+        "front": front or upload("front.jpg", JPEG),
+        "back": back or upload("back.png", PNG, "image/png"),
+    }
+
+
+# --- POST /api/me/residence-card ---
+
+
+def test_uploading_the_card_answers_202_with_the_status_object(customer):
+    with time_machine.travel("2031-05-06T03:00:00+00:00", tick=False):
+        response = bearer_client(customer.user).post(CARD_URL, _cards(), format="multipart")
+    assert response.status_code == 202
+    assert response.json() == {
+        "status": "pending",
+        "submittedAt": "2031-05-06T12:00:00+09:00",
+        "reviewedAt": None,
+        "rejectionReason": None,
+        "cardExpiresOn": None,
+    }
+    customer.residence_card_verification.refresh_from_db()
+    assert customer.residence_card_verification.status == VerificationStatus.PENDING
+
+
+def test_a_pdf_scan_is_accepted(api):
+    response = api.post(
+        CARD_URL,
+        _cards(back=upload("back.pdf", PDF, "application/pdf")),
+        format="multipart",
+    )
+    assert response.status_code == 202
+
+
+def test_a_text_file_renamed_jpg_is_a_400_naming_the_field(api, customer):
+    renamed = upload("card.jpg", b"I am a text file.\n", "image/jpeg")
+    response = api.post(CARD_URL, _cards(back=renamed), format="multipart")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["fields"] == {"back": ["Upload a JPEG, PNG or PDF file."]}
+    customer.residence_card_verification.refresh_from_db()
+    assert customer.residence_card_verification.status == VerificationStatus.NOT_SUBMITTED
+
+
+def test_a_file_over_10_mb_is_a_400_naming_the_field(api):
+    too_large = JPEG + b"\x00" * (RESIDENCE_CARD_MAX_BYTES - len(JPEG) + 1)
+    response = api.post(CARD_URL, _cards(front=upload("f.jpg", too_large)), format="multipart")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["front"]
+
+
+def test_an_empty_file_is_a_400_naming_the_field(api):
+    response = api.post(CARD_URL, _cards(front=upload("f.jpg", b"")), format="multipart")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["front"]
+
+
+def test_a_missing_side_is_a_400_naming_it(api):
+    response = api.post(CARD_URL, {"front": upload("f.jpg", JPEG)}, format="multipart")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["back"]
+
+
+def test_json_instead_of_multipart_is_a_415(api):
+    response = api.post(CARD_URL, {"front": "x", "back": "y"}, format="json")
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_uploading_while_in_review_is_a_409(api):
+    api.post(CARD_URL, _cards(), format="multipart")
+    response = api.post(CARD_URL, _cards(), format="multipart")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "residence_card_review_pending"
+
+
+def test_uploading_when_verified_is_a_409(api, customer):
+    review_residence_card(
+        customer=customer, status="verified", reviewer=None, now=customer.created_at
+    )
+    response = api.post(CARD_URL, _cards(), format="multipart")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "residence_card_already_verified"
+
+
+def test_a_rejected_customer_can_upload_again(api, customer):
+    review_residence_card(
+        customer=customer,
+        status="rejected",
+        reviewer=None,
+        rejection_reason="Blurry.",
+        now=customer.created_at,
+    )
+    response = api.post(CARD_URL, _cards(), format="multipart")
+    assert response.status_code == 202
+    assert response.json()["rejectionReason"] is None
+
+
+def test_uploading_changes_only_my_own_card(api, customer, other_customer):
+    review_residence_card(
+        customer=other_customer,
+        status="rejected",
+        reviewer=None,
+        rejection_reason="Blurry.",
+        now=other_customer.created_at,
+    )
+    assert api.post(CARD_URL, _cards(), format="multipart").status_code == 202
+    other_customer.residence_card_verification.refresh_from_db()
+    assert other_customer.residence_card_verification.status == VerificationStatus.REJECTED
+    assert not other_customer.residence_card_verification.front_image
+
+
+def test_uploading_without_login_is_a_401(anonymous_api, private_storage):
+    response = anonymous_api.post(CARD_URL, _cards(), format="multipart")
+    assert response.status_code == 401
+    assert not private_storage.exists() or not any(private_storage.rglob("*.*"))
+
+
+def test_the_schema_documents_the_new_endpoints(anonymous_api):
+    schema = anonymous_api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert "multipart/form-data" in (schema["paths"][CARD_URL]["post"]["requestBody"]["content"])
+    assert {"202", "400", "401", "409"} <= set(
+        schema["paths"][ELIGIBILITY_URL]["post"]["responses"]
+    )
+    webhook = schema["paths"]["/api/integrations/salesforce/events"]["post"]
+    assert {"200", "202", "400", "401", "413"} <= set(webhook["responses"])
