@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services, tokens
-from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm
+from accounts.forms import EligibilityResultForm, ResidenceCardReviewForm, StaffLoginForm
 from accounts.models import (
     Customer,
     InternetEligibility,
@@ -40,6 +40,8 @@ from staff.selectors import get_customer_overview, search_customers
 # every device by a new password (accounts.tokens).
 admin.site.unregister(OutstandingToken)
 admin.site.unregister(BlacklistedToken)
+# The admin's login tells a throttled attempt from a wrong password (accounts.throttling).
+admin.site.login_form = StaffLoginForm
 
 
 @admin.register(User)

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -30,11 +31,20 @@ class EmailBackend(ModelBackend):
         if email is None or password is None:
             return None
         address = request.META.get("REMOTE_ADDR") if request is not None else None
-        # Counted before the password is checked; LoginThrottled (a PermissionDenied) makes
+        # Reserved before the password is checked; LoginThrottled (a PermissionDenied) makes
         # authenticate() answer None without trying any other backend.
-        attempt = throttling.begin_login_attempt(email=email, client_address=address)
-        user = super().authenticate(request, username=email, password=password)
-        if user is not None:
+        attempt = throttling.begin_login_attempt(
+            email=email, client_address=address, now=timezone.now()
+        )
+        try:
+            user = super().authenticate(request, username=email, password=password)
+        except Exception:
+            # No answer about the password (the database failed): it never counts.
+            attempt.abandoned()
+            raise
+        if user is None:
+            attempt.failed(now=timezone.now())
+        else:
             attempt.succeeded()
         return user
 
