@@ -13,6 +13,7 @@ answered (a database error) and when the attempt was refused.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal import counters
+
+logger = logging.getLogger(__name__)
 
 # Past the free tries, one check at a time: the one that holds the turn. A process that dies
 # holding it frees it after this long.
@@ -100,6 +103,12 @@ class LoginAttempt:
             # Kept a little longer than the count, so a count past the limit always has
             # the wait it earned beside it.
             counters.remember(self.keys.wait, now.timestamp() + delay, timeout=delay + window + 60)
+            logger.warning(
+                "%d wrong passwords for one account from %s: it waits %d s there.",
+                self.number,
+                self.client_address or "an unknown address",
+                delay,
+            )
         # Forgotten a window after the last wait ends, not a window after the first failure.
         counters.extend(self.keys.failures, timeout=delay + window)
         if self.holds_turn:
