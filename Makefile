@@ -23,7 +23,7 @@ setup: install
 run: setup
 	$(DEV) $(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: /admin/, API docs: /api/docs/)"
-	$(DEV) $(VENV)/bin/uvicorn portal.asgi:application --host 127.0.0.1 --port $(PORT) --reload --reload-exclude '.venv/*' --reload-exclude 'tests/*' --reload-include '*.html' --reload-include '*.mo'
+	$(DEV) $(VENV)/bin/uvicorn portal.asgi:application --host 127.0.0.1 --port $(PORT) --no-proxy-headers --reload --reload-exclude '.venv/*' --reload-exclude 'tests/*' --reload-include '*.html' --reload-include '*.mo'
 
 test: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run > /dev/null || (echo "Models changed without a migration: run manage.py makemigrations." && exit 1)

@@ -119,7 +119,10 @@ class TokenRefreshView(APIView):
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _token_answer(tokens.rotate_refresh_token(token=data.validated_data["refresh"]))
+        refresh = tokens.rotate_refresh_token(
+            token=data.validated_data["refresh"], now=timezone.now()
+        )
+        return _token_answer(refresh)
 
 
 class LogoutView(APIView):
@@ -130,12 +133,12 @@ class LogoutView(APIView):
         request=RefreshInput,
         responses={204: None, 400: ErrorSerializer, 401: ErrorSerializer},
         auth=[],
-        summary="Log a device out: its refresh token stops working",
+        summary="Log a device out: every token of its login stops working",
     )
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        tokens.revoke_refresh_token(token=data.validated_data["refresh"])
+        tokens.revoke_refresh_token(token=data.validated_data["refresh"], now=timezone.now())
         return Response(status=204)
 
 

@@ -1,10 +1,15 @@
-"""Forms of the login, language switch and account settings pages."""
+"""Forms of the login, language switch and account settings pages, and the admin's login."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts import throttling
 from accounts.models import Language
 
 
@@ -20,6 +25,22 @@ class LoginForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin's login: a throttled attempt says so and how long to wait, rather than
+    calling a right password wrong."""
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except ValidationError:
+            retry_after = throttling.login_refusal()
+            if retry_after is None:
+                raise
+            raise ValidationError(
+                throttling.refusal_message(retry_after), code="throttled"
+            ) from None
 
 
 class LanguageForm(forms.Form):

@@ -54,6 +54,25 @@ class User(AbstractUser):
         return self.email
 
 
+class EndedLoginReason(models.TextChoices):
+    LOGGED_OUT = "logged_out", "Logged out"
+    REFRESH_REUSED = "refresh_reused", "A refresh token was used twice"
+
+
+class EndedLogin(models.Model):
+    """An API login (a token family, the `fam` of accounts.tokens) that is over: every
+    access and refresh token of it is refused, checked in the same statement that loads
+    the user. A row outlives its tokens by at most the refresh lifetime."""
+
+    family = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=EndedLoginReason.choices)
+    ended_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.family} ({self.reason})"
+
+
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
     JAPANESE = "ja", "日本語"

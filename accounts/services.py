@@ -46,23 +46,26 @@ def create_customer(
 
 
 def log_in(*, email: str, password: str, request: HttpRequest | None) -> User:
-    """Check credentials; the authentication backend refuses an account or address after
-    repeated wrong passwords (accounts.throttling).
+    """Check credentials; after repeated wrong passwords the authentication backend makes
+    that account wait at the address that sent them (accounts.throttling).
 
     The message never says whether the email exists, so accounts cannot be enumerated.
     """
     email = email.strip().lower()
     user = authenticate(request, email=email, password=password)
     if user is None:
-        address = request.META.get("REMOTE_ADDR") if request is not None else None
-        if throttling.login_throttled(email=email, client_address=address):
-            raise ApplicationError(
-                "throttled",
-                _("Too many failed attempts. Wait a few minutes and try again."),
-                retry_after=throttling.login_retry_after_seconds(),
-            )
+        _refuse_if_throttled()
         raise ApplicationError("not_authenticated", _("The email or password is not correct."))
     return user
+
+
+def _refuse_if_throttled() -> None:
+    """The password was not even checked: say how long to wait (API.md: `429`)."""
+    retry_after = throttling.login_refusal()
+    if retry_after is not None:
+        raise ApplicationError(
+            "throttled", throttling.refusal_message(retry_after), retry_after=retry_after
+        )
 
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
@@ -116,13 +119,7 @@ def change_password(
     """Set a new password once the current one is proved; every API token issued before
     stops working. Wrong current passwords count like wrong logins (they are one)."""
     if authenticate(request, email=user.email, password=current_password) is None:
-        address = request.META.get("REMOTE_ADDR") if request is not None else None
-        if throttling.login_throttled(email=user.email, client_address=address):
-            raise ApplicationError(
-                "throttled",
-                _("Too many failed attempts. Wait a few minutes and try again."),
-                retry_after=throttling.login_retry_after_seconds(),
-            )
+        _refuse_if_throttled()
         message = _("The current password is not correct.")
         raise ApplicationError("validation_error", message, {"currentPassword": [message]})
     try:

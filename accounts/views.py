@@ -150,7 +150,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
-        throttling.clear_login_failures(email=form.user.email)
+        throttling.clear_login_failures(
+            email=form.user.email, client_address=self.request.META.get("REMOTE_ADDR")
+        )
         tokens.revoke_all_tokens(user=form.user)
         return response
 

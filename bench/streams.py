@@ -235,7 +235,7 @@ def _start_asgi(group: ProcessGroup) -> tuple[str, int]:
         "portal.asgi:application",
         f"--bind={HOST}:{port}",
         "--workers=1",
-        "--worker-class=uvicorn_worker.UvicornWorker",
+        "--worker-class=portal.workers.PortalUvicornWorker",
         "--timeout=60",
         "--graceful-timeout=3",
         "--log-level=warning",

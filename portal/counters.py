@@ -96,6 +96,22 @@ def uncount(key: str) -> None:
     _run(decrement)
 
 
+def extend(key: str, *, timeout: int) -> None:
+    """Keep `key` for `timeout` seconds from now (a count that should outlive its window)."""
+    _run(lambda store: store.touch(key, timeout=timeout))
+
+
+def remember(key: str, value: float, *, timeout: int) -> None:
+    """Keep a number (a deadline, say) for `timeout` seconds."""
+    _run(lambda store: store.set(key, value, timeout=timeout))
+
+
+def recall(key: str) -> float | None:
+    """The number kept under `key`, or None."""
+    value = _run(lambda store: store.get(key))
+    return None if value is None else float(value)
+
+
 def forget(key: str) -> None:
     _run(lambda store: store.delete(key))
 

@@ -181,8 +181,13 @@ LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/login"
 
-# Wrong passwords allowed per account (and per client address) before logins are refused.
+# Wrong passwords (only those count) free per account and client address; after them each
+# try from that address waits, doubling from the base up to the cap (accounts/throttling.py).
+# The count is forgotten a window after its last wait. One address with more wrong
+# passwords than LOGIN_ADDRESS_FAILURE_LIMIT, over any accounts, waits a window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_THROTTLE_BASE_SECONDS = env.int("LOGIN_THROTTLE_BASE_SECONDS", default=30)
+LOGIN_THROTTLE_MAX_SECONDS = env.int("LOGIN_THROTTLE_MAX_SECONDS", default=900)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 

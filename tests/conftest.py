@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.utils import translation
 from redis.exceptions import RedisError
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Customer, User
+from accounts.tokens import issue_tokens
 from portal import counters
 from portal.celery import app as celery_app
 from tests.factories import CustomerFactory, StaffUserFactory
@@ -91,8 +91,9 @@ def staff_user(db: None) -> User:
 
 
 def bearer_client(user: User) -> APIClient:
+    """An API client with an access token of a login as the apps get one (with its family)."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user=user).access_token}")
     return client
 
 

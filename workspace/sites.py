@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from accounts.forms import StaffLoginForm
 from workspace import selectors
 
 
@@ -16,6 +17,9 @@ class StaffAdminSite(admin.AdminSite):
     site_title = "Support"
     index_title = "Work waiting"
     index_template = "workspace/admin/index.html"
+    # A throttled attempt says so and how long to wait, rather than calling a right password
+    # wrong (accounts.throttling).
+    login_form = StaffLoginForm
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

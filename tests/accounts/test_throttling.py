@@ -1,16 +1,20 @@
-"""Login throttling where every login passes (the authentication backend): the admin's login
-too, wrong passwords sent at once, the client address behind proxies, and Redis down."""
+"""Login throttling where every login passes (the authentication backend): only wrong
+passwords count, per account and client address, with a doubling wait; the admin's login
+too, a database that fails, wrong passwords sent at once, the client address behind proxies,
+and Redis down."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from tests.factories import PASSWORD, CustomerFactory, StaffUserFactory
-from tests.reliability.support import all_at_once
+from tests.reliability.support import all_at_once, database_fails_on
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +40,23 @@ def test_the_admin_login_is_throttled_like_every_other_login(client, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_wrong_passwords_on_the_admin_lock_the_api_too(client, settings):
+def test_the_admin_login_says_it_is_throttled_and_for_how_long(client, settings):
+    admin = StaffUserFactory()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        _admin_login(client, admin.email, "wrong")
+    with time_machine.travel(timezone.now(), tick=False):
+        english = _admin_login(client, admin.email, PASSWORD).content.decode()
+        japanese = client.post(
+            "/admin/login/?next=/admin/",
+            {"username": admin.email, "password": PASSWORD},
+            HTTP_ACCEPT_LANGUAGE="ja",
+        ).content.decode()
+    assert "Too many wrong passwords. Try again in 30 seconds." in english
+    assert "Please enter the correct" not in english
+    assert "30秒後にもう一度お試しください" in japanese
+
+
+def test_wrong_passwords_on_the_admin_slow_the_api_down_too(client, settings):
     admin = StaffUserFactory()
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         _admin_login(client, admin.email, "wrong")
@@ -46,14 +66,81 @@ def test_wrong_passwords_on_the_admin_lock_the_api_too(client, settings):
 def test_a_throttled_answer_says_when_to_come_back(client, customer, settings):
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         _token(client, customer.user.email, "wrong")
-    api = _token(client, customer.user.email, PASSWORD)
-    page = client.post("/login", {"email": customer.user.email, "password": PASSWORD})
+    with time_machine.travel(timezone.now(), tick=False):
+        api = _token(client, customer.user.email, PASSWORD)
+        page = client.post("/login", {"email": customer.user.email, "password": PASSWORD})
     assert api.status_code == page.status_code == 429
-    assert (
-        int(api["Retry-After"])
-        == int(page["Retry-After"])
-        == (settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    )
+    assert int(api["Retry-After"]) == int(page["Retry-After"]) == 30
+    assert api.json()["error"]["message"] == "Too many wrong passwords. Try again in 30 seconds."
+
+
+def test_each_wrong_password_past_the_limit_doubles_the_wait_up_to_the_cap(customer, settings):
+    email = customer.user.email
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            assert _token(Client(), email, "wrong").status_code == 401
+        waits = []
+        for _ in range(7):
+            refused = _token(Client(), email, PASSWORD)
+            assert refused.status_code == 429
+            waits.append(int(refused["Retry-After"]))
+            clock.shift(waits[-1])
+            assert _token(Client(), email, "wrong").status_code == 401
+    assert waits == [30, 60, 120, 240, 480, 900, 900]
+
+
+def test_a_right_password_is_refused_until_the_wait_passes_then_logs_in(customer, settings):
+    email = customer.user.email
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            _token(Client(), email, "wrong")
+        clock.shift(29)
+        assert _token(Client(), email, PASSWORD).status_code == 429
+        clock.shift(1)
+        assert _token(Client(), email, PASSWORD).status_code == 200
+        # A right password starts afresh: the next mistake is a mistake, not a wait.
+        assert _token(Client(), email, "wrong").status_code == 401
+        assert _token(Client(), email, PASSWORD).status_code == 200
+
+
+def test_attempts_refused_during_a_wait_never_count(customer, settings):
+    email = customer.user.email
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            _token(Client(), email, "wrong")
+        for _ in range(20):
+            assert _token(Client(), email, "wrong").status_code == 429
+        clock.shift(30)
+        assert _token(Client(), email, "wrong").status_code == 401
+        assert int(_token(Client(), email, PASSWORD)["Retry-After"]) == 60  # the second wait
+
+
+def test_wrong_passwords_from_one_address_never_lock_the_account_out_elsewhere(settings):
+    support = StaffUserFactory(email="support@example.com")
+    attacker, colleague = Client(REMOTE_ADDR="203.0.113.9"), Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(25):
+        _admin_login(attacker, support.email, "guess")
+        _token(attacker, support.email, "guess")
+    assert _token(attacker, support.email, PASSWORD).status_code == 429
+    assert _token(colleague, support.email, PASSWORD).status_code == 200
+    assert _admin_login(colleague, support.email, PASSWORD).status_code == 302
+
+
+def test_a_login_the_database_fails_never_counts(customer, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    api, page = Client(raise_request_exception=False), Client(raise_request_exception=False)
+    with database_fails_on("accounts_user") as failed:
+        for n in range(settings.LOGIN_FAILURE_LIMIT + 1):
+            assert _token(api, customer.user.email, PASSWORD).status_code >= 500
+            assert _token(api, f"other{n}@example.com", PASSWORD).status_code >= 500
+            response = page.post("/login", {"email": customer.user.email, "password": PASSWORD})
+            assert response.status_code >= 500
+    assert failed  # the database was asked, and failed, every time
+
+    # The database is back: neither the account nor the address has anything against it.
+    assert _token(api, customer.user.email, PASSWORD).status_code == 200
+    response = page.post("/login", {"email": customer.user.email, "password": PASSWORD})
+    assert response.status_code == 302
 
 
 def test_a_right_password_within_the_limit_does_not_count_as_a_failure(client, customer, settings):
@@ -61,7 +148,8 @@ def test_a_right_password_within_the_limit_does_not_count_as_a_failure(client, c
         _token(client, customer.user.email, "wrong")
     for _ in range(3):
         assert _token(client, customer.user.email, PASSWORD).status_code == 200
-    assert _token(client, customer.user.email, "wrong").status_code == 401
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        assert _token(client, customer.user.email, "wrong").status_code == 401
     assert _token(client, customer.user.email, PASSWORD).status_code == 429
 
 

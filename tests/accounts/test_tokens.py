@@ -1,12 +1,18 @@
-"""Rotating refresh tokens, logout, the password change and the per-user token version."""
+"""Rotating refresh tokens, a refresh token used twice, logout, the password change and the
+per-user token version."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.models import EndedLogin, EndedLoginReason
 from tests.factories import PASSWORD, CustomerFactory, StaffUserFactory
 from tests.reliability.support import all_at_once
 
@@ -39,11 +45,51 @@ def test_a_refresh_gives_a_new_pair_and_the_old_refresh_token_works_no_more(cust
     assert first.status_code == 200
     assert set(first.json()) == {"access", "refresh", "accessExpiresIn"}
     assert first.json()["refresh"] != tokens["refresh"]
+    assert _refresh(first.json()["refresh"]).status_code == 200  # the new one goes on
 
     again = _refresh(tokens["refresh"])
     assert again.status_code == 401
     assert again.json()["error"]["code"] == "not_authenticated"
-    assert _refresh(first.json()["refresh"]).status_code == 200
+
+
+def test_a_refresh_token_used_twice_ends_every_token_of_that_login(customer):
+    login = _log_in(customer.user.email)
+    other_device = _log_in(customer.user.email)
+    rotated = _refresh(login["refresh"]).json()  # the app, or whoever took its token
+
+    again = _refresh(login["refresh"])
+
+    assert again.status_code == 401
+    assert again.json()["error"]["code"] == "not_authenticated"
+    assert _refresh(rotated["refresh"]).status_code == 401
+    for access in (login["access"], rotated["access"]):
+        assert _bearer(access).get("/api/me").status_code == 401
+    # The customer's other logins go on.
+    assert _bearer(other_device["access"]).get("/api/me").status_code == 200
+    assert _refresh(other_device["refresh"]).status_code == 200
+
+
+def test_an_ended_login_is_kept_in_the_database_not_only_the_cache(customer):
+    login = _log_in(customer.user.email)
+    rotated = _refresh(login["refresh"]).json()
+    _refresh(login["refresh"])
+    cache.clear()
+
+    ended = EndedLogin.objects.get(user=customer.user)
+    assert ended.reason == EndedLoginReason.REFRESH_REUSED
+    assert _bearer(rotated["access"]).get("/api/me").status_code == 401
+
+
+def test_an_ended_login_costs_no_statement_of_its_own(customer):
+    def statements(access: str) -> int:
+        client = _bearer(access)
+        client.get("/api/me/status")  # warmed up: the first read may write
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/me/status").status_code == 200
+        return len(queries)
+
+    without_family = str(RefreshToken.for_user(customer.user).access_token)
+    assert statements(_log_in(customer.user.email)["access"]) == statements(without_family)
 
 
 def test_an_inactive_users_refresh_token_is_refused(customer):
@@ -63,10 +109,22 @@ def test_logout_ends_the_refresh_token_and_is_safe_to_repeat(customer):
     assert _refresh(tokens["refresh"]).status_code == 401
 
 
+def test_logout_ends_the_access_tokens_of_that_login_at_once(customer):
+    login = _log_in(customer.user.email)
+    rotated = _refresh(login["refresh"]).json()
+    assert _bearer(rotated["access"]).get("/api/me").status_code == 200
+
+    APIClient().post("/api/auth/logout", {"refresh": rotated["refresh"]}, format="json")
+
+    assert _bearer(rotated["access"]).get("/api/me").status_code == 401
+    assert EndedLogin.objects.get(user=customer.user).reason == EndedLoginReason.LOGGED_OUT
+
+
 def test_logging_out_one_device_leaves_the_others_logged_in(customer):
     phone, tablet = _log_in(customer.user.email), _log_in(customer.user.email)
     APIClient().post("/api/auth/logout", {"refresh": phone["refresh"]}, format="json")
     assert _refresh(tablet["refresh"]).status_code == 200
+    assert _bearer(tablet["access"]).get("/api/me").status_code == 200
 
 
 def test_a_forged_refresh_token_is_a_401_on_logout(customer):
@@ -168,10 +226,14 @@ def test_one_refresh_token_sent_twice_at_once_is_exchanged_once():
     email = CustomerFactory().user.email
     tokens = _log_in(email)
 
-    outcome = all_at_once(2, lambda _i: _refresh(tokens["refresh"]).status_code)
+    outcome = all_at_once(2, lambda _i: _refresh(tokens["refresh"]))
 
     assert not outcome.errors
-    assert sorted(outcome.results) == [200, 401]
+    answers = sorted(outcome.results, key=lambda answer: answer.status_code)
+    assert [answer.status_code for answer in answers] == [200, 401]
+    # Used twice, if only at once: the login is over, the winner's new tokens with it.
+    assert _refresh(answers[0].json()["refresh"]).status_code == 401
+    assert _bearer(answers[0].json()["access"]).get("/api/me").status_code == 401
 
 
 # --- The profile --------------------------------------------------------------------------------

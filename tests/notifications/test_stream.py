@@ -13,9 +13,12 @@ import pytest
 import requests
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.services import change_password
+from accounts.tokens import issue_tokens
 from notifications.models import Notification
 from notifications.services.inbox import mark_read
 from notifications.services.notify import notify
+from tests.factories import PASSWORD
 from tests.notifications.sse import SSEReader
 from tests.reliability.processes import asgi_server
 
@@ -155,6 +158,70 @@ def test_the_stream_ends_on_logout(open_stream, server, client, customer):
     client.logout()
 
     assert stream.ended.wait(5)
+
+
+def _app_login(user) -> tuple[RefreshToken, dict[str, str]]:
+    """A login as the apps get one: a refresh token and the Bearer header of its access token."""
+    refresh = issue_tokens(user=user)
+    return refresh, {"Authorization": f"Bearer {refresh.access_token}"}
+
+
+def test_a_bearer_stream_ends_when_its_login_logs_out(open_stream, server, customer):
+    refresh, headers = _app_login(customer.user)
+    stream = open_stream(headers)
+    stream.next_of("counts")
+
+    response = requests.post(
+        f"{server}/api/auth/logout", json={"refresh": str(refresh)}, timeout=10
+    )
+
+    assert response.status_code == 204
+    assert stream.ended.wait(5)  # the keep-alive is 1 second here, 25 in production
+
+
+def test_a_bearer_stream_ends_when_a_refresh_token_of_its_login_is_used_twice(
+    open_stream, server, customer
+):
+    refresh, headers = _app_login(customer.user)
+    stream = open_stream(headers)
+    stream.next_of("counts")
+    for expected in (200, 401):
+        response = requests.post(
+            f"{server}/api/auth/token/refresh", json={"refresh": str(refresh)}, timeout=10
+        )
+        assert response.status_code == expected
+
+    assert stream.ended.wait(5)
+
+
+def test_a_bearer_stream_ends_when_the_password_changes(open_stream, customer):
+    _refresh, headers = _app_login(customer.user)
+    stream = open_stream(headers)
+    stream.next_of("counts")
+
+    # Changed on another device (here: this process, whose test password hasher the server
+    # does not have).
+    change_password(
+        user=customer.user,
+        current_password=PASSWORD,
+        new_password="a-long-new-passphrase-42",
+        request=None,
+    )
+
+    assert stream.ended.wait(5)
+
+
+def test_a_bearer_stream_of_another_login_stays_open(open_stream, server, customer):
+    _refresh, headers = _app_login(customer.user)
+    stream = open_stream(headers)
+    stream.next_of("counts")
+    other_refresh, _other_device = _app_login(customer.user)
+
+    requests.post(f"{server}/api/auth/logout", json={"refresh": str(other_refresh)}, timeout=10)
+
+    assert not stream.ended.wait(3)
+    notification = announce(customer.user, 1)
+    assert stream.next_of("notification").data["id"] == notification.pk
 
 
 def test_an_expired_token_is_refused(server, customer):

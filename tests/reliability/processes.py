@@ -1,20 +1,25 @@
 """Real processes for the reliability tests: a Celery worker and gunicorn on the test database.
 
-Both run the project as deployed (`celery -A portal worker`, `gunicorn portal.wsgi`) with
-the environment pointed at pytest's test database and the Redis broker. Each starts in its
+They run the project as deployed (`celery -A portal worker`, `gunicorn portal.wsgi`, the
+Procfile's own web command) with the environment pointed at pytest's test database (or a
+relay in front of it that can drop connections) and the Redis broker. Each starts in its
 own process group and is always stopped, with everything it started, when the test ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,22 +61,30 @@ class Process:
             self.popen.wait(timeout=10)
 
 
-def database_url_for(application_name: str) -> str:
-    """The URL of pytest's test database, tagged so pg_stat_activity tells who is connected."""
+def database_address() -> tuple[str, int]:
+    """Where pytest's test database listens."""
+    db = connection.settings_dict
+    return db["HOST"] or HOST, int(db["PORT"] or 5432)
+
+
+def database_url_for(application_name: str, *, address: tuple[str, int] | None = None) -> str:
+    """The URL of pytest's test database, tagged so pg_stat_activity tells who is connected;
+    reached at `address` (a relay in front of it) when given."""
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or HOST
-    port = db["PORT"] or 5432
+    host, port = address or database_address()
     name = quote(db["NAME"], safe="")
     return f"postgres://{credentials}@{host}:{port}/{name}?application_name={application_name}"
 
 
-def service_environment(application_name: str, **extra: str) -> dict[str, str]:
+def service_environment(
+    application_name: str, *, database: tuple[str, int] | None = None, **extra: str
+) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": database_url_for(application_name),
+        "DATABASE_URL": database_url_for(application_name, address=database),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
@@ -216,7 +229,7 @@ def asgi_server(
         "portal.asgi:application",
         f"--bind={HOST}:{port}",
         f"--workers={workers}",
-        "--worker-class=uvicorn_worker.UvicornWorker",
+        "--worker-class=portal.workers.PortalUvicornWorker",
         "--timeout=30",
         "--graceful-timeout=3",
         "--log-level=warning",
@@ -236,6 +249,123 @@ def asgi_server(
     finally:
         server.stop()
         _wait_until_disconnected(application_name)
+
+
+def procfile_command(process_type: str, env: Mapping[str, str]) -> list[str]:
+    """A process type's command from the Procfile, its `${NAME:-default}`s filled in from
+    `env`, its program run by this Python."""
+    for line in (PROJECT_ROOT / "Procfile").read_text().splitlines():
+        name, colon, command = line.partition(":")
+        if colon and not line.startswith("#") and name.strip() == process_type:
+            break
+    else:
+        raise LookupError(f"the Procfile has no {process_type!r} process")
+    filled = re.sub(r"\$\{(\w+)(?::-([^}]*))?\}", lambda m: env.get(m[1]) or m[2] or "", command)
+    program, *arguments = shlex.split(filled)
+    return [sys.executable, "-m", program, *arguments]
+
+
+@contextmanager
+def procfile_web(
+    log_dir: Path,
+    *,
+    application_name: str = "procfile-web",
+    database: tuple[str, int] | None = None,
+    **env: str,
+) -> Iterator[str]:
+    """The Procfile's own web command (one worker) on a free port; yields its base URL.
+    `database`: reach the test database there (a relay in front of it)."""
+    port = free_port()
+    environment = service_environment(
+        application_name, database=database, PORT=str(port), WEB_CONCURRENCY="1", **env
+    )
+    server = _start("web", procfile_command("web", environment), environment, log_dir)
+    base_url = f"http://{HOST}:{port}"
+
+    def answers() -> bool:
+        try:
+            return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(answers, what="the Procfile's web process to answer", process=server)
+        yield base_url
+    finally:
+        server.stop()
+        _wait_until_disconnected(application_name)
+
+
+class Relay:
+    """A TCP relay in front of a server (the database) that can drop every connection and
+    refuse new ones, as a database that restarts or fails over does to its clients."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.create_server((HOST, 0))
+        self.address: tuple[str, int] = (HOST, self.listener.getsockname()[1])
+        self.refusing = threading.Event()
+        self.open: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def refuse(self) -> None:
+        """Drop every open connection, and every new one as soon as it comes."""
+        self.refusing.set()
+        with self.lock:
+            for sock in self.open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.open.clear()
+
+    def restore(self) -> None:
+        self.refusing.clear()
+
+    def close(self) -> None:
+        self.refuse()
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _peer = self.listener.accept()
+            except OSError:
+                return  # closed
+            if self.refusing.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self.lock:
+                self.open.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def database_relay() -> Iterator[Relay]:
+    """A relay in front of the test database, closed when the test ends."""
+    relay = Relay(database_address())
+    try:
+        yield relay
+    finally:
+        relay.close()
 
 
 def wait_for(
