@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.PrivateCacheControlMiddleware",
+    # Last: a view's lost database is the first exception it sees, answered with a 503.
+    "portal.outages.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -133,6 +135,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["prepare_threshold"] = 5
     options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer (gone, packets dropped) fails the connect after
+    # this long, and the request is a 503, instead of holding it for the system's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so check-then-insert stays
     # correct on SQLite too; a busy timeout instead of "database is locked".
