@@ -248,14 +248,14 @@ STORAGES = {
         )
     },
 }
-# Request bodies besides uploaded files (forms, and JSON, which the API refuses as a 413
-# before parsing it).
+# Request bodies (API.md "Third wave"): 1 MB for JSON and forms; a route that takes files
+# 10 MB per file and its files' limits plus 1 MB in all (portal.bodies names those routes),
+# refused while the body arrives under ASGI. Django's own checks hold the same limits for the
+# rest of a body and under WSGI; the API's JSON parser refuses a longer body before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
-API_JSON_MAX_BODY_BYTES = 1024 * 1024
-# One uploaded file (a residence card side) is refused as soon as it passes 10 MB; a request
-# larger than two such files and its form is refused before a byte is read.
+API_JSON_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# A file over this is counted and never kept; the service that takes it says it is too large.
 FILE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-UPLOAD_REQUEST_MAX_BYTES = 2 * FILE_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "portal.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
