@@ -373,8 +373,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="portal")
 CELERY_TIMEZONE = TIME_ZONE
-# Rows one sweep enqueues again per run, at most (the run is every five minutes).
+# Rows one sweep enqueues again per run, at most (the run is every minute).
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
+# The dispatcher (manage.py dispatch_outbox) publishes the outbox this often.
+OUTBOX_DISPATCH_INTERVAL_SECONDS = env.float("OUTBOX_DISPATCH_INTERVAL_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
     "invoice-due-reminders": {
         "task": "notifications.tasks.send_invoice_due_reminders",
@@ -411,7 +413,7 @@ CELERY_BEAT_SCHEDULE = {
     # Work the database says is unfinished is enqueued again (outbox.sweeps).
     "sweep-unfinished-work": {
         "task": "outbox.tasks.sweep_unfinished_work",
-        "schedule": 5 * 60.0,
+        "schedule": 60.0,
     },
     "purge-sent-outbox": {
         "task": "outbox.tasks.purge_sent_outbox",
