@@ -9,19 +9,34 @@ much of it the application read before it answered.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import override_settings
 
-from portal.asgi import application
-
 KB = 1024
 MB = 1024 * KB
 GB = 1024 * MB
 CHUNK = 64 * KB
+
+
+def _asgi_application() -> Any:
+    """`portal.asgi.application`, leaving this process's environment as it was: the module
+    sets CONN_MAX_AGE for the web process it starts, and the processes other tests start
+    inherit this one's environment."""
+    environment = dict(os.environ)
+    try:
+        return importlib.import_module("portal.asgi").application
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
+
+
+application = _asgi_application()
 
 
 @dataclass
