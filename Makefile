@@ -6,7 +6,7 @@ PORT ?= 8000
 # DEBUG is off unless set; the development commands below turn it on unless told otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install setup run test lint format bench worker beat messages clean
+.PHONY: install setup run test lint format bench worker beat dispatcher messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11).")'
@@ -43,6 +43,9 @@ worker: setup
 
 beat: setup
 	$(DEV) $(VENV)/bin/celery -A portal beat --loglevel=info
+
+dispatcher: setup
+	$(DEV) $(PY) manage.py dispatch_outbox
 
 # Needs DATABASE_URL=postgres://... and wrk; migrates and loads its own data (docs/performance.md).
 # BENCH_ARGS passes options, e.g. BENCH_ARGS=--two-instances; then the live stream bench

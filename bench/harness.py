@@ -365,6 +365,7 @@ def run(args: argparse.Namespace, *, env: dict[str, str]) -> int:
             for number in range(1, layout.celery_workers + 1)
         ]
         if nodes:
+            servers.start_outbox_dispatcher(group)
             servers.wait_for_celery_workers(nodes)
         # Tokens from the first instance serve every instance: a login lives in no process.
         tokens = {

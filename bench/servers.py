@@ -226,6 +226,13 @@ def start_celery_worker(group: ProcessGroup, name: str) -> str:
     return node
 
 
+def start_outbox_dispatcher(group: ProcessGroup) -> None:
+    """The Procfile's dispatcher: what the web processes store in the outbox reaches the
+    workers through it."""
+    manage = Path(__file__).resolve().parents[1] / "manage.py"
+    group.start("dispatcher", [sys.executable, str(manage), "dispatch_outbox"])
+
+
 def wait_for_celery_workers(nodes: list[str], *, timeout: float = 60) -> None:
     """Ping the workers through the broker until every one of them answers."""
     from portal.celery import app

@@ -9,7 +9,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from crm import services
-from portal.retries import backoff
+from portal.retries import backoff, backoff_window
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ def crm_event_retry_delay(retries: int) -> int:
     name="accounts.tasks.process_crm_event_task",
     max_retries=CRM_EVENT_MAX_RETRIES,
     acks_late=True,
+    retry_window=backoff_window(base=30, maximum=3600, retries=CRM_EVENT_MAX_RETRIES),
 )
 def process_crm_event_task(self: Task, crm_event_id: int) -> None:
     try:

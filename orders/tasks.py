@@ -9,7 +9,7 @@ from celery import Task, shared_task
 from orders.models import Order
 from orders.provisioning import TemporaryProvisioningError
 from orders.services.fulfillment import fulfill_order
-from portal.retries import DATABASE_ERRORS, backoff
+from portal.retries import DATABASE_ERRORS, backoff, backoff_window
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,15 @@ def database_retry_countdown(retries: int) -> int:
     )
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+@shared_task(
+    bind=True,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    # Its retries by hand, at their longest: the outbox's measure of a lost fulfillment.
+    retry_window=backoff_window(
+        base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS, retries=MAX_RETRIES
+    ),
+)
 def fulfill_order_task(self: Task, order_id: int) -> None:
     try:
         fulfill_order(order_id=order_id, final_attempt=self.request.retries >= MAX_RETRIES)

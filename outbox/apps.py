@@ -9,3 +9,5 @@ class OutboxConfig(AppConfig):
     def ready(self) -> None:
         # Each app's sweeps.py registers the unfinished work it knows how to find.
         autodiscover_modules("sweeps")
+        # Wherever a task runs, it records its start and end on its outbox row.
+        from outbox import tasks  # noqa: F401

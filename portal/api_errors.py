@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from portal.retries import DATABASE_ERRORS
 from portal.uploads import FileTooLarge
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ _STATUS_BY_CODE = {
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
     "billing_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "service_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
@@ -61,6 +63,11 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     if fields:
         error["fields"] = fields
     return {"error": error}
+
+
+def service_unavailable_message() -> str:
+    """What a customer reads while the database cannot be reached (portal.outages)."""
+    return _("The service is unavailable for a moment. Please try again shortly.")
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -144,6 +151,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             message = str(_flatten(exc.detail)[0])
         return Response(error_body(code, message), status=exc.status_code)
 
+    if isinstance(exc, DATABASE_ERRORS):
+        # The database went away (a restart, a failover, refused connections): a 503 that
+        # says to try again, never a 500 (API.md "Third wave").
+        logger.error("Database unavailable in API view: %s", exc)
+        body = error_body("service_unavailable", service_unavailable_message())
+        return Response(body, status=503)
     logger.exception("Unhandled error in API view", exc_info=exc)
     return Response(
         error_body("server_error", _("Something went wrong on our side. Please try again.")),

@@ -4,6 +4,8 @@ Under ASGI every request runs its synchronous code in a thread of its own, so a 
 connection kept open after the request would outlive its thread: connections close at the
 end of each request unless CONN_MAX_AGE says otherwise. The notification stream is served
 beside Django's handler so that an open stream holds no thread (notifications/live_asgi.py).
+Outside both, every request body is held to its route's limit while it arrives
+(portal/bodies.py).
 """
 
 import os
@@ -15,5 +17,6 @@ os.environ.setdefault("CONN_MAX_AGE", "0")
 django_application = get_asgi_application()
 
 from notifications.live_asgi import with_streams  # noqa: E402  (needs Django set up)
+from portal.bodies import limit_request_bodies  # noqa: E402
 
-application = with_streams(django_application)
+application = limit_request_bodies(with_streams(django_application))

@@ -15,6 +15,7 @@ _COMMON_ERRORS = {
     "406": "`not_acceptable`: the Accept header names no media type this operation answers in",
     "413": "`payload_too_large`: the body is larger than the server accepts",
     "415": "`unsupported_media_type`: the body is not in one of the documented media types",
+    "503": "`service_unavailable`: the database cannot be reached for a moment; try again",
 }
 
 
@@ -35,8 +36,9 @@ def document_common_errors(
                 if not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
 
-            # Any operation: the answer's media type is chosen from the Accept header.
-            codes = ["406"]
+            # Any operation: the answer's media type is chosen from the Accept header, and
+            # any may meet a database that is away (portal.outages).
+            codes = ["406", "503"]
             if operation.get("security") and {} not in operation["security"]:
                 codes.append("401")
             if any(parameter["in"] == "path" for parameter in parameters):

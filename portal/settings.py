@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.PrivateCacheControlMiddleware",
+    # Last: a view's lost database is the first exception it sees, answered with a 503.
+    "portal.outages.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -134,6 +136,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["prepare_threshold"] = 5
     options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer (gone, packets dropped) fails the connect after
+    # this long, and the request is a 503, instead of holding it for the system's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so check-then-insert stays
     # correct on SQLite too; a busy timeout instead of "database is locked".
@@ -246,14 +254,14 @@ STORAGES = {
         )
     },
 }
-# Request bodies besides uploaded files (forms, and JSON, which the API refuses as a 413
-# before parsing it).
+# Request bodies (API.md "Third wave"): 1 MB for JSON and forms; a route that takes files
+# 10 MB per file and its files' limits plus 1 MB in all (portal.bodies names those routes),
+# refused while the body arrives under ASGI. Django's own checks hold the same limits for the
+# rest of a body and under WSGI; the API's JSON parser refuses a longer body before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
-API_JSON_MAX_BODY_BYTES = 1024 * 1024
-# One uploaded file (a residence card side) is refused as soon as it passes 10 MB; a request
-# larger than two such files and its form is refused before a byte is read.
+API_JSON_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# A file over this is counted and never kept; the service that takes it says it is too large.
 FILE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-UPLOAD_REQUEST_MAX_BYTES = 2 * FILE_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "portal.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -374,8 +382,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="portal")
 CELERY_TIMEZONE = TIME_ZONE
-# Rows one sweep enqueues again per run, at most (the run is every five minutes).
+# Rows one sweep enqueues again per run, at most (the run is every minute).
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
+# The dispatcher (manage.py dispatch_outbox) publishes the outbox this often.
+OUTBOX_DISPATCH_INTERVAL_SECONDS = env.float("OUTBOX_DISPATCH_INTERVAL_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
     "invoice-due-reminders": {
         "task": "notifications.tasks.send_invoice_due_reminders",
@@ -412,7 +422,7 @@ CELERY_BEAT_SCHEDULE = {
     # Work the database says is unfinished is enqueued again (outbox.sweeps).
     "sweep-unfinished-work": {
         "task": "outbox.tasks.sweep_unfinished_work",
-        "schedule": 5 * 60.0,
+        "schedule": 60.0,
     },
     "purge-sent-outbox": {
         "task": "outbox.tasks.purge_sent_outbox",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
@@ -13,7 +15,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from portal import api_errors, health
+from portal import api_errors, health, outages
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api_urls")),
@@ -68,6 +70,12 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is handled (raised by a middleware; a view's exception
+    # meets outages.DatabaseUnavailableMiddleware first).
+    error = sys.exc_info()[1]
+    if outages.is_database_outage(error):
+        assert error is not None
+        return outages.response_for(request, error)
     if request.path.startswith("/api/"):
         return api_errors.json_server_error(request)
     from django.views.defaults import server_error

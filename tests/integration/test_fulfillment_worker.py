@@ -1,7 +1,8 @@
 """Fulfillment through a real Celery worker process, on the Redis broker and PostgreSQL.
 
-The worker is started against the test database; the test approves an order (which
-enqueues the task on commit) and polls the database until the worker has finished.
+The worker and the outbox's dispatcher are started against the test database; the test
+approves an order (which stores the task in the outbox, for the dispatcher to publish) and
+polls the database until the worker has finished.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from orders.services.placing import place_order
 from orders.services.review import approve_order
 from portal.celery import app as celery_app
 from tests.orders.support import ready_to_order, sim_plan
+from tests.reliability.processes import outbox_dispatcher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -99,7 +101,8 @@ def worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
     # This process publishes to the broker instead of running tasks in-process.
     celery_app.conf.task_always_eager = False
     try:
-        yield Worker(process, log)
+        with outbox_dispatcher(tmp_path):
+            yield Worker(process, log)
     finally:
         celery_app.conf.task_always_eager = True
         process.terminate()
@@ -128,7 +131,7 @@ def _wait_for(order: Order, worker: Worker, *statuses: str) -> Order:
 def _approved_order(customer, plan_code: str) -> Order:
     ready_to_order(customer)
     order = place_order(customer=customer, plan_code=sim_plan(code=plan_code).code)
-    # Commits, then the on-commit hook sends the task to the broker.
+    # Commits, with the task in the outbox; the dispatcher sends it to the broker.
     approve_order(order_id=order.pk)
     return order
 

@@ -71,12 +71,28 @@ def test_an_upload_request_larger_than_two_files_is_refused_before_reading(api):
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
-def test_the_verification_page_refuses_an_upload_over_10_mb_without_an_error_page(browser_client):
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The file is larger than 10 MB. Choose a smaller photo or scan."),
+        ("ja", "ファイルが10MBを超えています。"),
+    ],
+)
+def test_a_20_mb_card_on_the_page_gets_the_form_again_with_the_size_message(
+    browser_client, customer, language, message
+):
+    customer.language = language
+    customer.save()
+    # Over 10 MB for one file, under the 21 MB of the whole request.
     response = browser_client.post(
         "/account/verification",
-        {"front": upload("front.jpg", JPEG + b"\x00" * (10 * MB)), "back": upload("b.jpg", JPEG)},
+        {"front": upload("front.jpg", JPEG + b"\x00" * (20 * MB)), "back": upload("b.jpg", JPEG)},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert 'name="front"' in html and 'name="back"' in html  # the form, to choose again
+    assert not ResidenceCardVerification.objects.exclude(front_image="").exists()
 
 
 def test_residence_cards_are_readable_by_the_portal_only(api, settings, tmp_path, monkeypatch):

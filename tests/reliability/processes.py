@@ -1,9 +1,11 @@
-"""Real processes for the reliability tests: a Celery worker and gunicorn on the test database.
+"""Real processes for the reliability tests: a Celery worker with the outbox's dispatcher,
+and gunicorn, on the test database.
 
-They run the project as deployed (`celery -A portal worker`, `gunicorn portal.wsgi`, the
-Procfile's own web command) with the environment pointed at pytest's test database (or a
-relay in front of it that can drop connections) and the Redis broker. Each starts in its
-own process group and is always stopped, with everything it started, when the test ends.
+They run the project as deployed (`celery -A portal worker`, `manage.py dispatch_outbox`,
+`gunicorn portal.wsgi`, the Procfile's own web command) with the environment pointed at
+pytest's test database (or a relay in front of it that can drop connections) and the Redis
+broker. Each starts in its own process group and is always stopped, with everything it
+started, when the test ends.
 """
 
 from __future__ import annotations
@@ -131,13 +133,41 @@ def purge_task_queue() -> None:
 
 
 @contextmanager
-def celery_worker(
-    log_dir: Path, *, application_name: str = "reliability-worker", **env: str
+def outbox_dispatcher(
+    log_dir: Path, *, application_name: str = "reliability-dispatcher", **env: str
 ) -> Iterator[Process]:
-    """One worker process (solo pool) on the task queue; this process publishes to it."""
+    """The Procfile's dispatcher: publishes the outbox's committed rows to the broker."""
+    argv = [sys.executable, "manage.py", "dispatch_outbox", "--interval", "0.2"]
+    dispatcher = _start("dispatcher", argv, service_environment(application_name, **env), log_dir)
+    try:
+        yield dispatcher
+    finally:
+        dispatcher.stop()
+        _wait_until_disconnected(application_name)
+
+
+@contextmanager
+def celery_worker(
+    log_dir: Path,
+    *,
+    application_name: str = "reliability-worker",
+    dispatcher: bool = True,
+    **env: str,
+) -> Iterator[Process]:
+    """One worker process (solo pool) on the task queue, and (unless `dispatcher=False`)
+    the dispatcher that publishes what this process commits to the outbox."""
     if not settings.CELERY_BROKER_URL:
         pytest.skip("needs a real broker: set CELERY_BROKER_URL=redis://127.0.0.1:6379/1")
     purge_task_queue()
+    if dispatcher:
+        with (
+            outbox_dispatcher(log_dir, **env),
+            celery_worker(
+                log_dir, application_name=application_name, dispatcher=False, **env
+            ) as worker,
+        ):
+            yield worker
+        return
     argv = [
         sys.executable,
         "-m",

@@ -78,7 +78,8 @@ class InProcessBroker:
 
     def send_task(self, name: str, args: list[Any], **options: Any) -> None:
         self.delivered.append((name, list(args)))
-        celery_app.tasks[name].apply(args=args, throw=True)
+        # With the message's headers, as a worker has them: the task records its start and end.
+        celery_app.tasks[name].apply(args=args, headers=options.get("headers"), throw=True)
 
 
 @dataclass

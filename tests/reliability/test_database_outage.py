@@ -5,7 +5,9 @@ every client) while a Celery worker is in the middle of fulfilling an order, hol
 order's row lock: the attempt rolls back, the task retries with a short backoff, and the
 order ends activated with one subscription and one notification of each type. A web
 process keeps its connection between requests (CONN_MAX_AGE); when that connection is
-killed, CONN_HEALTH_CHECKS makes the next request reconnect instead of failing.
+killed, CONN_HEALTH_CHECKS makes the next request reconnect instead of failing. A web
+process (as the Procfile runs it) whose database refuses every connection answers 503, in
+the error shape on the API and with the branded page on pages, and stays alive.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from orders.services.review import approve_order
 from subscriptions.models import Subscription
 from tests.factories import CustomerFactory, OrderFactory
 from tests.orders.support import notification_types, ready_to_order, sim_plan
-from tests.reliability.processes import celery_worker, gunicorn, wait_for
+from tests.reliability.processes import (
+    HOST,
+    asgi_server,
+    celery_worker,
+    free_port,
+    gunicorn,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -94,3 +103,37 @@ def test_a_web_process_reconnects_after_its_idle_connection_is_killed(tmp_path: 
 
     assert answer.status_code == 200, answer.text
     assert answer.json()["email"] == customer.user.email
+
+
+def test_a_web_process_whose_database_refuses_connections_answers_503(tmp_path: Path):
+    customer = CustomerFactory()
+    token = str(RefreshToken.for_user(customer.user).access_token)
+    # Nothing listens there: every connection is refused, as while PostgreSQL is down.
+    gone = f"postgres://postgres@{HOST}:{free_port()}/portal"
+
+    with asgi_server(tmp_path, DATABASE_URL=gone) as base_url:
+        api = requests.get(
+            f"{base_url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        login = requests.post(
+            f"{base_url}/api/auth/token",
+            json={"email": customer.user.email, "password": "whatever"},
+            timeout=10,
+        )
+        page = requests.get(
+            f"{base_url}/account/",
+            cookies={"sessionid": "a-session-the-database-would-know"},
+            headers={"Accept-Language": "ja"},
+            timeout=10,
+        )
+        ready = requests.get(f"{base_url}/readyz", timeout=10)
+        alive = requests.get(f"{base_url}/healthz", timeout=10)
+
+    assert api.status_code == 503, api.text
+    assert api.json()["error"]["code"] == "service_unavailable"
+    assert login.status_code == 503, login.text
+    assert login.json()["error"]["code"] == "service_unavailable"
+    assert page.status_code == 503
+    assert "ただいまポータルを一時的にご利用いただけません" in page.text
+    assert ready.status_code == 503
+    assert alive.status_code == 200

@@ -2,9 +2,10 @@
 empty (never the shared one).
 
 With Redis down, logins, reads and writes succeed (the cache fails open, tasks wait in the
-outbox). After a broker restart that lost messages the outbox had already marked sent,
-the sweep finds every unfinished workflow in the database and a real Celery worker
-completes each one exactly once.
+outbox). After a broker restart that lost messages the outbox had already marked sent, the
+outbox finds each message that was never picked up two minutes after it was sent, and the
+sweep every unfinished workflow in the database; a real Celery worker completes each one
+exactly once.
 """
 
 from __future__ import annotations
@@ -148,11 +149,13 @@ def test_after_a_broker_restart_that_lost_messages_every_workflow_completes_exac
     order = OrderFactory(customer=customer, plan=sim_plan())
     subscription = SubscriptionFactory(customer=customer, plan=sim_plan(code="sim-old"))
 
-    # Three workflows start; the outbox publishes each to the broker, and no worker runs yet.
+    # Three workflows start; the dispatcher publishes each to the broker (this process, to
+    # our own Redis), and no worker runs yet.
     approve_order(order_id=order.pk)
     assert _cancellation(customer, subscription).status_code == 202
     body = event_body(account_id="001FAULT00000001", changes={"residenceCardStatus": "verified"})
     assert post_event(Client(), body).status_code == 202
+    assert outbox.dispatch_pending(now=timezone.now()) >= 3
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
 
     redis_server.restart()  # without persistence: every message is gone
@@ -193,3 +196,51 @@ def test_after_a_broker_restart_that_lost_messages_every_workflow_completes_exac
     assert Notification.objects.filter(type="CANCELLATION_SCHEDULED").count() == 1
     assert Notification.objects.filter(type="VERIFICATION_VERIFIED").count() == 1
     assert Order.objects.get(pk=order.pk).subscription is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_approved_order_whose_message_was_lost_is_activated_once_within_two_minutes(
+    redis_server, portal_on_own_redis, tmp_path
+):
+    queue = portal_on_own_redis
+    customer = ready_to_order(CustomerFactory())
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    approve_order(order_id=order.pk)
+    outbox.dispatch_pending(now=timezone.now())  # to our own Redis; no worker runs yet
+    [message] = OutboxMessage.objects.filter(task_name="orders.tasks.fulfill_order_task")
+    assert message.sent_at is not None
+
+    redis_server.restart()  # without persistence: the message is gone
+    restarted = timezone.now()
+    environment = {
+        "CELERY_BROKER_URL": redis_server.url(1),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "REDIS_URL": redis_server.url(0),
+    }
+    with celery_worker(tmp_path, **environment) as worker:
+        # The dispatcher and the worker run on the real clock; the two minutes are moved on.
+        assert message.sent_at is not None
+        not_yet = message.sent_at + outbox.LOST_AFTER - timedelta(seconds=1)
+        assert outbox.requeue_lost(now=not_yet) == 0
+        # Two minutes after the restart at the latest, it was never picked up: lost.
+        assert outbox.requeue_lost(now=restarted + outbox.LOST_AFTER) >= 1
+
+        def activated() -> bool:
+            order.refresh_from_db()
+            return order.status == OrderStatus.ACTIVATED
+
+        wait_for(activated, what="the order's message published again to run", process=worker)
+
+        def all_finished() -> bool:
+            return not OutboxMessage.objects.filter(finished_at__isnull=True).exists()
+
+        wait_for(all_finished, what="every task to record its end", process=worker)
+        # Finished: never taken as lost again, however late.
+        assert outbox.requeue_lost(now=restarted + timedelta(hours=2)) == 0
+
+    message.refresh_from_db()
+    assert message.lost_count == 1
+    assert message.started_at is not None and message.finished_at is not None
+    assert Subscription.objects.filter(customer=customer).count() == 1
+    assert notification_types(order) == ["ORDER_APPROVED", "ORDER_ACTIVATED"]
