@@ -430,8 +430,8 @@ class DeviceListView(CustomerAPIView):
             user=self.customer.user,
             platform=body["platform"],
             token=body["token"],
-            app_version=body.get("appVersion", ""),
-            language=body.get("language", ""),
+            app_version=body.get("appVersion"),
+            language=body.get("language"),
             token_family=token_family(request.auth),
         )
         return Response(DeviceOutput(device).data, status=201 if created else 200)
