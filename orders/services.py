@@ -413,7 +413,10 @@ def reject_order(
 def resume_fulfillment(
     *, order_id: int, actor: User | None = None, now: datetime | None = None
 ) -> Order:
-    """Enqueue fulfillment again for an order stuck approved or provisioning (lost task)."""
+    """Enqueue fulfillment again for an order stuck approved or provisioning (lost task).
+
+    An order left to the operator (`awaiting_operator`) is taken back: we provision it now.
+    """
     with transaction.atomic():
         order = _lock_order(order_id)
         if order.status not in (OrderStatus.APPROVED, OrderStatus.PROVISIONING):
@@ -422,6 +425,9 @@ def resume_fulfillment(
                 _("Order %(number)s is %(status)s: there is nothing to resume.")
                 % {"number": order.number, "status": order.get_status_display().lower()},
             )
+        if order.awaiting_operator:
+            order.awaiting_operator = False
+            order.save(update_fields=["awaiting_operator"])
         _record(order, actor, StaffActionType.FULFILLMENT_RESUMED, now=now or timezone.now())
         _enqueue_fulfillment(order.pk)
     return order
@@ -490,11 +496,11 @@ def fulfill_order(
 ) -> Order:
     """Run an approved order through provisioning to an active subscription.
 
-    Does nothing for an order that is not approved or provisioning, so it is safe to run
-    again or concurrently. A permanent provisioning error fails the order at once, with
-    ORDER_FAILED. A temporary one is raised (as TemporaryProvisioningError, after the
-    attempt is recorded) for the caller to retry later, unless `final_attempt`: then the
-    order fails too.
+    Does nothing for an order that is not approved or provisioning, or that the operator is
+    finishing on its side (`awaiting_operator`), so it is safe to run again or concurrently.
+    A permanent provisioning error fails the order at once, with ORDER_FAILED. A temporary
+    one is raised (as TemporaryProvisioningError, after the attempt is recorded) for the
+    caller to retry later, unless `final_attempt`: then the order fails too.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -509,7 +515,7 @@ def fulfill_order(
         # The lock is held during the operator's call, so a second worker waits and then
         # finds the order activated or failed instead of provisioning it twice.
         order = _lock_order(order_id)
-        if order.status != OrderStatus.PROVISIONING:
+        if order.status != OrderStatus.PROVISIONING or order.awaiting_operator:
             return order
         order.provisioning_attempts += 1
         try:

@@ -333,6 +333,28 @@ def test_resuming_fulfillment_runs_a_stuck_order_to_the_end(
     assert order.status == OrderStatus.ACTIVATED
 
 
+def test_fulfillment_leaves_an_order_the_operator_is_finishing_alone(ready):
+    order = OrderFactory(
+        customer=ready, plan=sim_plan(), status="provisioning", awaiting_operator=True
+    )
+    services.fulfill_order(order_id=order.pk)
+    order.refresh_from_db()
+    assert (order.status, order.provisioning_attempts) == (OrderStatus.PROVISIONING, 0)
+
+
+def test_support_resuming_an_order_the_operator_holds_takes_it_back_and_fulfils_it(
+    ready, django_capture_on_commit_callbacks
+):
+    order = OrderFactory(
+        customer=ready, plan=sim_plan(), status="provisioning", awaiting_operator=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resume_fulfillment(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVATED
+    assert not order.awaiting_operator
+
+
 @pytest.mark.parametrize("status", ["pending_review", "activated", "failed", "cancelled"])
 def test_there_is_nothing_to_resume_outside_fulfillment(ready, status):
     order = OrderFactory(customer=ready, plan=sim_plan(), status=status)
