@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -21,11 +21,14 @@ from accounts import services, tokens
 from accounts.models import (
     Customer,
     EligibilityStatus,
+    Language,
     User,
     VerificationStatus,
 )
 from accounts.selectors import get_customer_for_user
+from accounts.validators import POSTAL_CODE_PATTERN
 from portal.api_errors import ApplicationError
+from portal.openapi import NOT_BLANK
 from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 
 
@@ -151,10 +154,25 @@ class MeOutput(serializers.Serializer):
 
 
 class MeInput(serializers.Serializer):
-    # Lengths and formats are the service's to check, so the page and the API say the same.
-    name = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
-    phone = StrictCharField(required=False, allow_blank=True)
-    language = StrictCharField(required=False)
+    # Lengths and formats are the service's to check, so the page and the API say the same;
+    # the schema states them.
+    name = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        schema={
+            "minLength": 1,
+            "maxLength": Customer._meta.get_field("name").max_length,
+            "pattern": NOT_BLANK,
+        },
+    )
+    phone = StrictCharField(
+        required=False,
+        allow_blank=True,
+        help_text="Digits, spaces, hyphens and brackets, e.g. 090-1234-5678; empty: none",
+        schema={"pattern": f"^({services.PHONE_PATTERN.pattern.strip('^$')})?$"},
+    )
+    language = StrictCharField(required=False, schema={"enum": Language.values})
 
 
 def _me(user: User) -> dict[str, Any]:
@@ -243,10 +261,13 @@ class ResidenceCardUploadOutput(serializers.Serializer):
 
 
 class InternetEligibilityInput(serializers.Serializer):
-    postalCode = serializers.CharField(
-        source="postal_code", max_length=16, help_text="NNN-NNNN or NNNNNNN"
+    postalCode = StrictCharField(
+        source="postal_code",
+        max_length=16,
+        help_text="NNN-NNNN or NNNNNNN, in ASCII or full-width digits, 〒 before it or not",
+        schema={"pattern": POSTAL_CODE_PATTERN},
     )
-    address = serializers.CharField(max_length=300)
+    address = StrictCharField(max_length=300)
 
 
 class InternetEligibilityRequestView(CustomerAPIView):
@@ -271,6 +292,9 @@ class InternetEligibilityRequestView(CustomerAPIView):
         return Response(EligibilityRequestOutput(eligibility).data, status=202)
 
 
+CARD_FILE_TYPES = "image/jpeg, image/png, application/pdf"
+
+
 class ResidenceCardInput(serializers.Serializer):
     front = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
     back = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
@@ -280,7 +304,13 @@ class ResidenceCardUploadView(CustomerAPIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": ResidenceCardInput},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                ResidenceCardInput,
+                # What the file starts with decides; these are the types it may be.
+                encoding={side: {"contentType": CARD_FILE_TYPES} for side in ("front", "back")},
+            )
+        },
         responses={
             202: ResidenceCardUploadOutput,
             400: OpenApiResponse(

@@ -22,7 +22,7 @@ from billing.models import (
     PaymentStatus,
 )
 from portal.dates import tokyo_today
-from portal.pagination import MAX_LIMIT, parse_limit
+from portal.pagination import LIMIT_PARAMETER, parse_limit
 from portal.serializers import MAX_ID, DateTimeField, ErrorSerializer, MoneyField
 
 # --- Invoices ----------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class InvoiceListView(CustomerAPIView):
                 description="Only invoices in this status; `unpaid` lists the soonest due "
                 "(overdue) first, everything else is newest issued first.",
             ),
-            OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT}, default 20"),
+            LIMIT_PARAMETER,
             OpenApiParameter("cursor", str, description="`nextCursor` of the previous page"),
         ],
         responses={200: InvoicePageOutput, 400: ErrorSerializer, 401: ErrorSerializer},
@@ -252,7 +252,13 @@ class InvoicePaymentView(CustomerAPIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                str,
+                # What pay_invoice takes: not blank once trimmed, at most the maximum.
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": services.IDEMPOTENCY_KEY_MAX_LENGTH,
+                    "pattern": r"\S",
+                },
                 location=OpenApiParameter.HEADER,
                 required=True,
                 description="Unique to this payment (a UUID). Sending the same key again "
