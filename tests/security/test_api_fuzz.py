@@ -127,6 +127,11 @@ NO_SCHEMA_CAN_STATE: dict[tuple[str | None, ...], str] = {
     ("POST /api/invoices/{invoice_id}/payments", "paymentMethodId"): (
         "an id that names none of the customer's payment methods"
     ),
+    (
+        "POST /api/invoices/{invoice_id}/payments",
+        "Idempotency-Key",
+        "This Idempotency-Key was already used for another payment.",
+    ): "a key the customer already used for another payment",
     ("POST /api/orders", "planCode"): "a plan code that names no plan on offer",
     ("POST /api/notifications/{notification_id}/snooze", "until"): (
         "a time not between an hour and 30 days after the request"
