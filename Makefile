@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# DEBUG is off unless set; the development commands below turn it on unless told otherwise.
-DEV := DEBUG=$${DEBUG:-true}
+# DEBUG is off unless set; the development commands below turn it on unless told otherwise,
+# and the links in emails point at the address `make run` serves unless PORTAL_URL is set.
+DEV := DEBUG=$${DEBUG:-true} PORTAL_URL=$${PORTAL_URL:-http://127.0.0.1:$(PORT)}
 
 .PHONY: install setup run test lint format bench worker beat dispatcher messages clean
 

@@ -19,10 +19,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import services, tokens
 from accounts.models import (
     Customer,
+    Language,
     User,
 )
 from accounts.selectors import get_customer_for_user
 from portal.api_errors import ApplicationError
+from portal.openapi import NOT_BLANK
 from portal.serializers import ErrorSerializer, StrictCharField
 
 
@@ -151,10 +153,25 @@ class MeOutput(serializers.Serializer):
 
 
 class MeInput(serializers.Serializer):
-    # Lengths and formats are the service's to check, so the page and the API say the same.
-    name = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
-    phone = StrictCharField(required=False, allow_blank=True)
-    language = StrictCharField(required=False)
+    # Lengths and formats are the service's to check, so the page and the API say the same;
+    # the schema states them.
+    name = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        schema={
+            "minLength": 1,
+            "maxLength": Customer._meta.get_field("name").max_length,
+            "pattern": NOT_BLANK,
+        },
+    )
+    phone = StrictCharField(
+        required=False,
+        allow_blank=True,
+        help_text="Digits, spaces, hyphens and brackets, e.g. 090-1234-5678; empty: none",
+        schema={"pattern": f"^({services.PHONE_PATTERN.pattern.strip('^$')})?$"},
+    )
+    language = StrictCharField(required=False, schema={"enum": Language.values})
 
 
 def _me(user: User) -> dict[str, Any]:

@@ -68,7 +68,9 @@ def _refuse_if_throttled() -> None:
         )
 
 
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
+# Of the number once stripped, so it ends in a digit, bracket or hyphen (the API's schema
+# states this pattern).
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{4,29}[0-9()-]$")
 
 
 def update_profile(

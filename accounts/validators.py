@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 # the katakana long vowel mark and their full-width forms.
 _DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d\uff70]")
 _POSTAL_CODE = re.compile(r"[0-9]{7}")
+# The forms of a postal code the API documents (150-0002, 1500002, full-width digits, 〒),
+# as a pattern for its schema; normalize_postal_code takes these and a few more.
+POSTAL_CODE_PATTERN = r"^\u3012?[0-9\uff10-\uff19]{3}[-\uff0d]?[0-9\uff10-\uff19]{4}$"
 
 
 def normalize_postal_code(value: str) -> str:

@@ -100,6 +100,8 @@ def run_environment() -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         SECURE_HSTS_SECONDS="0",
+        # The bench's customers pay with the test processor's cards.
+        PAYMENT_PROCESSOR_ALLOW_TEST="true",
         LOG_LEVEL="WARNING",
         # Longer than a run, so no token expires under load.
         JWT_ACCESS_MINUTES="60",

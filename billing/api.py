@@ -27,9 +27,9 @@ from billing.services.payment_methods import (
     remove_payment_method,
     set_default_payment_method,
 )
-from billing.services.payments import pay_invoice
+from billing.services.payments import IDEMPOTENCY_KEY_MAX_LENGTH, pay_invoice
 from portal.dates import tokyo_today
-from portal.pagination import MAX_LIMIT, parse_limit
+from portal.pagination import LIMIT_PARAMETER, parse_limit
 from portal.serializers import MAX_ID, DateTimeField, ErrorSerializer, MoneyField
 
 # --- Invoices ----------------------------------------------------------------------------
@@ -125,7 +125,7 @@ class InvoiceListView(CustomerAPIView):
                 description="Only invoices in this status; `unpaid` lists the soonest due "
                 "(overdue) first, everything else is newest issued first.",
             ),
-            OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT}, default 20"),
+            LIMIT_PARAMETER,
             OpenApiParameter("cursor", str, description="`nextCursor` of the previous page"),
         ],
         responses={200: InvoicePageOutput, 400: ErrorSerializer, 401: ErrorSerializer},
@@ -295,7 +295,13 @@ class InvoicePaymentView(CustomerAPIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                str,
+                # What pay_invoice takes: not blank once trimmed, at most the maximum.
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+                    "pattern": r"\S",
+                },
                 location=OpenApiParameter.HEADER,
                 required=True,
                 description="Unique to this payment (a UUID). Sending the same key again "

@@ -5,7 +5,8 @@ the card number goes from the customer's browser to the processor, which sends t
 back to the portal with a single-use token and nothing else. The test processor serves the
 same flow from this project so that development, demos and tests run without a network:
 this module is the processor's side and shares nothing with the portal's pages but the
-token it hands back. It is a 404 unless settings.PAYMENT_PROCESSOR is the test processor.
+token it hands back. It exists only where the test processor may take payments
+(billing/processor_urls.py), and is a 404 while another processor is in use.
 """
 
 from __future__ import annotations

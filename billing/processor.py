@@ -3,8 +3,9 @@
 Card numbers and security codes go from the customer's browser or app straight to the
 processor, whose client library hands back a single-use token. We exchange that token for
 the brand, the last four digits, the expiry and the processor's reference, and keep only
-those. settings.PAYMENT_PROCESSOR selects the adapter; the default, TestPaymentProcessor,
-runs in-process and accepts the test tokens documented in docs/decisions.md.
+those. settings.PAYMENT_PROCESSOR names the adapter (PAYMENT_PROCESSORS); the default,
+`test` (TestPaymentProcessor), runs in-process and accepts the test tokens documented in
+docs/decisions.md, and with DEBUG off only where PAYMENT_PROCESSOR_ALLOW_TEST says so.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
@@ -289,10 +291,37 @@ class TestPaymentProcessor:
             return made
 
 
+# The adapters by the name settings.PAYMENT_PROCESSOR gives. A real processor's adapter is a
+# class with the methods of PaymentProcessor, added here under its name ("stripe"); until
+# then a deployment names its adapter by dotted path.
+PAYMENT_PROCESSORS: Mapping[str, str] = {
+    "test": "billing.processor.TestPaymentProcessor",
+}
+
+
+def allows_test_processor() -> bool:
+    """Whether the test processor may take payments here: in development, or when asked for."""
+    return bool(settings.DEBUG or settings.PAYMENT_PROCESSOR_ALLOW_TEST)
+
+
 @cache
-def _processor_class(path: str) -> type[PaymentProcessor]:
+def _processor_class(name: str) -> type[PaymentProcessor]:
+    path = PAYMENT_PROCESSORS.get(name, name)
+    if "." not in path:
+        known = ", ".join(sorted(PAYMENT_PROCESSORS))
+        raise ImproperlyConfigured(
+            f"PAYMENT_PROCESSOR {name!r} is not a processor this portal has ({known}) "
+            "nor a dotted path to an adapter class."
+        )
     return import_string(path)
 
 
 def get_payment_processor() -> PaymentProcessor:
-    return _processor_class(settings.PAYMENT_PROCESSOR)()
+    processor = _processor_class(settings.PAYMENT_PROCESSOR)()
+    # The settings refuse `test` by name at start-up; this catches an adapter built on it.
+    if isinstance(processor, TestPaymentProcessor) and not allows_test_processor():
+        raise ImproperlyConfigured(
+            "The test payment processor takes test cards as payment: with DEBUG off it needs "
+            "PAYMENT_PROCESSOR_ALLOW_TEST=true."
+        )
+    return processor

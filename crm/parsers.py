@@ -49,13 +49,26 @@ class SalesforceChangesInput(serializers.Serializer):
     residenceCardRejectionReason = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=2000
     )
+    residenceCardExpiresOn = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The card's expiry date (YYYY-MM-DD), with residenceCardStatus verified",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Part of the event's shape: a rejection the customer cannot read is incomplete.
-        rejected = attrs.get("residenceCardStatus") == VerificationStatus.REJECTED
-        if rejected and not (attrs.get("residenceCardRejectionReason") or "").strip():
+        status = attrs.get("residenceCardStatus")
+        if (
+            status == VerificationStatus.REJECTED
+            and not (attrs.get("residenceCardRejectionReason") or "").strip()
+        ):
             raise serializers.ValidationError(
                 {"residenceCardRejectionReason": [_("A rejection needs its reason.")]}
+            )
+        # The expiry belongs to a verification: without one it says nothing we can apply.
+        if attrs.get("residenceCardExpiresOn") and status != VerificationStatus.VERIFIED:
+            raise serializers.ValidationError(
+                {"residenceCardExpiresOn": [_("An expiry date comes with a verified card.")]}
             )
         return attrs
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
@@ -107,14 +108,18 @@ def _apply_account_changes(*, event: CrmEvent, customer: Customer, now: datetime
         if _superseded(event, "residenceCardStatus"):
             outcome.append("Residence card skipped: a later event already set it.")
         else:
+            # Stored as received; the parser took it as a date (DRF's own parse_date).
+            expires_on = parse_date(changes.get("residenceCardExpiresOn") or "")
             review_residence_card(
                 customer=customer,
                 status=card,
                 reviewer=None,
+                card_expires_on=expires_on,
                 rejection_reason=changes.get("residenceCardRejectionReason") or "",
                 now=now,
             )
-            outcome.append(f"Residence card set to {card}.")
+            expiry = f", expiring on {expires_on.isoformat()}" if expires_on else ""
+            outcome.append(f"Residence card set to {card}{expiry}.")
     return " ".join(outcome) or "No change the portal acts on."
 
 

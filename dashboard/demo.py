@@ -283,6 +283,9 @@ def _seed_ordering(customer: Customer, plans: dict[str, Plan], today: date) -> N
         placed_at=_at(today - timedelta(days=3)),
         approved_at=_at(today - timedelta(days=2)),
         provisioning_at=_at(today - timedelta(days=2), 11),
+        # The line waits for its installation visit: the operator finishes it, not our
+        # fulfillment, so a worker and beat running the sweep leave it provisioning.
+        awaiting_operator=True,
     )
     Order.objects.create(
         customer=customer,

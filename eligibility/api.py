@@ -10,8 +10,9 @@ from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
 from accounts.models import EligibilityStatus
+from accounts.validators import POSTAL_CODE_PATTERN
 from eligibility.services import request_internet_eligibility
-from portal.serializers import BlankAsNullCharField, DateTimeField, ErrorSerializer
+from portal.serializers import BlankAsNullCharField, DateTimeField, ErrorSerializer, StrictCharField
 
 
 class EligibilityRequestOutput(serializers.Serializer):
@@ -25,10 +26,13 @@ class EligibilityRequestOutput(serializers.Serializer):
 
 
 class InternetEligibilityInput(serializers.Serializer):
-    postalCode = serializers.CharField(
-        source="postal_code", max_length=16, help_text="NNN-NNNN or NNNNNNN"
+    postalCode = StrictCharField(
+        source="postal_code",
+        max_length=16,
+        help_text="NNN-NNNN or NNNNNNN, in ASCII or full-width digits, 〒 before it or not",
+        schema={"pattern": POSTAL_CODE_PATTERN},
     )
-    address = serializers.CharField(max_length=300)
+    address = StrictCharField(max_length=300)
 
 
 class InternetEligibilityRequestView(CustomerAPIView):

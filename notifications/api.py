@@ -36,7 +36,7 @@ from notifications.services.inbox import (
 )
 from notifications.services.preferences import update_notification_preferences
 from portal.api_errors import ApplicationError
-from portal.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
+from portal.pagination import LIMIT_PARAMETER, parse_limit
 from portal.serializers import (
     MAX_ID,
     DateTimeField,
@@ -148,11 +148,7 @@ _NOT_FOUND = {404: ErrorSerializer, 401: ErrorSerializer}
 class NotificationListView(CustomerAPIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "limit",
-                OpenApiTypes.INT,
-                description=f"1 to {MAX_LIMIT}, {DEFAULT_LIMIT} by default",
-            ),
+            LIMIT_PARAMETER,
             OpenApiParameter("cursor", OpenApiTypes.STR, description="nextCursor of the last page"),
             OpenApiParameter("unreadOnly", OpenApiTypes.BOOL, description="only unread ones"),
             OpenApiParameter(
@@ -323,6 +319,28 @@ class PreferencesOutput(serializers.Serializer):
     categories = serializers.DictField(child=ChannelsSerializer())
 
 
+class ChannelsInput(serializers.Serializer):
+    unknown_fields_refused = True
+    inApp = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
+    push = serializers.BooleanField(required=False)
+
+
+class CategoriesInput(serializers.Serializer):
+    unknown_fields_refused = True
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {category: ChannelsInput(required=False) for category in selectors.CATEGORIES}
+
+
+class PreferencesInput(serializers.Serializer):
+    """The PUT body as the schema states it (_preference_changes reads it): known categories
+    and channels only, each left out keeping its value."""
+
+    unknown_fields_refused = True
+    categories = CategoriesInput()
+
+
 _CHANNEL_NAMES = {"inApp": "in_app", "email": "email", "push": "push"}
 
 
@@ -368,7 +386,7 @@ class NotificationPreferencesView(CustomerAPIView):
         return Response(_preferences_body(preferences))
 
     @extend_schema(
-        request=PreferencesOutput,
+        request=PreferencesInput,
         responses={200: PreferencesOutput, 400: ErrorSerializer, 401: ErrorSerializer},
         summary="Change the preferences, whole or in part",
         description="A category or a channel left out keeps its value. Critical notifications"
@@ -385,20 +403,32 @@ class NotificationPreferencesView(CustomerAPIView):
 # --- Devices (push to the mobile apps) ------------------------------------------------------
 
 
+def _whole(pattern: str) -> str:
+    """A pattern the service fullmatches, as a schema's (unanchored) pattern."""
+    return f"^(?:{pattern})$"
+
+
 class DeviceInput(serializers.Serializer):
+    # The formats are the service's (notifications.devices) to check; the schema states them.
     platform = serializers.ChoiceField(choices=DevicePlatform.values)
     token = StrictCharField(
         max_length=devices.TOKEN_MAX_LENGTH,
         help_text="The app's Firebase Cloud Messaging registration token",
+        schema={"pattern": _whole(devices.TOKEN_PATTERN.pattern)},
     )
     appVersion = StrictCharField(
-        required=False, allow_blank=True, max_length=devices.APP_VERSION_MAX_LENGTH
+        required=False,
+        allow_blank=True,
+        max_length=devices.APP_VERSION_MAX_LENGTH,
+        help_text="Left out: the version registered before is kept",
+        schema={"pattern": _whole(devices.APP_VERSION_PATTERN.pattern)},
     )
     language = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=devices.LANGUAGE_MAX_LENGTH,
         help_text="The app's language tag, e.g. ja; pushes speak the customer's language",
+        schema={"pattern": _whole(f"(?:{devices.LANGUAGE_PATTERN.pattern})?")},
     )
 
 
@@ -445,8 +475,8 @@ class DeviceListView(CustomerAPIView):
             user=self.customer.user,
             platform=body["platform"],
             token=body["token"],
-            app_version=body.get("appVersion", ""),
-            language=body.get("language", ""),
+            app_version=body.get("appVersion"),
+            language=body.get("language"),
             token_family=token_family(request.auth),
         )
         return Response(DeviceOutput(device).data, status=201 if created else 200)

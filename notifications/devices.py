@@ -20,6 +20,8 @@ TOKEN_MAX_LENGTH = 1024
 # FCM registration tokens are URL-safe text: letters, digits and a few marks.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_:\-.]+")
 LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+# What an app puts in its version ("2.4.1 (381)"): any text without control characters.
+APP_VERSION_PATTERN = re.compile(r"[^\x00-\x1f\x7f-\x9f]*")
 APP_VERSION_MAX_LENGTH = 64
 LANGUAGE_MAX_LENGTH = 35
 
@@ -38,7 +40,7 @@ def _validate(
         errors["token"] = [_("Send the registration token that Firebase gave the app.")]
     if not isinstance(app_version, str) or len(app_version) > APP_VERSION_MAX_LENGTH:
         errors["appVersion"] = [_("At most 64 characters.")]
-    elif app_version and not app_version.isprintable():
+    elif not APP_VERSION_PATTERN.fullmatch(app_version):
         errors["appVersion"] = [_("Use printable characters only.")]
     if not isinstance(language, str) or len(language) > LANGUAGE_MAX_LENGTH:
         language = "?"
@@ -52,8 +54,8 @@ def register_device(
     user: User,
     platform: Any,
     token: Any,
-    app_version: Any = "",
-    language: Any = "",
+    app_version: Any = None,
+    language: Any = None,
     token_family: str = "",
     now: datetime | None = None,
 ) -> tuple[Device, bool]:
@@ -61,20 +63,28 @@ def register_device(
 
     A token already registered (by this customer or another) is the same device: it moves
     to this customer, with this login's token family, and is seen now. Concurrent
-    registrations of one token are serialised, so there is never a second row.
+    registrations of one token are serialised, so there is never a second row. An app
+    version or language left out (None) keeps what the device had; a new device has none.
     """
-    errors = _validate(platform=platform, token=token, app_version=app_version, language=language)
+    errors = _validate(
+        platform=platform,
+        token=token,
+        app_version="" if app_version is None else app_version,
+        language="" if language is None else language,
+    )
     if errors:
         raise ApplicationError("validation_error", _("Check the device you sent."), errors)
     now = now or timezone.now()
-    fields = {
+    fields: dict[str, Any] = {
         "user": user,
         "platform": platform,
-        "app_version": app_version,
-        "language": language,
         "token_family": token_family,
         "last_seen_at": now,
     }
+    # Only what the app sent: an app that leaves its version out does not blank it.
+    for name, value in (("app_version", app_version), ("language", language)):
+        if value is not None:
+            fields[name] = value
     with transaction.atomic():
         advisory_xact_lock("push-device", token)
         device = Device.objects.select_for_update().filter(token=token).first()

@@ -38,6 +38,7 @@ _FIELDS = (
     "approved_at",
     "provisioning_at",
     "provisioning_attempts",
+    "awaiting_operator",
     "activated_at",
     "failed_at",
     "cancelled_at",

@@ -15,8 +15,8 @@ from accounts.api import CustomerAPIView
 from orders import selectors
 from orders.models import Order, OrderStatus
 from orders.services.placing import cancel_order, place_order
-from portal.pagination import paginate, parse_limit
-from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
+from portal.pagination import LIMIT_PARAMETER, paginate, parse_limit
+from portal.serializers import DateTimeField, ErrorSerializer, MoneyField, StrictCharField
 from subscriptions.models import Plan, PlanKind
 
 # --- Serializers ---------------------------------------------------------------------------
@@ -78,8 +78,14 @@ class OrderPageOutput(serializers.Serializer):
 
 
 class PlaceOrderInput(serializers.Serializer):
-    planCode = serializers.CharField(source="plan_code", max_length=40)
-    installationAddress = serializers.CharField(
+    planCode = StrictCharField(
+        source="plan_code",
+        max_length=40,
+        help_text="The code of a plan on offer (GET /api/plans)",
+        # A plan's code is a slug (subscriptions.models.Plan.code).
+        schema={"pattern": r"^[-a-zA-Z0-9_]+$"},
+    )
+    installationAddress = StrictCharField(
         source="installation_address",
         required=False,
         allow_blank=True,
@@ -124,7 +130,7 @@ class OrderListView(CustomerAPIView):
         summary="The customer's orders, newest first",
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=OrderStatus.values),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 100, default 20"),
+            LIMIT_PARAMETER,
             OpenApiParameter("cursor", OpenApiTypes.STR),
         ],
         responses={200: OrderPageOutput, **_ERRORS},

@@ -75,6 +75,10 @@ class Order(models.Model):
         Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="order"
     )
     provisioning_attempts = models.PositiveSmallIntegerField(default=0)
+    # Provisioning with the operator, which finishes it on its side (a fiber line waiting for
+    # its installation visit) and tells us when the line is up. Our fulfillment and its sweep
+    # leave such an order alone; support's "resume fulfillment" takes it back.
+    awaiting_operator = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-placed_at", "-id"]

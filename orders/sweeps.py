@@ -1,5 +1,6 @@
 """Orders the sweep finishes: approved or provisioning for longer than fulfillment's own
-retries take (its task was lost with the broker, or its worker was killed)."""
+retries take (its task was lost with the broker, or its worker was killed). An order the
+operator is finishing on its side (`awaiting_operator`) is not ours to finish."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def unfinished_fulfillment(now: datetime) -> QuerySet[Order]:
     cutoff = now - STALE_AFTER
     return Order.objects.filter(
         Q(status=OrderStatus.APPROVED, approved_at__lt=cutoff)
-        | Q(status=OrderStatus.PROVISIONING, provisioning_at__lt=cutoff)
+        | Q(status=OrderStatus.PROVISIONING, provisioning_at__lt=cutoff, awaiting_operator=False)
     )
 
 

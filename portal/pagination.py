@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from django.core import signing
 from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 
 from portal.api_errors import ApplicationError
 
@@ -20,6 +21,13 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 M = TypeVar("M", bound=Model)
+
+# Every list's `?limit=` as the schema states it: what parse_limit takes.
+LIMIT_PARAMETER = OpenApiParameter(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    description=f"1 to {MAX_LIMIT}, {DEFAULT_LIMIT} by default",
+)
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,18 @@ class DateTimeField(serializers.DateTimeField):
 
 
 class StrictCharField(serializers.CharField):
-    """A string and only a string: DRF's CharField would take 0 or true as "0" or "True"."""
+    """A string and only a string: DRF's CharField would take 0 or true as "0" or "True".
+
+    `schema` adds to the field's OpenAPI schema the rules a service checks in its own words
+    (a pattern, an enum, a length), so the schema takes what the server takes
+    (portal.openapi.AutoSchema).
+    """
 
     default_error_messages = {"not_a_string": "Send text here."}
+
+    def __init__(self, *, schema: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self.schema_extra = dict(schema or {})
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

@@ -6,12 +6,15 @@ DATABASE_URL, CELERY_BROKER_URL and REDIS_URL switches to the real services.
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from portal.invoice_registration import registration_number_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -317,7 +320,7 @@ REST_FRAMEWORK = {
     # generated client expects. The one upload declares its multipart parser itself.
     "DEFAULT_PARSER_CLASSES": ["portal.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {"login_address": "30/min"},
@@ -452,9 +455,25 @@ PROVISIONING_ADAPTER = env.str(
 PROVISIONING_FAILURE_MODE = env.str("PROVISIONING_FAILURE_MODE", default="")
 # The same per plan code, e.g. "sim-data-3gb=permanent,hikari-10g=temporary".
 PROVISIONING_FAILURE_PLANS: dict[str, str] = env.dict("PROVISIONING_FAILURE_PLANS", default={})
-PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="billing.processor.TestPaymentProcessor")
+# The payment processor by name (billing.processor.PAYMENT_PROCESSORS): "test", the in-process
+# processor that takes the test cards, or a real one. A dotted path to an adapter class works too.
+PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="test")
+# The test processor pays invoices with `tok_visa`, so with DEBUG off it runs only when this
+# says so (a staging site, the benchmark); its card form under /test-processor/ exists only then.
+PAYMENT_PROCESSOR_ALLOW_TEST = env.bool("PAYMENT_PROCESSOR_ALLOW_TEST", default=False)
+if (
+    not DEBUG
+    and not PAYMENT_PROCESSOR_ALLOW_TEST
+    and PAYMENT_PROCESSOR in ("test", "billing.processor.TestPaymentProcessor")
+):
+    raise ImproperlyConfigured(
+        "PAYMENT_PROCESSOR is the test processor, which takes test cards as payment, and DEBUG "
+        "is off. Set PAYMENT_PROCESSOR to a real processor, or PAYMENT_PROCESSOR_ALLOW_TEST=true "
+        "where nobody pays real invoices (docs/operations.md)."
+    )
 # The issuer printed on qualified invoices (適格請求書) and receipts; the registration
-# number is the qualified invoice issuer number: "T" and 13 digits.
+# number is the qualified invoice issuer number: "T" and a 13-digit corporate number whose
+# first digit checks the rest (portal/invoice_registration.py).
 INVOICE_ISSUER_NAME = env.str("INVOICE_ISSUER_NAME", default="Sakura Hikari Mobile K.K.")
 INVOICE_ISSUER_NAME_JA = env.str("INVOICE_ISSUER_NAME_JA", default="株式会社さくら光モバイル")
 INVOICE_ISSUER_ADDRESS = env.str(
@@ -463,7 +482,17 @@ INVOICE_ISSUER_ADDRESS = env.str(
 INVOICE_ISSUER_ADDRESS_JA = env.str(
     "INVOICE_ISSUER_ADDRESS_JA", default="〒150-0002 東京都渋谷区渋谷1-2-3"
 )
-INVOICE_REGISTRATION_NUMBER = env.str("INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
+INVOICE_REGISTRATION_NUMBER = env.str("INVOICE_REGISTRATION_NUMBER", default="T9234567890123")
+_registration_problem = registration_number_problem(INVOICE_REGISTRATION_NUMBER)
+if _registration_problem:
+    _message = (
+        f"INVOICE_REGISTRATION_NUMBER {INVOICE_REGISTRATION_NUMBER!r} is not a qualified invoice "
+        f"registration number: {_registration_problem}."
+    )
+    # Printed on every invoice: a wrong one makes them all invalid for the customer's tax return.
+    if not DEBUG:
+        raise ImproperlyConfigured(_message)
+    warnings.warn(_message, stacklevel=1)
 # Push to the mobile apps through Firebase Cloud Messaging's HTTP v1 API (docs/operations.md).
 # Without a credentials file (a service account's JSON key) pushes are only logged.
 FCM_PROJECT_ID = env.str("FCM_PROJECT_ID", default="")

@@ -6,14 +6,15 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from portal.pagination import paginate, parse_limit
-from portal.serializers import DateTimeField, ErrorSerializer, MoneyField
+from portal.pagination import LIMIT_PARAMETER, paginate, parse_limit
+from portal.serializers import DateTimeField, ErrorSerializer, MoneyField, StrictCharField
 from subscriptions import selectors, services
 from subscriptions.models import (
     CancellationReason,
@@ -110,12 +111,17 @@ class CancellationOptionsOutput(serializers.Serializer):
 
 class CancellationInput(serializers.Serializer):
     effectiveOn = serializers.DateField(help_text="One of the offered effectiveDates")
-    reason = serializers.CharField(help_text="One of the offered reason codes")
-    comments = serializers.CharField(
+    reason = serializers.ChoiceField(
+        choices=CancellationReason.choices,
+        help_text="One of the offered reason codes",
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the listed reasons.")},
+    )
+    comments = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
         help_text=f"At most {services.COMMENTS_MAX_LENGTH} characters",
+        schema={"maxLength": services.COMMENTS_MAX_LENGTH},
     )
 
 
@@ -137,7 +143,7 @@ class SubscriptionListView(CustomerAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("limit", int, description="1 to 100, default 20"),
+            LIMIT_PARAMETER,
             OpenApiParameter("cursor", str, description="nextCursor of the previous page"),
         ],
         responses={200: SubscriptionPageOutput, 400: ErrorSerializer, 401: ErrorSerializer},

@@ -332,7 +332,9 @@ def withdraw_scheduled_cancellation(
     scheduled_id = (
         CancellationRequest.objects.filter(
             subscription__customer=customer,
-            subscription_id=subscription_id,
+            # Through the subscription's own id: Django finds no row for an id too large
+            # for the column, where the foreign key would hand it to the database.
+            subscription__pk=subscription_id,
             status=CancellationStatus.SCHEDULED,
         )
         .values_list("pk", flat=True)

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import CustomerAPIView
-from portal.pagination import MAX_LIMIT, parse_limit
+from portal.pagination import LIMIT_PARAMETER, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 from support import selectors, services
 from support.models import SupportRequestStatus, SupportTopic
@@ -49,7 +49,7 @@ class SupportRequestListView(CustomerAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT}, default 20"),
+            LIMIT_PARAMETER,
             OpenApiParameter("cursor", str, description="`nextCursor` of the previous page"),
         ],
         responses={200: SupportRequestPageOutput, 400: ErrorSerializer, 401: ErrorSerializer},

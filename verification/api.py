@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -27,6 +27,9 @@ class ResidenceCardUploadOutput(serializers.Serializer):
     cardExpiresOn = serializers.DateField(source="card_expires_on", allow_null=True)
 
 
+CARD_FILE_TYPES = "image/jpeg, image/png, application/pdf"
+
+
 class ResidenceCardInput(serializers.Serializer):
     front = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
     back = serializers.FileField(help_text="JPEG, PNG or PDF, at most 10 MB")
@@ -36,7 +39,13 @@ class ResidenceCardUploadView(CustomerAPIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": ResidenceCardInput},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                ResidenceCardInput,
+                # What the file starts with decides; these are the types it may be.
+                encoding={side: {"contentType": CARD_FILE_TYPES} for side in ("front", "back")},
+            )
+        },
         responses={
             202: ResidenceCardUploadOutput,
             400: OpenApiResponse(

@@ -114,11 +114,11 @@ def fulfill_order(
 ) -> Order:
     """Run an approved order through provisioning to an active subscription.
 
-    Does nothing for an order that is not approved or provisioning, so it is safe to run
-    again or concurrently. A permanent provisioning error fails the order at once, with
-    ORDER_FAILED. A temporary one is raised (as TemporaryProvisioningError, after the
-    attempt is recorded) for the caller to retry later, unless `final_attempt`: then the
-    order fails too.
+    Does nothing for an order that is not approved or provisioning, or that the operator is
+    finishing on its side (`awaiting_operator`), so it is safe to run again or concurrently.
+    A permanent provisioning error fails the order at once, with ORDER_FAILED. A temporary
+    one is raised (as TemporaryProvisioningError, after the attempt is recorded) for the
+    caller to retry later, unless `final_attempt`: then the order fails too.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -133,7 +133,7 @@ def fulfill_order(
         # The lock is held during the operator's call, so a second worker waits and then
         # finds the order activated or failed instead of provisioning it twice.
         order = lock_order(order_id)
-        if order.status != OrderStatus.PROVISIONING:
+        if order.status != OrderStatus.PROVISIONING or order.awaiting_operator:
             return order
         order.provisioning_attempts += 1
         try:

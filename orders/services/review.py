@@ -103,7 +103,10 @@ def reject_order(
 def resume_fulfillment(
     *, order_id: int, actor: User | None = None, now: datetime | None = None
 ) -> Order:
-    """Enqueue fulfillment again for an order stuck approved or provisioning (lost task)."""
+    """Enqueue fulfillment again for an order stuck approved or provisioning (lost task).
+
+    An order left to the operator (`awaiting_operator`) is taken back: we provision it now.
+    """
     with transaction.atomic():
         order = lock_order(order_id)
         if order.status not in (OrderStatus.APPROVED, OrderStatus.PROVISIONING):
@@ -112,6 +115,9 @@ def resume_fulfillment(
                 _("Order %(number)s is %(status)s: there is nothing to resume.")
                 % {"number": order.number, "status": order.get_status_display().lower()},
             )
+        if order.awaiting_operator:
+            order.awaiting_operator = False
+            order.save(update_fields=["awaiting_operator"])
         _record(order, actor, StaffActionType.FULFILLMENT_RESUMED, now=now or timezone.now())
         enqueue_fulfillment(order.pk)
     return order

@@ -311,3 +311,93 @@ def test_an_event_a_little_ahead_of_our_clock_is_accepted(deliver, customer):
         changes={"residenceCardStatus": "verified"},
     )
     assert deliver(body).status_code == 202
+
+
+# --- The card's expiry (residenceCardExpiresOn) ---
+
+
+def _verified_until(customer, expires_on, *, event_id="evt-1", occurred_at=None):
+    return event_body(
+        account_id=customer.crm_account_id,
+        event_id=event_id,
+        occurred_at=occurred_at,
+        changes={"residenceCardStatus": "verified", "residenceCardExpiresOn": expires_on},
+    )
+
+
+def test_a_card_verified_through_the_crm_keeps_its_expiry_and_gets_its_reminders(deliver, customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.services import send_residence_card_expiring_reminders
+    from portal.dates import tokyo_today
+
+    expires_on = tokyo_today() + timedelta(days=60)
+    assert deliver(_verified_until(customer, expires_on.isoformat())).status_code == 202
+    verification = customer.residence_card_verification
+    verification.refresh_from_db()
+    assert verification.status == VerificationStatus.VERIFIED
+    assert verification.card_expires_on == expires_on
+    assert CrmEvent.objects.get().outcome == (
+        f"Residence card set to verified, expiring on {expires_on.isoformat()}."
+    )
+
+    assert send_residence_card_expiring_reminders(now=timezone.now()) == 1
+    (reminder,) = Notification.objects.filter(user=customer.user, type="RESIDENCE_CARD_EXPIRING")
+    assert reminder.context["days_before"] == 60
+
+
+def test_a_renewed_card_moves_its_expiry_without_telling_the_customer_again(deliver, customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.dates import tokyo_today
+
+    first = tokyo_today() + timedelta(days=20)
+    renewed = first + timedelta(days=3 * 365)
+    earlier = (timezone.now() - timedelta(minutes=1)).isoformat()
+    deliver(_verified_until(customer, first.isoformat(), occurred_at=earlier))
+    deliver(_verified_until(customer, renewed.isoformat(), event_id="evt-2"))
+    verification = customer.residence_card_verification
+    verification.refresh_from_db()
+    assert verification.card_expires_on == renewed
+    assert (
+        Notification.objects.filter(user=customer.user, type="VERIFICATION_VERIFIED").count() == 1
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"residenceCardExpiresOn": "2030-04-30"},
+        {
+            "residenceCardStatus": "rejected",
+            "residenceCardRejectionReason": "The photo is blurred.",
+            "residenceCardExpiresOn": "2030-04-30",
+        },
+        {"residenceCardStatus": "verified", "residenceCardExpiresOn": "30/04/2030"},
+        {"residenceCardStatus": "verified", "residenceCardExpiresOn": 20300430},
+    ],
+)
+def test_an_expiry_without_a_verification_or_not_a_date_is_a_400(deliver, customer, changes):
+    response = deliver(event_body(account_id=customer.crm_account_id, changes=changes))
+    assert response.status_code == 400
+    assert "changes" in response.json()["error"]["fields"]
+    assert not CrmEvent.objects.exists()
+
+
+def test_a_card_verified_with_an_expiry_already_past_is_not_verified(deliver, customer):
+    from datetime import timedelta
+
+    from portal.dates import tokyo_today
+
+    past = tokyo_today() - timedelta(days=1)
+    assert deliver(_verified_until(customer, past.isoformat())).status_code == 202
+    event = CrmEvent.objects.get()
+    assert event.state == CrmEventState.FAILED
+    assert "expired" in event.error
+    verification = customer.residence_card_verification
+    verification.refresh_from_db()
+    assert verification.status != VerificationStatus.VERIFIED

@@ -85,3 +85,31 @@ def test_the_json_is_what_the_documented_serializer_gives(demo, email):
     status = dashboard_of(email)
     with override("en"):
         assert _me_status_json(status) == MeStatusOutput(status).data
+
+
+def test_the_sweeps_of_a_running_worker_and_beat_leave_every_persona_as_it_was(
+    demo, django_capture_on_commit_callbacks
+):
+    """DESIGN.md section 10 holds in every mode: beat's first sweep after the seed, and
+    those of the week after, find nothing of the personas' to finish."""
+    from datetime import timedelta
+
+    from orders.models import Order
+    from outbox.sweeps import sweep_unfinished_work
+
+    def state():
+        tasks = {
+            email: [(task.type, task.title) for task in dashboard_of(email).tasks]
+            for email in _emails()
+        }
+        orders = sorted(Order.objects.values_list("number", "status"))
+        return tasks, orders
+
+    before = state()
+    for hours in (0, 1, 24, 7 * 24):
+        with django_capture_on_commit_callbacks(execute=True):
+            swept = sweep_unfinished_work(now=NOW + timedelta(hours=hours))
+        assert set(swept.values()) == {0}, swept
+    assert state() == before
+    ordering = before[0]["ordering@demo.example"]
+    assert [task_type for task_type, _title in ordering] == ["order_in_progress"] * 2

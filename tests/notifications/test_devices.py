@@ -55,6 +55,23 @@ def test_registering_a_device_answers_201_then_200_for_the_same_token(api, custo
     assert device.last_seen_at >= device.created_at
 
 
+def test_registering_again_without_an_app_version_or_language_keeps_them(api):
+    register(api, appVersion="2.4.0", language="ja")
+    assert register(api).status_code == 200
+    device = Device.objects.get()
+    assert (device.app_version, device.language) == ("2.4.0", "ja")
+    assert register(api, appVersion="", language="").status_code == 200
+    device.refresh_from_db()
+    assert (device.app_version, device.language) == ("", "")
+
+
+def test_an_app_version_with_a_control_character_is_refused(api):
+    response = register(api, appVersion="2.4\x07.0")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["appVersion"] == ["Use printable characters only."]
+    assert register(api, appVersion="2.4.1 (381) ベータ").status_code == 201
+
+
 def test_the_same_token_moves_to_the_last_customer_who_registered_it(api, other_api, customer):
     mine = register(api).json()
     moved = register(other_api)

@@ -9,6 +9,7 @@ import pytest
 
 from orders.models import Order, OrderStatus
 from orders.services import placing
+from orders.services.fulfillment import fulfill_order
 from orders.services.placing import (
     _case_safe_suffix,
     cancel_order,
@@ -337,6 +338,28 @@ def test_resuming_fulfillment_runs_a_stuck_order_to_the_end(
         resume_fulfillment(order_id=order.pk)
     order.refresh_from_db()
     assert order.status == OrderStatus.ACTIVATED
+
+
+def test_fulfillment_leaves_an_order_the_operator_is_finishing_alone(ready):
+    order = OrderFactory(
+        customer=ready, plan=sim_plan(), status="provisioning", awaiting_operator=True
+    )
+    fulfill_order(order_id=order.pk)
+    order.refresh_from_db()
+    assert (order.status, order.provisioning_attempts) == (OrderStatus.PROVISIONING, 0)
+
+
+def test_support_resuming_an_order_the_operator_holds_takes_it_back_and_fulfils_it(
+    ready, django_capture_on_commit_callbacks
+):
+    order = OrderFactory(
+        customer=ready, plan=sim_plan(), status="provisioning", awaiting_operator=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        resume_fulfillment(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVATED
+    assert not order.awaiting_operator
 
 
 @pytest.mark.parametrize("status", ["pending_review", "activated", "failed", "cancelled"])

@@ -68,6 +68,24 @@ def test_an_order_approved_long_ago_is_fulfilled_once(customer, django_capture_o
     assert not SweepRecord.objects.exists()  # finished: nothing left to remember
 
 
+def test_an_order_the_operator_is_finishing_is_not_the_sweeps(
+    customer, django_capture_on_commit_callbacks
+):
+    ready_to_order(customer)
+    order = OrderFactory(
+        customer=customer,
+        plan=sim_plan(),
+        status=OrderStatus.PROVISIONING,
+        provisioning_at=timezone.now() - timedelta(days=2),
+        awaiting_operator=True,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_unfinished_work(now=timezone.now())["orders.fulfillment"] == 0
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROVISIONING
+    assert not SweepRecord.objects.exists()
+
+
 def test_an_order_approved_minutes_ago_is_left_to_its_own_task(customer):
     _approved_order(customer, minutes_ago=5)
     assert sweep_unfinished_work(now=timezone.now())["orders.fulfillment"] == 0

@@ -63,6 +63,38 @@ def test_make_run_turns_debug_on():
     assert "$(DEV) $(VENV)/bin/uvicorn portal.asgi:application" in makefile
 
 
+def _make_run_environment(port: str, **env: str) -> str:
+    """settings.PORTAL_URL as the server that `make run` starts on `port` would read it."""
+    plan = subprocess.run(
+        ["make", "-n", "run", f"PORT={port}"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    (serve,) = [line for line in plan.splitlines() if "uvicorn portal.asgi:application" in line]
+    prefix = serve.split(".venv/bin/uvicorn")[0]
+    code = "import django; django.setup(); from django.conf import settings; print(settings.PORTAL_URL)"
+    clean = {k: v for k, v in os.environ.items() if k not in {"PORTAL_URL", "DEBUG"}}
+    clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
+    result = subprocess.run(
+        ["sh", "-c", f'{prefix} "$0" -c "$1"', sys.executable, code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_make_run_on_another_port_writes_email_links_to_that_port():
+    assert _make_run_environment("8123") == "http://127.0.0.1:8123"
+    assert _make_run_environment("8000") == "http://127.0.0.1:8000"
+
+
+def test_make_run_keeps_a_portal_url_that_is_set():
+    given = _make_run_environment("8123", PORTAL_URL="https://portal.example.jp")
+    assert given == "https://portal.example.jp"
+
+
 def test_development_keeps_no_database_connection_open_and_production_does():
     code = (
         "import django; django.setup(); from django.conf import settings; "

@@ -110,3 +110,26 @@ def test_keys_the_portal_does_not_know_are_still_accepted(
         "Owner": {"Name": "Sales"},
         "tags": ["a", 1, None],
     }
+
+
+def _operations_with_ids() -> list[tuple[str, str]]:
+    """Every documented operation with an id in its path."""
+    return sorted(
+        (operation.method.upper(), operation.path)
+        for operation in (result.ok() for result in schema.get_all_operations())
+        if "_id}" in operation.path
+    )
+
+
+@pytest.mark.parametrize("number", [2**63, 10**22])
+@pytest.mark.parametrize(("method", "path"), _operations_with_ids())
+def test_an_id_too_large_for_the_database_is_not_found_never_a_500(
+    api: Any, method: str, path: str, number: int
+) -> None:
+    """No row has it: a 404 (a 400 where the empty body is refused first)."""
+    url = path.replace("{", "").replace("}", "")
+    for name in {part.split("}")[0] for part in path.split("{")[1:]}:
+        url = url.replace(name, str(number))
+    response = api.generic(method, url, "{}", content_type="application/json")
+    assert response.status_code in (400, 404), (url, response.content)
+    assert response.json()["error"]["code"] in ("not_found", "validation_error")
