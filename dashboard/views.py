@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,13 +64,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dashboard_parts(request: HttpRequest) -> HttpResponse:
     """Tasks, stats, cards and recent activity again (htmx), from the same build_me_status.
 
-    204 when they are what the page already shows (its `version`), and to a stream whose
-    login ended: htmx then leaves the page alone. Without htmx, the dashboard itself.
+    204 when they are what the page already shows (its `version`), and when the login has
+    ended: htmx then leaves the page alone. Without htmx, the dashboard itself.
     """
-    if not getattr(request, "htmx", False):
-        return redirect("dashboard")
+    htmx = bool(getattr(request, "htmx", False))
     if not request.user.is_authenticated:
-        return HttpResponse(status=204)
+        # A login page swapped into the dashboard would be worse than nothing.
+        return HttpResponse(status=204) if htmx else redirect_to_login(request.get_full_path())
+    if not htmx:
+        return redirect("dashboard")
     customer = get_customer_for_user(user=request.user)
     snapshot = services.build_me_status(customer=customer, now=timezone.now())
     version = snapshot_version(snapshot)

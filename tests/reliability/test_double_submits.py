@@ -392,6 +392,7 @@ READ_ONLY_PAGES = {
     "healthz",
     "readyz",
     "dashboard",
+    "dashboard-parts",
     "notifications",
     "notification-bell",
     "notifications-latest",

@@ -426,6 +426,8 @@ MATRIX: dict[str, Route] = {
     "notification-bell": page(_get(LOGIN, OK, OK)),
     # An htmx partial of the dashboard; a plain visit goes to the dashboard.
     "notifications-latest": page(_get(LOGIN, RedirectTo("/account/"), RedirectTo("/account/"))),
+    # htmx's request for the dashboard's parts; a plain visit is sent to the dashboard.
+    "dashboard-parts": page(_get(LOGIN, RedirectTo("/account/"), RedirectTo("/account/"))),
     "notifications-read-all": page(
         _post(LOGIN, RedirectTo("/account/notifications"), RedirectTo("/account/notifications"))
     ),
