@@ -26,6 +26,7 @@ from accounts.models import (
 )
 from accounts.selectors import get_customer_for_user
 from portal.api_errors import ApplicationError
+from portal.numbers import TypedNumberSerializerField
 from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 
 
@@ -153,7 +154,7 @@ class MeOutput(serializers.Serializer):
 class MeInput(serializers.Serializer):
     # Lengths and formats are the service's to check, so the page and the API say the same.
     name = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
-    phone = StrictCharField(required=False, allow_blank=True)
+    phone = TypedNumberSerializerField(required=False, allow_blank=True)
     language = StrictCharField(required=False)
 
 
@@ -243,10 +244,11 @@ class ResidenceCardUploadOutput(serializers.Serializer):
 
 
 class InternetEligibilityInput(serializers.Serializer):
-    postalCode = serializers.CharField(
-        source="postal_code", max_length=16, help_text="NNN-NNNN or NNNNNNN"
+    postalCode = TypedNumberSerializerField(
+        source="postal_code", max_length=16, help_text="NNN-NNNN or NNNNNNN, full-width too"
     )
-    address = serializers.CharField(max_length=300)
+    # A blank address is the service's to refuse, with the postal code's mistake beside it.
+    address = serializers.CharField(max_length=300, allow_blank=True)
 
 
 class InternetEligibilityRequestView(CustomerAPIView):

@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
+from accounts.validators import normalize_phone, normalize_postal_code
+from portal.numbers import TypedNumberField
 
 
 class LoginForm(forms.Form):
@@ -28,7 +30,7 @@ class LanguageForm(forms.Form):
 
 
 class InternetEligibilityForm(forms.Form):
-    postal_code = forms.CharField(
+    postal_code = TypedNumberField(
         label=_("Postal code"),
         error_messages={"required": _("Enter the postal code of the address.")},
         max_length=16,
@@ -42,6 +44,10 @@ class InternetEligibilityForm(forms.Form):
         help_text=_("Prefecture, city, street and building, for example 1-2-3 Shibuya, Tokyo."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
+
+    def clean_postal_code(self) -> str:
+        # The service's rule, here too: a bad postal code and a missing address in one go.
+        return normalize_postal_code(self.cleaned_data["postal_code"])
 
 
 # The browser's file picker offers these; the server decides by the file's content.
@@ -73,7 +79,7 @@ class ProfileForm(forms.Form):
         error_messages={"required": _("Enter your name.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    phone = forms.CharField(
+    phone = TypedNumberField(
         label=_("Phone"),
         max_length=32,
         required=False,
@@ -81,6 +87,10 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def clean_phone(self) -> str:
+        # The service's rule, here too: a missing name and a bad phone in one go.
+        return normalize_phone(self.cleaned_data["phone"])
 
 
 class PasswordChangeForm(forms.Form):

@@ -4,7 +4,6 @@ gates (internet eligibility and residence card verification)."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import partial
@@ -29,7 +28,7 @@ from accounts.models import (
     User,
     VerificationStatus,
 )
-from accounts.validators import normalize_postal_code
+from accounts.validators import normalize_phone, normalize_postal_code
 from notifications.catalog import Text
 from notifications.services import notify
 from portal.api_errors import ApplicationError
@@ -79,9 +78,6 @@ def log_in(*, email: str, password: str, request: HttpRequest | None) -> User:
     return user
 
 
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
-
-
 def update_profile(
     *,
     customer: Customer,
@@ -104,11 +100,10 @@ def update_profile(
         else:
             changes["name"] = name
     if phone is not None:
-        phone = phone.strip()
-        if phone and not PHONE_PATTERN.match(phone):
-            fields["phone"] = [_("Enter a phone number of digits, for example 090-1234-5678.")]
-        else:
-            changes["phone"] = phone
+        try:
+            changes["phone"] = normalize_phone(phone)
+        except ValidationError as error:
+            fields["phone"] = list(error.messages)
     if language is not None:
         if language not in Language.values:
             fields["language"] = [_("Choose English or Japanese.")]
@@ -129,6 +124,7 @@ def change_password(
 ) -> User:
     """Set a new password once the current one is proved; every API token issued before
     stops working. Wrong current passwords count like wrong logins (they are one)."""
+    fields: dict[str, list[str]] = {}
     if authenticate(request, email=user.email, password=current_password) is None:
         address = request.META.get("REMOTE_ADDR") if request is not None else None
         if throttling.login_throttled(email=user.email, client_address=address):
@@ -137,14 +133,14 @@ def change_password(
                 _("Too many failed attempts. Wait a few minutes and try again."),
                 retry_after=throttling.login_retry_after_seconds(),
             )
-        message = _("The current password is not correct.")
-        raise ApplicationError("validation_error", message, {"currentPassword": [message]})
+        fields["currentPassword"] = [_("The current password is not correct.")]
+    # Both mistakes at once: a wrong current password and a weak new one are two fixes.
     try:
         validate_password(new_password, user)
     except ValidationError as error:
-        raise ApplicationError(
-            "validation_error", error.messages[0], {"newPassword": list(error.messages)}
-        ) from error
+        fields["newPassword"] = list(error.messages)
+    if fields:
+        raise ApplicationError("validation_error", next(iter(fields.values()))[0], fields)
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
@@ -196,20 +192,23 @@ def request_internet_eligibility(
     *, customer: Customer, postal_code: str, address: str, now: datetime
 ) -> InternetEligibility:
     """Ask whether our internet reaches an address; the check is `pending` until answered."""
+    # Every mistake at once: the customer fixes both fields in one go.
+    fields: dict[str, list[str]] = {}
     try:
         postal_code = normalize_postal_code(postal_code)
     except ValidationError as error:
-        raise ApplicationError(
-            "validation_error", error.messages[0], fields={"postalCode": error.messages}
-        ) from error
+        fields["postalCode"] = list(error.messages)
     address = " ".join(address.split())
-    if not address:
-        message = _("Enter the address to check.")
-        raise ApplicationError("validation_error", message, fields={"address": [message]})
     max_length = InternetEligibility._meta.get_field("address").max_length or 300
-    if len(address) > max_length:
-        message = _("Keep the address to %(count)d characters or fewer.") % {"count": max_length}
-        raise ApplicationError("validation_error", message, fields={"address": [message]})
+    if not address:
+        fields["address"] = [_("Enter the address to check.")]
+    elif len(address) > max_length:
+        fields["address"] = [
+            _("Keep the address to %(count)d characters or fewer.") % {"count": max_length}
+        ]
+    if fields:
+        first = next(iter(fields.values()))[0]
+        raise ApplicationError("validation_error", first, fields=fields)
 
     eligibility = _locked_eligibility(customer)
     if eligibility.status == EligibilityStatus.PENDING:
