@@ -10,6 +10,7 @@ from billing.models import Invoice
 from orders.models import Order
 from orders.services import approve_order
 from tests.browser.conftest import log_in, screenshot
+from tests.browser.test_accessibility import check
 
 # DESIGN.md section 10: every demo persona's dashboard tasks, in order.
 PERSONA_TASKS = {
@@ -86,4 +87,4 @@ def test_an_approval_moves_the_whole_dashboard_without_a_reload(page, ordering_l
     expect(active).to_have_text("1")
     expect(page.locator(f'[data-activity-id="order_activated:{order.pk}"]')).to_have_count(1)
     assert navigations == []
-    screenshot(page, f"dashboard-live-{ordering_language}")
+    check(page, f"dashboard-live-{ordering_language}")

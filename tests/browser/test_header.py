@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Customer
-from tests.browser.conftest import VIEWPORTS, log_in, main_nav, screenshot
+from tests.browser.conftest import VIEWPORTS, log_in, main_nav
+from tests.browser.test_accessibility import check
 
 EMAIL = "overdue@demo.example"
 SETTINGS = {"en": "Settings", "ja": "設定"}
@@ -34,7 +35,7 @@ def test_the_phone_menu_leads_to_the_settings(page, language):
     expect(menu.get_by_role("link", name=SETTINGS[language], exact=True)).to_have_attribute(
         "aria-current", "page"
     )
-    screenshot(page, f"menu-settings-{language}")
+    check(page, f"menu-settings-{language}")
 
 
 def test_the_bell_panel_opens_inside_the_screen(page, language):
@@ -47,4 +48,4 @@ def test_the_bell_panel_opens_inside_the_screen(page, language):
     width = VIEWPORTS["phone"]["width"]
     assert box["x"] >= 0, box
     assert box["x"] + box["width"] <= width, box
-    screenshot(page, f"bell-open-{language}")
+    check(page, f"bell-open-{language}")
