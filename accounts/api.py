@@ -23,7 +23,9 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import get_customer_for_user
+from accounts.validators import PHONE_PATTERN
 from portal.api_errors import ApplicationError
+from portal.numbers import TypedNumberSerializerField
 from portal.openapi import NOT_BLANK
 from portal.serializers import ErrorSerializer, StrictCharField
 
@@ -165,11 +167,13 @@ class MeInput(serializers.Serializer):
             "pattern": NOT_BLANK,
         },
     )
-    phone = StrictCharField(
+    phone = TypedNumberSerializerField(
         required=False,
         allow_blank=True,
-        help_text="Digits, spaces, hyphens and brackets, e.g. 090-1234-5678; empty: none",
-        schema={"pattern": f"^({services.PHONE_PATTERN.pattern.strip('^$')})?$"},
+        help_text=(
+            "Digits, spaces, hyphens and brackets, e.g. 090-1234-5678 (full-width too); empty: none"
+        ),
+        schema={"pattern": f"^({PHONE_PATTERN.pattern.strip('^$')})?$"},
     )
     language = StrictCharField(required=False, schema={"enum": Language.values})
 

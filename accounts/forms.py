@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import throttling
 from accounts.models import Language
+from accounts.validators import normalize_phone
+from portal.numbers import TypedNumberField
 
 
 class LoginForm(forms.Form):
@@ -58,7 +60,7 @@ class ProfileForm(forms.Form):
         error_messages={"required": _("Enter your name.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    phone = forms.CharField(
+    phone = TypedNumberField(
         label=_("Phone"),
         max_length=32,
         required=False,
@@ -66,6 +68,10 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def clean_phone(self) -> str:
+        # The service's rule, here too: a missing name and a bad phone in one go.
+        return normalize_phone(self.cleaned_data["phone"])
 
 
 class PasswordChangeForm(forms.Form):

@@ -3,7 +3,6 @@ support. The two identity gates have their own apps: `eligibility` and `verifica
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from django.contrib.auth import authenticate
@@ -21,6 +20,7 @@ from accounts.models import (
     ResidenceCardVerification,
     User,
 )
+from accounts.validators import normalize_phone
 from portal.api_errors import ApplicationError
 from staff.models import StaffActionType
 from staff.services import record_staff_action
@@ -68,11 +68,6 @@ def _refuse_if_throttled() -> None:
         )
 
 
-# Of the number once stripped, so it ends in a digit, bracket or hyphen (the API's schema
-# states this pattern).
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{4,29}[0-9()-]$")
-
-
 def update_profile(
     *,
     customer: Customer,
@@ -95,11 +90,10 @@ def update_profile(
         else:
             changes["name"] = name
     if phone is not None:
-        phone = phone.strip()
-        if phone and not PHONE_PATTERN.match(phone):
-            fields["phone"] = [_("Enter a phone number of digits, for example 090-1234-5678.")]
-        else:
-            changes["phone"] = phone
+        try:
+            changes["phone"] = normalize_phone(phone)
+        except ValidationError as error:
+            fields["phone"] = list(error.messages)
     if language is not None:
         if language not in Language.values:
             fields["language"] = [_("Choose English or Japanese.")]
@@ -120,16 +114,17 @@ def change_password(
 ) -> User:
     """Set a new password once the current one is proved; every API token issued before
     stops working. Wrong current passwords count like wrong logins (they are one)."""
+    fields: dict[str, list[str]] = {}
     if authenticate(request, email=user.email, password=current_password) is None:
         _refuse_if_throttled()
-        message = _("The current password is not correct.")
-        raise ApplicationError("validation_error", message, {"currentPassword": [message]})
+        fields["currentPassword"] = [_("The current password is not correct.")]
+    # Both mistakes at once: a wrong current password and a weak new one are two fixes.
     try:
         validate_password(new_password, user)
     except ValidationError as error:
-        raise ApplicationError(
-            "validation_error", error.messages[0], {"newPassword": list(error.messages)}
-        ) from error
+        fields["newPassword"] = list(error.messages)
+    if fields:
+        raise ApplicationError("validation_error", next(iter(fields.values()))[0], fields)
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])

@@ -1,20 +1,22 @@
-"""Input formats shared by the API, the pages and the services."""
+"""Input formats shared by the API, the pages and the services: each rule once, so the form
+shows every mistake at once and the service (the API's only check) says the same."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# Spaces and the hyphen look-alikes typed in Japanese postal codes: dashes, the minus sign,
-# the katakana long vowel mark and their full-width forms.
-_DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d\uff70]")
+from portal.numbers import normalize_typed_number
+
 _POSTAL_CODE = re.compile(r"[0-9]{7}")
 # The forms of a postal code the API documents (150-0002, 1500002, full-width digits, 〒),
 # as a pattern for its schema; normalize_postal_code takes these and a few more.
 POSTAL_CODE_PATTERN = r"^\u3012?[0-9\uff10-\uff19]{3}[-\uff0d]?[0-9\uff10-\uff19]{4}$"
+# A phone number once typed digits are ASCII and it is stripped: it ends in a digit, bracket
+# or hyphen (the API's schema states this pattern).
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()-]{4,29}[0-9()-]$")
 
 
 def normalize_postal_code(value: str) -> str:
@@ -22,9 +24,23 @@ def normalize_postal_code(value: str) -> str:
 
     Raises ValidationError for anything that is not seven digits.
     """
-    compact = _DASHES.sub("", unicodedata.normalize("NFKC", value or "")).removeprefix("〒")
-    if not _POSTAL_CODE.fullmatch(compact):
+    typed = normalize_typed_number(value or "")
+    digits = typed.replace(" ", "").replace("-", "").removeprefix("〒")
+    if not _POSTAL_CODE.fullmatch(digits):
         raise ValidationError(
             _("Enter a Japanese postal code of seven digits, such as 150-0002."), code="invalid"
         )
-    return f"{compact[:3]}-{compact[3:]}"
+    return f"{digits[:3]}-{digits[3:]}"
+
+
+def normalize_phone(value: str) -> str:
+    """A phone number as typed, with full-width digits and hyphens made ASCII ("" stays "").
+
+    Raises ValidationError for anything but digits with + ( ) - and spaces between them.
+    """
+    phone = normalize_typed_number(value or "")
+    if phone and not PHONE_PATTERN.fullmatch(phone):
+        raise ValidationError(
+            _("Enter a phone number of digits, for example 090-1234-5678."), code="invalid"
+        )
+    return phone

@@ -6,10 +6,12 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import InvoiceStatus, PaymentMethod
 from billing.processor import tokenize_test_card
+from portal.numbers import TypedNumberField
 
 
 class InvoiceFilterForm(forms.Form):
@@ -36,7 +38,7 @@ class AddPaymentMethodForm(forms.Form):
 class TestCardForm(forms.Form):
     """The test processor's hosted card form: a test card number becomes its token."""
 
-    number = forms.CharField(
+    number = TypedNumberField(
         label=_("Card number"),
         max_length=23,
         error_messages={"required": _("Enter the card number.")},
@@ -44,20 +46,20 @@ class TestCardForm(forms.Form):
             attrs={"autocomplete": "cc-number", "inputmode": "numeric", "spellcheck": "false"}
         ),
     )
-    expiry = forms.RegexField(
+    expiry = TypedNumberField(
         label=_("Expiry date"),
         help_text=_("MM/YY, as printed on the card."),
-        regex=r"^\s*(0[1-9]|1[0-2])\s*/\s*\d{2}\s*$",
+        validators=[RegexValidator(r"^(0[1-9]|1[0-2])\s*/\s*[0-9]{2}$")],
         error_messages={
             "required": _("Enter the expiry date."),
             "invalid": _("Enter the expiry date as MM/YY, for example 08/29."),
         },
         widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "spellcheck": "false"}),
     )
-    security_code = forms.RegexField(
+    security_code = TypedNumberField(
         label=_("Security code"),
         help_text=_("The 3 or 4 digits on the card."),
-        regex=r"^\d{3,4}$",
+        validators=[RegexValidator(r"^[0-9]{3,4}$")],
         error_messages={
             "required": _("Enter the security code."),
             "invalid": _("Enter the 3 or 4 digits of the security code."),

@@ -279,19 +279,41 @@ def add_payment_method(request: HttpRequest) -> HttpResponse:
     return redirect(get_payment_processor().card_form_url(return_url=return_url, state=state))
 
 
+# The confirmation's button sends this; a POST without it only asks, so no card is removed
+# in one click (a form from an old page, a double click on the list's link).
+CONFIRM_FIELD = "confirm"
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_payment_method(request: HttpRequest, payment_method_id: int) -> HttpResponse:
+    """GET asks "Remove ...?" with a POST form; only that form's POST removes the method."""
     customer = get_customer_for_user(user=request.user)
-    try:
-        removed = payment_method_services.remove_payment_method(
-            customer=customer, payment_method_id=payment_method_id
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(method)s is removed.") % {"method": removed})
-    return _after_change(request, customer)
+    method = selectors.get_payment_method_for_customer(
+        customer=customer, payment_method_id=payment_method_id
+    )
+    if request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "yes":
+        try:
+            removed = payment_method_services.remove_payment_method(
+                customer=customer, payment_method_id=payment_method_id
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(method)s is removed.") % {"method": removed})
+        return _after_change(request, customer)
+    others = selectors.count_payment_methods(customer=customer) - 1
+    return render(
+        request,
+        "billing/remove_payment_method.html",
+        {
+            "method": method,
+            "others": others,
+            # The rule the removal applies, so the page says so instead of offering the button.
+            "last_method_required": others == 0
+            and selectors.customer_requires_payment_method(customer=customer),
+        },
+    )
 
 
 @login_required

@@ -6,4 +6,5 @@ from dashboard import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/parts", views.dashboard_parts, name="dashboard-parts"),
 ]

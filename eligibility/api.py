@@ -12,6 +12,8 @@ from accounts.api import CustomerAPIView
 from accounts.models import EligibilityStatus
 from accounts.validators import POSTAL_CODE_PATTERN
 from eligibility.services import request_internet_eligibility
+from portal.numbers import TypedNumberSerializerField
+from portal.openapi import NOT_BLANK
 from portal.serializers import BlankAsNullCharField, DateTimeField, ErrorSerializer, StrictCharField
 
 
@@ -26,13 +28,17 @@ class EligibilityRequestOutput(serializers.Serializer):
 
 
 class InternetEligibilityInput(serializers.Serializer):
-    postalCode = StrictCharField(
+    postalCode = TypedNumberSerializerField(
         source="postal_code",
         max_length=16,
         help_text="NNN-NNNN or NNNNNNN, in ASCII or full-width digits, 〒 before it or not",
         schema={"pattern": POSTAL_CODE_PATTERN},
     )
-    address = StrictCharField(max_length=300)
+    # A blank address is the service's to refuse, with the postal code's mistake beside it;
+    # the schema says it may not be blank.
+    address = StrictCharField(
+        max_length=300, allow_blank=True, schema={"minLength": 1, "pattern": NOT_BLANK}
+    )
 
 
 class InternetEligibilityRequestView(CustomerAPIView):

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import normalize_postal_code
+from portal.numbers import TypedNumberField
+
 
 class InternetEligibilityForm(forms.Form):
-    postal_code = forms.CharField(
+    postal_code = TypedNumberField(
         label=_("Postal code"),
         error_messages={"required": _("Enter the postal code of the address.")},
         max_length=16,
@@ -22,8 +25,11 @@ class InternetEligibilityForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
 
+    # --- Support staff (admin) forms -----------------------------------------------------------
 
-# --- Support staff (admin) forms -----------------------------------------------------------
+    def clean_postal_code(self) -> str:
+        # The service's rule, here too: a bad postal code and a missing address in one go.
+        return normalize_postal_code(self.cleaned_data["postal_code"])
 
 
 class EligibilityResultForm(forms.Form):

@@ -51,20 +51,23 @@ def request_internet_eligibility(
     *, customer: Customer, postal_code: str, address: str, now: datetime
 ) -> InternetEligibility:
     """Ask whether our internet reaches an address; the check is `pending` until answered."""
+    # Every mistake at once: the customer fixes both fields in one go.
+    fields: dict[str, list[str]] = {}
     try:
         postal_code = normalize_postal_code(postal_code)
     except ValidationError as error:
-        raise ApplicationError(
-            "validation_error", error.messages[0], fields={"postalCode": error.messages}
-        ) from error
+        fields["postalCode"] = list(error.messages)
     address = " ".join(address.split())
-    if not address:
-        message = _("Enter the address to check.")
-        raise ApplicationError("validation_error", message, fields={"address": [message]})
     max_length = InternetEligibility._meta.get_field("address").max_length or 300
-    if len(address) > max_length:
-        message = _("Keep the address to %(count)d characters or fewer.") % {"count": max_length}
-        raise ApplicationError("validation_error", message, fields={"address": [message]})
+    if not address:
+        fields["address"] = [_("Enter the address to check.")]
+    elif len(address) > max_length:
+        fields["address"] = [
+            _("Keep the address to %(count)d characters or fewer.") % {"count": max_length}
+        ]
+    if fields:
+        first = next(iter(fields.values()))[0]
+        raise ApplicationError("validation_error", first, fields=fields)
 
     eligibility = _locked_eligibility(customer)
     if eligibility.status == EligibilityStatus.PENDING:

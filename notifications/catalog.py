@@ -314,7 +314,9 @@ _TEMPLATES = [
         category=Category.ACCOUNT,
         icon="id-card-alert",
         tone=Tone.WARNING,
-        email_note=_("Once your card is renewed, please upload the new one in the portal."),
+        email_note=_(
+            "If you have already sent the renewed card, there is nothing else you need to do."
+        ),
         severity=Severity.WARNING,
         critical_from="expires_on",
         daily=True,
@@ -384,7 +386,9 @@ _TEMPLATES = [
         category=Category.SERVICES,
         icon="calendar",
         tone=Tone.INFO,
-        email_note=_("Thank you for using our service."),
+        email_note=_(
+            "If you would like to use our services again, you can order in the portal at any time."
+        ),
         retires=(Retires("CANCELLATION_SCHEDULED"),),
     ),
     NotificationTemplate(
@@ -397,7 +401,7 @@ _TEMPLATES = [
         category=Category.SERVICES,
         icon="calendar-check",
         tone=Tone.SUCCESS,
-        email_note=_("Your service continues as before."),
+        email_note=_("There is nothing else you need to do."),
         retires=(Retires("CANCELLATION_SCHEDULED"),),
     ),
     NotificationTemplate(
@@ -459,7 +463,7 @@ _TEMPLATES = [
         category=Category.BILLING,
         icon="invoice",
         tone=Tone.SUCCESS,
-        email_note=_("Your receipt is in the portal."),
+        email_note=_("If you did not make this payment, please contact our support."),
         dedupe_window=ONE_DAY,
         retires=(Retires("INVOICE_DUE", source_from="invoice_id"),),
     ),

@@ -31,7 +31,7 @@ from notifications.models import Notification, NotificationCategory
 from notifications.services import inbox
 from notifications.services.preferences import update_notification_preferences
 from portal.api_errors import ApplicationError
-from portal.formats import format_day_and_time
+from portal.formats import format_day_and_time, sentence
 from portal.pagination import Page
 
 PAGE_SIZE = 20
@@ -273,7 +273,7 @@ def snooze(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
         messages.error(request, error.message)
         return _back(request)
     when = format_day_and_time(until)
-    return _removed(request, _("Snoozed until %(when)s.") % {"when": when})
+    return _removed(request, sentence(_("Snoozed until %(when)s.") % {"when": when}))
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.selectors import get_customer_for_user, get_internet_eligibility
@@ -149,14 +149,28 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "orders/detail.html", context)
 
 
+# The confirmation's button sends this; a POST without it only asks (a form from an old page,
+# a double click on the order page's link), so nothing is cancelled in one click.
+CONFIRM_FIELD = "confirm"
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    """GET asks "Cancel order ...?" with a POST form; only that form's POST cancels."""
     customer = get_customer_for_user(user=request.user)
-    try:
-        order = placing.cancel_order(customer=customer, order_id=order_id)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
-    return redirect("order-detail", order_id=order_id)
+    order = selectors.get_order_for_customer(customer=customer, order_id=order_id)
+    if request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "yes":
+        try:
+            order = placing.cancel_order(customer=customer, order_id=order_id)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Order %(number)s is cancelled.") % {"number": order.number}
+            )
+        return redirect("order-detail", order_id=order_id)
+    if order.status != OrderStatus.PENDING_REVIEW:
+        # Nothing to ask about (already cancelled, or being set up): the order says where it is.
+        return redirect("order-detail", order_id=order_id)
+    return render(request, "orders/cancel_confirm.html", {"order": order})

@@ -73,3 +73,11 @@ def _time_of_day(hour: int, minute: int, language: str) -> str:
         raise ValueError(f"DATETIME_FORMAT {both!r} is not DATE_FORMAT and a minute.")
     with translation.override(language):
         return time_format(time(hour, minute), rest)
+
+
+def sentence(text: str) -> str:
+    """One full stop where a sentence ends on an abbreviation: "until Dec. 8, 2026, 9 a.m.",
+    not "9 a.m.." (English times end with one). An ellipsis stays as it is."""
+    if text.endswith("..") and not text.endswith("..."):
+        return text[:-1]
+    return text

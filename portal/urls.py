@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
@@ -31,7 +32,15 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP refuses inline scripts.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Redoc styles itself with inline <style> tags and searches in a worker it builds from a
+    # blob: URL. This page alone allows both; it shows only the public schema.
+    path(
+        "redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema")
+        ),
+        name="api-redoc",
+    ),
     # Last: any other path under /api/ is a 404 in the error shape, with DEBUG on or off.
     re_path(r"", csrf_exempt(api_errors.json_not_found), name="api-not-found"),
 ]

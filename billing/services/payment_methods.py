@@ -52,7 +52,10 @@ def add_payment_method(*, customer: Customer, token: str) -> AddedPaymentMethod:
         existing = PaymentMethod.objects.filter(processor_reference=details.reference).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
-                message = _("This payment method is already registered. Add the card again.")
+                message = _(
+                    "We could not add this payment method. Add the card again, or contact "
+                    "support if it keeps happening."
+                )
                 raise ApplicationError("validation_error", message, fields={"token": [message]})
             return AddedPaymentMethod(payment_method=existing, created=False)
         is_first = not PaymentMethod.objects.filter(customer=customer).exists()

@@ -81,12 +81,15 @@ document.addEventListener("DOMContentLoaded", () => {
   if (invalid) invalid.focus();
 });
 
-// Live notifications: the bell, the dashboard card and the list refresh themselves when the
+// Live notifications: the bell, the dashboard and the list refresh themselves when the
 // stream says something changed. The bell and the card listen for `notifications-changed`;
-// the list for `notifications-live`, sent only when a change is not on the page yet (a new
+// the dashboard's other parts (tasks, stats, cards, activity: what the snapshot shows) for
+// `dashboard-changed`, sent when a notification arrives or the counts change, since what
+// a notification tells (an order approved, an invoice paid) changed the snapshot too; the
+// list for `notifications-live`, sent only when a change is not on the page yet (a new
 // notification, or one read elsewhere), so the customer's own actions on the list never
 // redraw it under their focus. When the stream cannot connect (an old proxy, the server
-// restarting, a logout) the bell and the card poll instead, and the stream is tried again.
+// restarting, a logout) they poll instead, and the stream is tried again.
 (() => {
   const region = document.querySelector("[data-live-stream]");
   if (!region) return;
@@ -95,7 +98,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const RETRY_MS = 60000;
   let poller = null;
   const pending = {};
-  let seenFirstCounts = false;
+  let lastCounts = null;
 
   const fire = (name) => {
     // A burst of events (several notifications, then the counts) refreshes once.
@@ -106,6 +109,11 @@ document.addEventListener("DOMContentLoaded", () => {
     }, 100);
   };
   const changed = () => fire("notifications-changed");
+  const snapshotChanged = () => fire("dashboard-changed");
+  const poll = () => {
+    changed();
+    snapshotChanged();
+  };
 
   const listIsBehind = (notification) => {
     if (!document.getElementById("notification-list")) return false;
@@ -118,7 +126,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // `data-live` says which way the page is kept fresh ("stream" or "polling").
   const startPolling = () => {
     region.setAttribute("data-live", "polling");
-    if (!poller) poller = setInterval(changed, POLL_MS);
+    if (!poller) poller = setInterval(poll, POLL_MS);
   };
   const stopPolling = () => {
     region.setAttribute("data-live", "stream");
@@ -136,6 +144,7 @@ document.addEventListener("DOMContentLoaded", () => {
     source.addEventListener("open", stopPolling);
     source.addEventListener("notification", (event) => {
       changed();
+      snapshotChanged();
       let notification = null;
       try {
         notification = JSON.parse(event.data);
@@ -144,10 +153,11 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       if (notification && listIsBehind(notification)) fire("notifications-live");
     });
-    source.addEventListener("counts", () => {
-      // The counts sent on connecting describe the page as it was drawn.
-      if (seenFirstCounts) changed();
-      seenFirstCounts = true;
+    source.addEventListener("counts", (event) => {
+      // The counts sent on connecting describe the page as it was drawn; a stream that
+      // reconnects sends them again, unchanged, which asks for nothing.
+      if (lastCounts !== null && event.data !== lastCounts) poll();
+      lastCounts = event.data;
     });
     source.addEventListener("error", () => {
       startPolling();

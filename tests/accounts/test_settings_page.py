@@ -107,3 +107,51 @@ def test_the_settings_page_holds_the_notification_choices_and_the_phones(browser
     assert 'id="notification-preferences-heading"' in page
     assert 'id="push-devices-heading"' in page
     assert 'name="next" value="/account/settings"' in page
+
+
+# --- Numbers typed the Japanese way; every mistake at once ---------------------------------
+
+FULL_WIDTH_PHONE = "\uff10\uff19\uff10\uff0d\uff11\uff12\uff13\uff14\u30fc\uff15\uff16\uff17\uff18"
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_full_width_phone_is_saved_as_its_digits(browser_client, customer, language):
+    response = browser_client.post(
+        "/account/settings/profile",
+        {"name": "Alice Example", "phone": FULL_WIDTH_PHONE, "language": language},
+    )
+    assert response["Location"] == "/account/settings"
+    customer.refresh_from_db()
+    assert customer.phone == "090-1234-5678"
+
+
+@pytest.mark.parametrize(
+    ("language", "name_error", "phone_error"),
+    [
+        ("en", "Enter your name.", "Enter a phone number of digits"),
+        ("ja", "お名前を入力してください。", "電話番号は数字で入力してください"),
+    ],
+)
+def test_a_missing_name_and_a_bad_phone_are_shown_at_once(
+    browser_client, customer, language, name_error, phone_error
+):
+    customer.language = language
+    customer.save()
+    response = browser_client.post(
+        "/account/settings/profile", {"name": "", "phone": "call me", "language": language}
+    )
+    assert response.status_code == 200
+    errors = response.context["profile_form"].errors
+    assert set(errors) == {"name", "phone"}
+    page = response.content.decode()
+    assert name_error in page
+    assert phone_error in page
+
+
+def test_a_wrong_current_password_and_a_weak_new_one_are_shown_at_once(browser_client):
+    response = browser_client.post(
+        "/account/settings/password",
+        {"current_password": "wrong", "new_password": "12345678", "new_password_again": "12345678"},
+    )
+    assert response.status_code == 200
+    assert set(response.context["password_form"].errors) == {"current_password", "new_password"}

@@ -257,6 +257,13 @@ def test_patch_me_changes_what_it_is_given_and_keeps_the_rest(api, customer):
     assert body == api.get("/api/me").json()
 
 
+def test_patch_me_keeps_a_full_width_phone_as_its_digits(api, customer):
+    typed = "\uff10\uff13\u2212\uff11\uff12\uff13\uff14\u2212\uff15\uff16\uff17\uff18"
+    response = api.patch("/api/me", {"phone": typed}, format="json")
+    assert response.status_code == 200
+    assert response.json()["phone"] == "03-1234-5678"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -69,6 +69,35 @@ def test_a_bad_expiry_is_explained(browser_client):
     assert "Enter the expiry date as MM/YY" in response.content.decode()
 
 
+def _full_width(text: str) -> str:
+    """As a Japanese input method types it: full-width digits and slash, ー for the hyphen."""
+    return "".join(
+        chr(ord(c) + 0xFEE0) if c.isdigit() or c == "/" else "\u30fc" if c == "-" else c
+        for c in text
+    )
+
+
+def test_a_card_typed_in_full_width_is_the_same_card(browser_client):
+    _, params = _open_card_form(browser_client)
+    typed = {
+        "number": _full_width("4242-4242-4242-4242"),
+        "expiry": _full_width("08/30"),
+        "security_code": _full_width("123"),
+    }
+    answer = browser_client.post("/test-processor/cards", {**typed, **params})
+    assert answer.status_code == 302
+    assert parse_qs(urlsplit(answer["Location"]).query)["token"] == ["tok_visa"]
+
+
+def test_every_mistake_on_the_card_form_is_shown_at_once(browser_client):
+    _, params = _open_card_form(browser_client)
+    response = browser_client.post(
+        "/test-processor/cards",
+        {**params, "number": "4111 1111 1111 1111", "expiry": "13/30", "security_code": "12"},
+    )
+    assert set(response.context["form"].errors) == {"number", "expiry", "security_code"}
+
+
 def test_a_token_without_this_sessions_state_adds_nothing(browser_client, customer):
     _open_card_form(browser_client)
     response = browser_client.get(f"{ADD}?token=tok_visa&state=forged", follow=True)

@@ -359,10 +359,81 @@ def test_removing_a_method_from_the_page(browser_client, customer):
     PaymentMethodFactory(customer=customer, is_default=True, last4="1111")
     spare = PaymentMethodFactory(customer=customer, last4="2222")
     response = browser_client.post(
-        f"/account/billing/payment-methods/{spare.pk}/remove", follow=True
+        f"/account/billing/payment-methods/{spare.pk}/remove", {"confirm": "yes"}, follow=True
     )
     assert "Visa •••• 2222 is removed." in response.content.decode()
     assert not PaymentMethod.objects.filter(pk=spare.pk).exists()
+
+
+def test_the_list_links_to_the_remove_question_instead_of_removing(browser_client, customer):
+    PaymentMethodFactory(customer=customer, is_default=True, last4="1111")
+    spare = PaymentMethodFactory(customer=customer, last4="2222")
+    html = browser_client.get("/account/billing/payment-methods").content.decode()
+    remove = f"/account/billing/payment-methods/{spare.pk}/remove"
+    assert f'<a class="button button--quiet" href="{remove}">' in html
+    assert f'action="{remove}"' not in html and f'hx-post="{remove}"' not in html
+
+
+def test_the_remove_question_asks_with_a_form_and_removes_nothing(browser_client, customer):
+    PaymentMethodFactory(customer=customer, last4="1111")
+    default = PaymentMethodFactory(customer=customer, is_default=True, last4="2222")
+    response = browser_client.get(f"/account/billing/payment-methods/{default.pk}/remove")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Remove Visa ending in 2222?" in html
+    assert "another of your saved payment methods becomes the default" in html
+    assert f'<form method="post" action="/account/billing/payment-methods/{default.pk}/remove"' in (
+        html
+    )
+    assert 'name="confirm" value="yes"' in html
+    assert PaymentMethod.objects.filter(pk=default.pk).exists()
+
+
+def test_the_remove_question_is_asked_in_japanese(browser_client, customer):
+    customer.language = "ja"
+    customer.save()
+    PaymentMethodFactory(customer=customer, is_default=True, last4="1111")
+    spare = PaymentMethodFactory(customer=customer, last4="2222")
+    html = browser_client.get(f"/account/billing/payment-methods/{spare.pk}/remove").content
+    assert "Visa（末尾 2222）を削除しますか？" in html.decode()  # noqa: RUF001
+    assert "このお支払い方法を削除する" in html.decode()
+
+
+def test_a_remove_post_without_the_confirmation_only_asks(browser_client, customer):
+    PaymentMethodFactory(customer=customer, is_default=True, last4="1111")
+    spare = PaymentMethodFactory(customer=customer, last4="2222")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = browser_client.post(
+            f"/account/billing/payment-methods/{spare.pk}/remove", headers=headers
+        )
+        assert response.status_code == 200
+        assert "Remove Visa ending in 2222?" in response.content.decode()
+    assert PaymentMethod.objects.filter(pk=spare.pk).exists()
+
+
+def test_the_remove_question_for_the_last_required_method_offers_no_button(
+    browser_client, customer
+):
+    SubscriptionFactory(customer=customer, status="active")
+    method = PaymentMethodFactory(customer=customer, is_default=True)
+    html = browser_client.get(f"/account/billing/payment-methods/{method.pk}/remove").content
+    assert "you need at least one payment method" in html.decode()
+    assert 'name="confirm"' not in html.decode()
+
+
+def test_another_customers_remove_question_is_404(browser_client, other_customer):
+    theirs = PaymentMethodFactory(customer=other_customer, last4="9999")
+    PaymentMethodFactory(customer=other_customer, is_default=True)
+    url = f"/account/billing/payment-methods/{theirs.pk}/remove"
+    assert browser_client.get(url).status_code == 404
+    assert browser_client.post(url, {"confirm": "yes"}).status_code == 404
+    assert PaymentMethod.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_remove_question_needs_a_login(client, customer):
+    method = PaymentMethodFactory(customer=customer)
+    response = client.get(f"/account/billing/payment-methods/{method.pk}/remove")
+    assert response["Location"].startswith("/login?next=")
 
 
 def test_the_page_explains_why_the_last_method_cannot_be_removed(browser_client, customer):
@@ -377,7 +448,7 @@ def test_removing_the_last_method_anyway_is_refused_with_the_reason(browser_clie
     SubscriptionFactory(customer=customer, status="active")
     method = PaymentMethodFactory(customer=customer, is_default=True)
     response = browser_client.post(
-        f"/account/billing/payment-methods/{method.pk}/remove", follow=True
+        f"/account/billing/payment-methods/{method.pk}/remove", {"confirm": "yes"}, follow=True
     )
     assert "flash--error" in response.content.decode()
     assert PaymentMethod.objects.filter(pk=method.pk).exists()

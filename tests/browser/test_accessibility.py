@@ -11,6 +11,8 @@ from itertools import pairwise
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from billing.models import PaymentMethod
+from orders.models import Order
 from subscriptions.models import Subscription
 from tests.browser.conftest import log_in, log_out, main_nav, screenshot
 
@@ -121,6 +123,12 @@ def test_every_page_passes_an_accessibility_scan(page):
     visit(page, "/account/orders", "orders")
     page.locator("tbody tr").first.get_by_role("link").click()
     check(page, "order-detail")
+    pending = Order.objects.get(
+        customer__user__email="ordering@demo.example", status="pending_review"
+    )
+    visit(page, f"/account/orders/{pending.pk}/cancel", "order-cancel-question")
+    card = PaymentMethod.objects.get(customer__user__email="ordering@demo.example")
+    visit(page, f"/account/billing/payment-methods/{card.pk}/remove", "payment-method-remove")
 
 
 def test_a_customer_can_do_it_all_with_the_keyboard(page):

@@ -4,7 +4,9 @@ import re
 
 from playwright.sync_api import expect
 
+from billing.models import PaymentMethod
 from tests.browser.conftest import log_in, screenshot
+from tests.factories import PaymentMethodFactory
 
 
 def test_the_overdue_customer_finds_the_late_invoice_first_and_opens_it(page):
@@ -40,3 +42,23 @@ def test_a_customer_adds_a_card_and_makes_it_the_default_in_place(page):
     assert page.evaluate("window.notReloaded") is True
     expect(page.locator(".payment-method--default")).to_contain_text("0505")
     screenshot(page, "billing-payment-methods")
+
+
+def test_removing_a_card_asks_first_and_works_without_javascript(page_without_javascript):
+    page = page_without_javascript
+    customer_methods = PaymentMethod.objects.filter(customer__user__email="overdue@demo.example")
+    spare = PaymentMethodFactory(
+        customer=customer_methods.first().customer, brand="JCB", last4="0505"
+    )
+    log_in(page, "overdue@demo.example")
+    page.goto("/account/billing/payment-methods")
+    page.get_by_role("link", name="Remove the method ending in 0505").click()
+    page.wait_for_url(re.compile(rf"/account/billing/payment-methods/{spare.pk}/remove$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Remove JCB ending in 0505?")
+    assert PaymentMethod.objects.filter(pk=spare.pk).exists()
+    screenshot(page, "payment-method-remove-question")
+    page.get_by_role("button", name="Remove this payment method").click()
+    page.wait_for_url(re.compile(r"/account/billing/payment-methods$"))
+    expect(page.locator(".flash")).to_contain_text("JCB •••• 0505 is removed.")
+    assert not PaymentMethod.objects.filter(pk=spare.pk).exists()
+    assert customer_methods.count() == 1

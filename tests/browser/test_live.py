@@ -1,5 +1,6 @@
 """The bell and the latest notifications follow the live stream: a notification that another process
-creates appears on an open dashboard within two seconds, without a reload.
+creates appears on an open dashboard within two seconds, without a reload, and the rest of the
+dashboard (tasks, stats, cards) follows it.
 
 The page is served by the web process as deployed (gunicorn, uvicorn workers); the CRM's
 event is handled by a second server process (gunicorn, threads), whose Celery runs in
@@ -78,6 +79,11 @@ def test_a_notification_from_another_process_appears_within_two_seconds(
             expect(latest).to_contain_text(re.compile("available|利用"), timeout=2000)
             expect(bell).not_to_have_text(before_bell, timeout=2000)
             assert time.monotonic() - committed < 2
+            # What the snapshot shows follows too: the eligibility task is done, its card
+            # says so.
+            expect(page.locator("[data-task-type=eligibility_pending]")).to_have_count(0)
+            eligibility = page.get_by_role("region", name="Internet availability")
+            expect(eligibility.locator(".badge")).to_have_text("Available")
             assert navigations == []
             screenshot(page, "live-notification")
         finally:

@@ -84,10 +84,19 @@ def test_the_ordering_customer_cancels_the_order_pending_review(page):
     page.goto("/account/orders")
     page.get_by_role("link", name="ORD-D00402").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Order ORD-D00402")
-    page.get_by_role("button", name="Cancel this order").click()
+    # The order page asks first: its link opens a question, and only its answer cancels.
+    page.get_by_role("link", name="Cancel this order").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel order ORD-D00402?")
+    assert Order.objects.get(number="ORD-D00402").status == "pending_review"
+    screenshot(page, "order-cancel-question")
+    page.get_by_role("link", name="Keep the order").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Order ORD-D00402")
+    assert Order.objects.get(number="ORD-D00402").status == "pending_review"
+    page.get_by_role("link", name="Cancel this order").click()
+    page.get_by_role("button", name="Cancel the order").click()
     expect(page.locator(".flash")).to_contain_text("Order ORD-D00402 is cancelled.")
     expect(page.locator("#order-progress .badge")).to_have_text("Cancelled")
-    expect(page.get_by_role("button", name="Cancel this order")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel this order")).to_have_count(0)
     assert Order.objects.get(number="ORD-D00402").status == "cancelled"
     screenshot(page, "order-cancelled")
 

@@ -330,8 +330,8 @@ def test_a_card_verified_through_the_crm_keeps_its_expiry_and_gets_its_reminders
 
     from django.utils import timezone
 
-    from notifications.services import send_residence_card_expiring_reminders
     from portal.dates import tokyo_today
+    from verification.services.reminders import send_residence_card_expiring_reminders
 
     expires_on = tokyo_today() + timedelta(days=60)
     assert deliver(_verified_until(customer, expires_on.isoformat())).status_code == 202

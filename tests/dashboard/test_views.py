@@ -146,3 +146,83 @@ def test_the_page_reads_the_snapshot_the_card_and_the_bell_in_few_statements(
         page = browser_client.get("/account/").content.decode()
     badge = "99+" if notifications >= 99 else str(notifications + 1)
     assert f'<span class="bell__count" aria-hidden="true">{badge}</span>' in page
+
+
+# --- /account/dashboard/parts: the snapshot's parts again, when the stream says so -------
+
+VERSION = re.compile(r'hx-get="/account/dashboard/parts\?version=([0-9a-f]+)"')
+HTMX = {"HX-Request": "true"}
+
+
+def _version(html: str) -> str:
+    found = VERSION.search(html)
+    assert found, "no version on the page"
+    return found.group(1)
+
+
+def test_the_page_asks_for_its_parts_again_when_the_dashboard_changes(browser_client):
+    page = browser_client.get("/account/").content.decode()
+    assert 'id="dashboard-snapshot"' in page
+    assert 'hx-trigger="dashboard-changed from:body"' in page
+    assert _version(page)
+
+
+def test_the_parts_are_the_tasks_stats_cards_and_activity_of_the_snapshot(browser_client, customer):
+    order = OrderFactory(customer=customer, plan=PlanFactory(kind="sim"), status="approved")
+    response = browser_client.get("/account/dashboard/parts?version=old", headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="dashboard-snapshot"')
+    assert f'data-task-id="order_in_progress:{order.pk}"' in html
+    assert '<div class="stat" data-stat="orders_in_progress">' in html
+    assert "Next invoice" in html
+    # The activity is elsewhere on the page: it comes out of band.
+    assert '<section class="card" id="recent-activity"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert f'data-activity-id="order_placed:{order.pk}"' in html
+    assert "<html" not in html
+
+
+def test_unchanged_parts_are_a_204_and_a_change_draws_them_again(browser_client, customer):
+    order = OrderFactory(customer=customer, plan=PlanFactory(kind="sim"), status="provisioning")
+    version = _version(browser_client.get("/account/").content.decode())
+    url = f"/account/dashboard/parts?version={version}"
+    assert browser_client.get(url, headers=HTMX).status_code == 204
+
+    order.status = "activated"
+    order.activated_at = timezone.now()
+    order.subscription = SubscriptionFactory(customer=customer)
+    order.save()
+    response = browser_client.get(url, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "order_in_progress" not in html
+    assert _version(html) != version
+    assert f'data-activity-id="order_activated:{order.pk}"' in html
+
+
+def test_the_parts_are_drawn_in_the_customers_language(browser_client, customer):
+    customer.language = "ja"
+    customer.save()
+    html = browser_client.get("/account/dashboard/parts", headers=HTMX).content.decode()
+    assert "ご利用中のサービス" in html
+    assert "次回のご請求" in html
+
+
+def test_the_parts_never_show_another_customers_data(browser_client, other_customer):
+    order = OrderFactory(customer=other_customer, status="approved")
+    html = browser_client.get("/account/dashboard/parts", headers=HTMX).content.decode()
+    assert order.number not in html
+    assert f"order_in_progress:{order.pk}" not in html
+
+
+def test_the_parts_without_htmx_are_the_dashboard(browser_client):
+    response = browser_client.get("/account/dashboard/parts")
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+
+
+def test_the_parts_without_a_login_change_nothing_on_the_page(client):
+    assert client.get("/account/dashboard/parts", headers=HTMX).status_code == 204
+    response = client.get("/account/dashboard/parts")
+    assert response["Location"].startswith("/login?next=")

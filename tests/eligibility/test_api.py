@@ -68,6 +68,19 @@ def test_missing_fields_are_a_400_naming_them(api):
     assert set(response.json()["error"]["fields"]) == {"postalCode", "address"}
 
 
+def test_a_bad_postal_code_and_a_blank_address_are_named_in_one_400(api):
+    response = api.post(ELIGIBILITY_URL, {"postalCode": "150", "address": "  "}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"postalCode", "address"}
+
+
+def test_a_full_width_postal_code_is_accepted_by_the_api(api, customer):
+    body = {"postalCode": "\uff11\uff15\uff10\uff0d\uff10\uff10\uff10\uff12", "address": "Tokyo"}
+    assert api.post(ELIGIBILITY_URL, body, format="json").status_code == 202
+    customer.internet_eligibility.refresh_from_db()
+    assert customer.internet_eligibility.postal_code == "150-0002"
+
+
 def test_malformed_json_is_a_400(api):
     response = api.generic("POST", ELIGIBILITY_URL, b"{nope", content_type="application/json")
     assert response.status_code == 400

@@ -124,3 +124,35 @@ def test_the_page_carries_no_inline_script_or_style(browser_client):
     html = browser_client.get("/account/eligibility").content.decode()
     assert "<script>" not in html
     assert " style=" not in html
+
+
+FULL_WIDTH_POSTAL_CODE = "\uff11\uff15\uff10\u30fc\uff10\uff10\uff10\uff12"  # １５０ー０００２
+
+
+def test_a_full_width_postal_code_is_accepted(browser_client, customer):
+    response = browser_client.post(
+        "/account/eligibility", {"postal_code": FULL_WIDTH_POSTAL_CODE, "address": "1-2-3 Shibuya"}
+    )
+    assert response["Location"] == "/account/eligibility"
+    customer.internet_eligibility.refresh_from_db()
+    assert customer.internet_eligibility.postal_code == "150-0002"
+
+
+@pytest.mark.parametrize(
+    ("language", "postal_error", "address_error"),
+    [
+        ("en", "Enter a Japanese postal code", "Enter the address to check."),
+        ("ja", "7桁の郵便番号を入力してください", "確認する住所を入力してください。"),
+    ],
+)
+def test_a_bad_postal_code_and_a_missing_address_are_shown_at_once(
+    browser_client, customer, language, postal_error, address_error
+):
+    customer.language = language
+    customer.save()
+    response = browser_client.post("/account/eligibility", {"postal_code": "150", "address": ""})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"postal_code", "address"}
+    page = response.content.decode()
+    assert postal_error in page
+    assert address_error in page

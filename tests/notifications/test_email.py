@@ -311,14 +311,14 @@ def test_every_type_is_emailed_with_its_title_message_and_note_in_both_languages
 
 
 @pytest.mark.django_db
-def test_a_cancellation_email_thanks_the_customer_in_their_language(settings, customer):
+def test_a_cancellation_email_invites_the_customer_back_in_their_language(settings, customer):
     _notification, english = build_email(customer, "CANCELLATION_COMPLETED", language="en")
     assert english.subject == "Your service has ended"
-    assert "Thank you for using our service." in english.body
+    assert "you can order in the portal at any time" in " ".join(english.body.split())
     _notification, japanese = build_email(customer, "CANCELLATION_COMPLETED", language="ja")
     assert japanese.subject == "サービスの解約が完了しました"
-    assert "これまでご利用いただき、誠にありがとうございました。" in japanese.body
-    assert "Thank you" not in japanese.body
+    assert "またのご利用をお待ちしております。" in japanese.body
+    assert "order in the portal" not in japanese.body
 
 
 @pytest.mark.django_db
@@ -327,7 +327,7 @@ def test_an_overdue_invoice_email_says_it_is_important_below_the_note(settings, 
         customer, "INVOICE_DUE", language="ja", severity="critical"
     )
     assert message.subject == "請求書 INV-1 のお支払い期限を過ぎています"
-    note = "行き違いでお支払いいただいている場合は、本メールは破棄してください。"
+    note = "本メールと行き違いでお支払いいただいている場合は、何卒ご容赦ください。"
     assert note in message.body
     assert message.body.index(note) < message.body.index("重要なお知らせ")
 

@@ -120,6 +120,30 @@ def test_snooze_without_javascript_hides_it_until_tomorrow_morning(browser_clien
     assert until.date() == timezone.localdate() + timedelta(days=1)
 
 
+def test_the_snooze_message_ends_with_one_full_stop(browser_client, announcement):
+    response = browser_client.post(
+        f"/account/notifications/{announcement.pk}/snooze",
+        {"choice": "tomorrow", "next": "/account/notifications"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert re.search(r"Snoozed until [^<]*, 9 a\.m\.<", page), "the message is not shown"
+    assert "a.m.." not in page
+
+
+def test_the_snooze_message_in_japanese(browser_client, customer, announcement):
+    customer.language = "ja"
+    customer.save()
+    response = browser_client.post(
+        f"/account/notifications/{announcement.pk}/snooze",
+        {"choice": "tomorrow", "next": "/account/notifications"},
+        follow=True,
+    )
+    assert re.search(
+        r"\d{4}年\d{1,2}月\d{1,2}日 9:00 にあらためてお知らせします。", response.content.decode()
+    )
+
+
 def test_a_bad_snooze_choice_says_so(browser_client, announcement):
     response = browser_client.post(
         f"/account/notifications/{announcement.pk}/snooze", {"choice": "never"}, follow=True

@@ -386,3 +386,83 @@ def test_placing_an_order_needs_a_login(client):
     response = client.post("/account/orders/new", {"kind": "sim", "sim-plan": "x"})
     assert response.status_code == 302
     assert not Order.objects.exists()
+
+
+# --- /account/orders/<id>/cancel: asked first, then cancelled -----------------------------
+
+
+def test_the_order_page_links_to_the_cancel_question_instead_of_cancelling(
+    browser_client, customer
+):
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    page = _text(browser_client.get(f"/account/orders/{order.pk}"))
+    assert f'<a class="button button--quiet" href="/account/orders/{order.pk}/cancel">' in page
+    assert f'action="/account/orders/{order.pk}/cancel"' not in page
+
+
+def test_the_cancel_question_asks_with_a_form_and_cancels_nothing(browser_client, customer):
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    response = browser_client.get(f"/account/orders/{order.pk}/cancel")
+    assert response.status_code == 200
+    page = _text(response)
+    assert f"Cancel order {order.number}?" in page
+    assert f'<form method="post" action="/account/orders/{order.pk}/cancel"' in page
+    assert 'name="confirm" value="yes"' in page
+    order.refresh_from_db()
+    assert order.status == "pending_review"
+
+
+def test_the_cancel_question_is_asked_in_japanese(browser_client, customer):
+    customer.language = "ja"
+    customer.save()
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    page = _text(browser_client.get(f"/account/orders/{order.pk}/cancel"))
+    assert f"ご注文 {order.number} をキャンセルしますか？" in page  # noqa: RUF001
+    assert "注文をキャンセルする" in page
+
+
+def test_a_post_without_the_confirmation_only_asks(browser_client, customer):
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    response = browser_client.post(f"/account/orders/{order.pk}/cancel")
+    assert response.status_code == 200
+    assert f"Cancel order {order.number}?" in _text(response)
+    order.refresh_from_db()
+    assert order.status == "pending_review"
+
+
+def test_the_confirmed_cancel_cancels_the_order(browser_client, customer):
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    response = browser_client.post(
+        f"/account/orders/{order.pk}/cancel", {"confirm": "yes"}, follow=True
+    )
+    assert response.redirect_chain == [(f"/account/orders/{order.pk}", 302)]
+    assert f"Order {order.number} is cancelled." in _text(response)
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+
+
+def test_an_order_being_set_up_is_not_asked_about(browser_client, customer):
+    order = OrderFactory(customer=customer, plan=sim_plan(), status="provisioning")
+    response = browser_client.get(f"/account/orders/{order.pk}/cancel")
+    assert response["Location"] == f"/account/orders/{order.pk}"
+    confirmed = browser_client.post(
+        f"/account/orders/{order.pk}/cancel", {"confirm": "yes"}, follow=True
+    )
+    assert "can no longer be cancelled" in _text(confirmed)
+    order.refresh_from_db()
+    assert order.status == "provisioning"
+
+
+def test_another_customers_cancel_question_is_404(browser_client, other_customer):
+    order = OrderFactory(customer=other_customer, plan=sim_plan())
+    assert browser_client.get(f"/account/orders/{order.pk}/cancel").status_code == 404
+    answer = browser_client.post(f"/account/orders/{order.pk}/cancel", {"confirm": "yes"})
+    assert answer.status_code == 404
+    order.refresh_from_db()
+    assert order.status == "pending_review"
+
+
+def test_the_cancel_question_needs_a_login(client, customer):
+    order = OrderFactory(customer=customer, plan=sim_plan())
+    response = client.get(f"/account/orders/{order.pk}/cancel")
+    assert response["Location"].startswith("/login?next=")

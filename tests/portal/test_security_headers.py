@@ -13,6 +13,25 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert directives["frame-ancestors"] == "'none'"
 
 
+def _directives(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    policy = response["Content-Security-Policy"]
+    return dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+
+
+def test_only_the_redoc_page_allows_inline_styles_and_blob_workers(client):
+    redoc = _directives(client.get("/api/redoc/"))
+    assert redoc["style-src"] == "'self' 'unsafe-inline'"
+    assert redoc["worker-src"] == "'self' blob:"
+    # Its scripts are still this site's files only, and it loads nothing from elsewhere.
+    assert redoc["script-src"] == "'self'"
+    body = client.get("/api/redoc/").content.decode()
+    assert "googleapis" not in body
+    for path in ("/api/docs/", "/login"):
+        others = _directives(client.get(path))
+        assert others["style-src"] == "'self'", path
+        assert "worker-src" not in others, path
+
+
 def test_pages_cannot_be_framed_and_do_not_leak_referrers(client):
     response = client.get("/login")
     assert response["X-Frame-Options"] == "DENY"

@@ -262,6 +262,11 @@ def _second_method(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"payment_method_id": PaymentMethodFactory(customer=owner).pk}, {}
 
 
+def _confirmed_removal(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    kwargs, _data = _second_method(owner)
+    return kwargs, {"confirm": "yes"}
+
+
 def _one_left(owner: Customer) -> None:
     [method] = PaymentMethod.objects.filter(customer=owner)
     assert method.is_default
@@ -292,7 +297,8 @@ def _password_changed(owner: Customer) -> None:
 
 
 def _pending_order(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
-    return {"order_id": OrderFactory(customer=owner, plan=sim_plan()).pk}, {}
+    # The confirmation page's button: a POST without it only asks.
+    return {"order_id": OrderFactory(customer=owner, plan=sim_plan()).pk}, {"confirm": "yes"}
 
 
 def _cancelled_once(owner: Customer) -> None:
@@ -370,7 +376,7 @@ FORMS: dict[str, Form] = {
     # The second finds the phone already forgotten.
     "device-forget": Form(_device, _device_forgotten, frozenset({302, 404})),
     "billing-payment-method-add": Form(_card_token, _one_payment_method, frozenset({302})),
-    "billing-payment-method-remove": Form(_second_method, _one_left, frozenset({302, 404})),
+    "billing-payment-method-remove": Form(_confirmed_removal, _one_left, frozenset({302, 404})),
     "billing-payment-method-default": Form(_second_method, _one_default, frozenset({302})),
     "order-cancel": Form(_pending_order, _cancelled_once, frozenset({302})),
     "billing-invoice-pay": Form(_invoice_to_pay, _paid_once, frozenset({302})),
@@ -386,6 +392,7 @@ READ_ONLY_PAGES = {
     "healthz",
     "readyz",
     "dashboard",
+    "dashboard-parts",
     "notifications",
     "notification-bell",
     "notifications-latest",

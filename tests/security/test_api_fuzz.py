@@ -123,6 +123,10 @@ NO_SCHEMA_CAN_STATE: dict[tuple[str | None, ...], str] = {
     ("GET /api/notifications/changes", "after"): "an `after` the server did not give out",
     ("GET /api/notifications/stream", "Last-Event-ID"): "an event id the server did not give out",
     ("POST /api/me/password", "currentPassword"): "a password that is not the customer's",
+    ("POST /api/me/password", "newPassword"): (
+        "Django's password validators (too common, too like the account, all digits), named "
+        "beside a wrong current password since both are told at once"
+    ),
     ("POST /api/payment-methods", "token"): "a token the payment processor does not know",
     ("POST /api/invoices/{invoice_id}/payments", "paymentMethodId"): (
         "an id that names none of the customer's payment methods"

@@ -226,6 +226,11 @@ def snooze_until(owner: Customer) -> dict[str, Any]:
     return {"until": (timezone.now() + timedelta(days=1)).isoformat()}
 
 
+def confirmed(owner: Customer) -> dict[str, Any]:
+    """The confirmation page's button: a destructive POST acts only with it."""
+    return {"confirm": "yes"}
+
+
 def snooze_choice(owner: Customer) -> dict[str, Any]:
     return {"choice": "tomorrow"}
 
@@ -421,6 +426,8 @@ MATRIX: dict[str, Route] = {
     "notification-bell": page(_get(LOGIN, OK, OK)),
     # An htmx partial of the dashboard; a plain visit goes to the dashboard.
     "notifications-latest": page(_get(LOGIN, RedirectTo("/account/"), RedirectTo("/account/"))),
+    # htmx's request for the dashboard's parts; a plain visit is sent to the dashboard.
+    "dashboard-parts": page(_get(LOGIN, RedirectTo("/account/"), RedirectTo("/account/"))),
     "notifications-read-all": page(
         _post(LOGIN, RedirectTo("/account/notifications"), RedirectTo("/account/notifications"))
     ),
@@ -490,7 +497,12 @@ MATRIX: dict[str, Route] = {
     "billing": page(_get(LOGIN, INVOICES, INVOICES)),
     "billing-invoices": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-invoice": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
-    "order-cancel": page(_post(LOGIN, Status(302), PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=order),
+    # GET asks; the confirmed POST cancels and goes back to the order.
+    "order-cancel": page(
+        _get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND),
+        _post(LOGIN, Status(302), PAGE_NOT_FOUND, PAGE_NOT_FOUND, data=confirmed),
+        objects=order,
+    ),
     "billing-invoice-pay": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
     "billing-invoice-pdf": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=invoice),
     "billing-payment-receipt": page(
@@ -514,8 +526,11 @@ MATRIX: dict[str, Route] = {
             data=processor_card,
         ),
     ),
+    # GET asks; the confirmed POST removes and goes back to the list.
     "billing-payment-method-remove": page(
-        _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=payment_method
+        _get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND),
+        _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND, data=confirmed),
+        objects=payment_method,
     ),
     "billing-payment-method-default": page(
         _post(LOGIN, PAYMENT_METHODS, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=payment_method

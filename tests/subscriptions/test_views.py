@@ -150,6 +150,37 @@ def test_the_review_step_shows_what_will_happen_to_a_sim(browser_client, sim):
     assert not CancellationRequest.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "withdraw"),
+    [
+        ("en", "you can withdraw the cancellation on the service's page until the end of Nov. 30"),
+        ("ja", "2026年11月30日 の終わりまで、サービスのページから解約を取り消していただけます"),
+    ],
+)
+def test_the_review_says_the_customer_can_withdraw_it_on_the_page(
+    browser_client, customer, sim, language, withdraw
+):
+    customer.language = language
+    customer.save()
+    with time_machine.travel(NOV_20, tick=False):
+        response = browser_client.post(_cancel_url(sim), {"step": "review", **CHOICE})
+    content = response.content.decode().replace("&#x27;", "'")
+    assert withdraw in content
+    consequences = content.split('<ul class="consequences">')[1].split("</ul>")[0]
+    assert "support" not in consequences and "サポート" not in consequences
+
+
+def test_the_scheduled_cancellation_can_be_withdrawn_until_the_end_of_the_last_day(
+    browser_client, sim
+):
+    CancellationRequestFactory(subscription=sim, effective_on="2026-11-30", reason="moving")
+    sim.status = "cancellation_scheduled"
+    sim.save()
+    content = browser_client.get(f"/account/services/{sim.pk}").content.decode()
+    assert "You can withdraw the cancellation until the end of Nov. 30, 2026" in content
+    assert "Withdraw cancellation" in content
+
+
 def test_a_voice_sims_review_speaks_of_its_number_and_of_mnp(browser_client, sim):
     with time_machine.travel(NOV_20, tick=False):
         response = browser_client.post(_cancel_url(sim), {"step": "review", **CHOICE})
