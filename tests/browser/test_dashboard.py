@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import Customer
 from billing.models import Invoice
 from orders.models import Order
-from orders.services import approve_order
+from orders.services.review import approve_order
 from tests.browser.conftest import log_in, screenshot
 from tests.browser.test_accessibility import check
 
