@@ -38,7 +38,8 @@ LONG_ADDRESS = {
 LANGUAGES = ("en", "ja")
 DOCUMENTS = ("invoice", "receipt", "credit_note")
 
-# (label, amount) rows each document must print, in this order, in each language.
+# (label, amount) rows each document must print, in this order, in each language. Japanese
+# labels use full-width parentheses, as the documents print them.
 ROWS = {
     ("invoice", "en"): [
         ("Amount billed (tax included)", "¥7,480"),
@@ -47,20 +48,20 @@ ROWS = {
         ("Total (tax included)", "¥7,480"),
     ],
     ("invoice", "ja"): [
-        ("ご請求金額（税込）", "7,480円"),
-        ("10%対象（税込）", "7,480円"),
-        ("消費税（10%）", "680円"),
-        ("合計（税込）", "7,480円"),
+        ("ご請求金額（税込）", "7,480円"),  # noqa: RUF001
+        ("10%対象（税込）", "7,480円"),  # noqa: RUF001
+        ("消費税（10%）", "680円"),  # noqa: RUF001
+        ("合計（税込）", "7,480円"),  # noqa: RUF001
     ],
     ("receipt", "en"): [("Of which consumption tax at 10%", "¥680")],
-    ("receipt", "ja"): [("うち消費税（10%）", "680円")],
+    ("receipt", "ja"): [("うち消費税（10%）", "680円")],  # noqa: RUF001
     ("credit_note", "en"): [
         ("Refund for the 10% rate (tax included)", "¥1,000"),
         ("Consumption tax refunded at 10%", "¥90"),
     ],
     ("credit_note", "ja"): [
-        ("10%対象の返金額（税込）", "1,000円"),
-        ("うち返金する消費税（10%）", "90円"),
+        ("10%対象の返金額（税込）", "1,000円"),  # noqa: RUF001
+        ("うち返金する消費税（10%）", "90円"),  # noqa: RUF001
     ],
 }
 
