@@ -1,11 +1,15 @@
 """Support staff screens for invoices and payment methods: read-only, changed by services.
 
-An invoice is marked paid or cancelled with a button on its page (or the list's action);
+An invoice is marked paid or cancelled with a button on its page (or the list's action),
+and the payment that paid it refunded (in part or whole) with another;
 payment methods are the customer's and the processor's, so staff only look at them. The
 billing runs and the charges waiting for an invoice are the run's, to look at too.
 """
 
 from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,8 +23,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from billing.models import BillingRun, Invoice, InvoiceLine, PaymentMethod, UnbilledCharge
+from billing import selectors
+from billing.models import (
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    PaymentMethod,
+    Refund,
+    UnbilledCharge,
+)
 from billing.services.invoices import cancel_invoice, mark_invoice_paid
+from billing.services.refunds import refund_payment, refunded_total
 from portal.api_errors import ApplicationError
 from staff.adminkit import ReadOnlyInline, ServiceOwnedAdmin
 
@@ -39,6 +52,28 @@ class CancelInvoiceForm(forms.Form):
     )
 
 
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount (yen, tax included)",
+        min_value=1,
+        decimal_places=0,
+        help_text="Whole yen, at most what is left of the payment.",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Kept in the staff action log.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=500,
+    )
+    # Made when the form is shown: submitting it twice (a double click) refunds once.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ServiceOwnedAdmin):
     list_display = ["number", "customer", "kind", "issued_on", "due_date", "total", "status"]
@@ -53,6 +88,20 @@ class InvoiceAdmin(ServiceOwnedAdmin):
     date_hierarchy = "due_date"
     inlines = [InvoiceLineInline]
     actions = ["mark_paid"]
+    readonly_fields = ["refunds_given"]
+
+    @admin.display(description="Refunds")
+    def refunds_given(self, invoice: Invoice) -> str:
+        refunds = Refund.objects.filter(payment__invoice=invoice).select_related("actor")
+        return (
+            "; ".join(
+                f"{refund.credit_note_number}: {refund.amount:,.0f} {refund.currency} on "
+                f"{timezone.localtime(refund.created_at):%Y-%m-%d %H:%M} by {refund.actor} "
+                f"({refund.reason})"
+                for refund in refunds
+            )
+            or "None"
+        )
 
     def get_urls(self) -> list[URLPattern]:
         return [
@@ -60,6 +109,11 @@ class InvoiceAdmin(ServiceOwnedAdmin):
                 "<int:invoice_id>/mark-paid/",
                 self.admin_site.admin_view(require_POST(self.mark_paid_view)),
                 name="billing_invoice_mark_paid",
+            ),
+            path(
+                "<int:invoice_id>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="billing_invoice_refund",
             ),
             path(
                 "<int:invoice_id>/cancel/",
@@ -110,6 +164,52 @@ class InvoiceAdmin(ServiceOwnedAdmin):
             "intro": "The customer no longer owes this invoice. Only an unpaid invoice can be "
             "cancelled.",
             "submit": "Cancel invoice",
+            "back_url": self._change_url(invoice.pk),
+        }
+        return TemplateResponse(request, "staff/admin/action_form.html", context)
+
+    def refund_view(self, request: HttpRequest, invoice_id: int) -> HttpResponse:
+        self.check_can_act(request)
+        invoice = get_object_or_404(Invoice.objects.select_related("customer"), pk=invoice_id)
+        payment = selectors.get_succeeded_payment(invoice=invoice)
+        if payment is None:
+            self.message_user(
+                request, f"{invoice.number} was not paid through the portal.", messages.WARNING
+            )
+            return HttpResponseRedirect(self._change_url(invoice.pk))
+        form = RefundForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                refund = refund_payment(
+                    payment_id=payment.pk,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    idempotency_key=f"admin-{form.cleaned_data['key']}",
+                    now=timezone.now(),
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    f"{refund.amount:,.0f} {refund.currency} refunded on {invoice.number} "
+                    f"({refund.credit_note_number}).",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(self._change_url(invoice.pk))
+        left = payment.amount - refunded_total(payment=payment)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund {invoice.number} of {invoice.customer.name}",
+            "opts": self.opts,
+            "form": form,
+            "legend": f"{payment.receipt_number}: {payment.amount:,.0f} {payment.currency} paid "
+            f"with {payment.method_description or 'a removed method'}, "
+            f"{left:,.0f} {payment.currency} left to refund",
+            "intro": "The money goes back through the payment processor, the customer is told "
+            "and gets a credit note. A refund of all that is left refunds the invoice.",
+            "submit": "Refund",
             "back_url": self._change_url(invoice.pk),
         }
         return TemplateResponse(request, "staff/admin/action_form.html", context)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.api import CustomerAPIView
 from billing import documents, providers, selectors
 from billing.models import (
+    PAID_PAYMENT_STATUSES,
     Invoice,
     InvoiceKind,
     InvoiceStatus,
@@ -21,6 +22,7 @@ from billing.models import (
     PaymentMethod,
     PaymentMethodType,
     PaymentStatus,
+    Refund,
 )
 from billing.services.payment_methods import (
     add_payment_method,
@@ -338,6 +340,85 @@ class InvoicePaymentView(CustomerAPIView):
         return Response(PaymentOutput(payment).data, status=201)
 
 
+class PaymentMethodSummaryOutput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=PaymentMethodType.values)
+    brand = serializers.CharField()
+    last4 = serializers.CharField()
+
+
+class RefundOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = MoneyField()
+    createdAt = DateTimeField(source="created_at")
+    creditNoteUrl = serializers.SerializerMethodField(help_text="The credit note (PDF)")
+
+    def get_creditNoteUrl(self, refund: Refund) -> str:
+        return reverse("api-refund-pdf", args=[refund.pk])
+
+
+class PaymentHistoryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    invoiceId = serializers.IntegerField(source="invoice_id")
+    amount = MoneyField()
+    status = serializers.ChoiceField(choices=PaymentStatus.values)
+    method = serializers.SerializerMethodField(
+        help_text="What it was paid with; null once that payment method was removed"
+    )
+    createdAt = DateTimeField(source="created_at")
+    paidAt = DateTimeField(source="paid_at", allow_null=True)
+    failureReason = serializers.SerializerMethodField(
+        method_name="get_failure_reason", help_text="Why it was declined; null otherwise"
+    )
+    refunds = RefundOutput(many=True, source="refunds.all")
+    receiptUrl = serializers.SerializerMethodField(
+        help_text="The receipt (PDF) of a payment made; null otherwise"
+    )
+
+    @extend_schema_field(PaymentMethodSummaryOutput(allow_null=True))
+    def get_method(self, payment: Payment) -> dict[str, Any] | None:
+        method = payment.payment_method
+        if method is None:
+            return None
+        return {"type": method.type, "brand": method.brand, "last4": method.last4}
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_failure_reason(self, payment: Payment) -> str | None:
+        return payment.failure_message or None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_receiptUrl(self, payment: Payment) -> str | None:
+        if payment.status not in PAID_PAYMENT_STATUSES:
+            return None
+        return reverse("api-payment-receipt", args=[payment.pk])
+
+
+class PaymentPageOutput(serializers.Serializer):
+    items = PaymentHistoryOutput(many=True)
+    nextCursor = serializers.CharField(allow_null=True)
+
+
+class PaymentListView(CustomerAPIView):
+    """The customer's payment history, newest first, with the refunds of each payment."""
+
+    @extend_schema(
+        parameters=[
+            LIMIT_PARAMETER,
+            OpenApiParameter("cursor", str, description="`nextCursor` of the previous page"),
+        ],
+        responses={200: PaymentPageOutput, 400: ErrorSerializer, 401: ErrorSerializer},
+        operation_id="payments_list",
+        summary="The customer's payments",
+    )
+    def get(self, request: Request) -> Response:
+        page = selectors.list_payments(
+            customer=self.customer,
+            limit=parse_limit(request.query_params.get("limit")),
+            cursor=request.query_params.get("cursor"),
+        )
+        items = PaymentHistoryOutput(page.items, many=True)
+        return Response({"items": items.data, "nextCursor": page.next_cursor})
+
+
 def pdf_response(content: bytes, *, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -378,3 +459,20 @@ class PaymentReceiptView(CustomerAPIView):
         )
         content = documents.render_receipt_pdf(payment=payment, language=self.customer.language)
         return pdf_response(content, filename=f"{payment.receipt_number}.pdf")
+
+
+class RefundCreditNoteView(CustomerAPIView):
+    """The credit note (返還インボイス) of a refund as a PDF, in the customer's language."""
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): bytes,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+        summary="Download the credit note of a refund (PDF)",
+    )
+    def get(self, request: Request, refund_id: int) -> HttpResponse:
+        refund = selectors.get_refund_for_customer(customer=self.customer, refund_id=refund_id)
+        content = documents.render_credit_note_pdf(refund=refund, language=self.customer.language)
+        return pdf_response(content, filename=f"{refund.credit_note_number}.pdf")

@@ -13,6 +13,8 @@ urlpatterns = [
         name="api-invoice-payments",
     ),
     path("invoices/<int:invoice_id>/pdf", api.InvoicePdfView.as_view(), name="api-invoice-pdf"),
+    path("payments", api.PaymentListView.as_view(), name="api-payments"),
+    path("refunds/<int:refund_id>/pdf", api.RefundCreditNoteView.as_view(), name="api-refund-pdf"),
     path(
         "payments/<int:payment_id>/receipt",
         api.PaymentReceiptView.as_view(),

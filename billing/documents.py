@@ -1,4 +1,5 @@
-"""The PDFs a customer downloads: the qualified invoice (適格請求書) and the receipt (領収書).
+"""The PDFs a customer downloads: the qualified invoice (適格請求書), the receipt (領収書)
+and the credit note of a refund (返還インボイス).
 
 Drawn with fpdf2 (no browser at run time) in the customer's language, with IPAex Gothic
 embedded (subset) so that Japanese prints on any reader. The font ships in billing/fonts
@@ -11,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils.translation import override
 from fpdf import FPDF
 
 from accounts.names import name_for_reader
-from billing.models import Invoice, Payment
+from billing.models import Invoice, Payment, Refund
 from portal.formats import format_day, format_money
 
 # fontTools reports every table it subsets at INFO: noise in the logs of every download.
@@ -33,6 +34,10 @@ FONT = "IPAexGothic"
 TAX_RATE = Decimal("0.10")
 RATE = {"rate": "10%"}
 REGISTRATION_NUMBER = re.compile(r"^T\d{13}$")
+# A pair's label column and the space before its value (mm): the longest English label
+# ("Total for the 10% rate (tax included)") fits on one line at 10 pt.
+PAIR_LABEL_WIDTH = 85
+PAIR_GAP = 4
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,18 @@ class _Document(FPDF):
         self.set_font(FONT, size=10)
 
     def pair(self, label: str, value: str) -> None:
-        self.cell(55, 7, label)
+        """A label and its value side by side, each wrapping in its own column.
+
+        However long the label (English ones are) or the value (a long name), the two never
+        print over each other: the next row starts below the taller of the two.
+        """
+        top = self.get_y()
+        label_lines = self.multi_cell(PAIR_LABEL_WIDTH, 7, label, dry_run=True, output="LINES")
+        assert isinstance(label_lines, list)
+        self.multi_cell(PAIR_LABEL_WIDTH, 7, label, new_x="RIGHT", new_y="TOP")
+        self.set_xy(self.l_margin + PAIR_LABEL_WIDTH + PAIR_GAP, top)
         self.multi_cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
+        self.set_xy(self.l_margin, max(self.get_y(), top + 7 * len(label_lines)))
 
     def rule(self) -> None:
         y = self.get_y() + 2
@@ -201,4 +216,45 @@ def render_receipt_pdf(*, payment: Payment, language: str) -> bytes:
         )
         pdf.ln(4)
         pdf.line_text(_("We have received the amount above. Thank you."), size=10)
+        return bytes(pdf.output())
+
+
+def refund_tax(amount: Decimal) -> Decimal:
+    """The consumption tax in a refund at 10%, tax included: floor(amount * 10 / 110)."""
+    return (amount * 10 / 110).to_integral_value(rounding=ROUND_FLOOR)
+
+
+def render_credit_note_pdf(*, refund: Refund, language: str) -> bytes:
+    """The credit note (返還インボイス) of a refund under the qualified invoice rules: issuer and
+    registration number, the date of the refund, the original invoice's number and date, and
+    the amount refunded for the tax rate with the tax in it."""
+    payment = refund.payment
+    invoice = payment.invoice
+    refunded_on = timezone.localtime(refund.created_at).date()
+    with override(language):
+        who = issuer(language=language)
+        pdf = _Document(title=_("Credit note %(number)s") % {"number": refund.credit_note_number})
+        pdf.heading(_("Credit note"))
+        pdf.line_text(_addressee(payment.customer.name), size=12)
+        pdf.ln(2)
+        _issuer_block(pdf, who)
+        pdf.pair(_("Credit note number"), refund.credit_note_number)
+        pdf.pair(_("Refunded on"), _date(refunded_on))
+        pdf.pair(_("Original invoice number"), invoice.number)
+        pdf.pair(_("Original invoice date"), _date(invoice.issued_on))
+        pdf.pair(_("Payment refunded"), payment.receipt_number)
+        pdf.rule()
+        pdf.pair(
+            _("Refund for the %(rate)s rate (tax included)") % RATE,
+            format_money(refund.amount, refund.currency),
+        )
+        pdf.pair(
+            _("Consumption tax refunded at %(rate)s") % RATE,
+            format_money(refund_tax(refund.amount), refund.currency),
+        )
+        pdf.ln(4)
+        pdf.line_text(
+            _("We have refunded the amount above to the way you paid."),
+            size=10,
+        )
         return bytes(pdf.output())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -10,7 +11,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import InvoiceStatus, PaymentMethod
-from billing.processor import tokenize_test_card
+from billing.processor import tokenize_test_card, with_expiry
+from portal.dates import tokyo_today
 from portal.numbers import TypedNumberField
 
 
@@ -69,6 +71,10 @@ class TestCardForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or tokyo_today()
+
     def clean_number(self) -> str:
         token = tokenize_test_card(self.cleaned_data["number"])
         if token is None:
@@ -76,8 +82,24 @@ class TestCardForm(forms.Form):
                 _("This test processor only knows the test cards listed below.")
             )
         # The card number ends here: only its token leaves the form.
-        self.cleaned_data["token"] = token
+        self.cleaned_data["card_token"] = token
         return ""
+
+    def clean_expiry(self) -> tuple[int, int]:
+        month_text, year_text = self.cleaned_data["expiry"].replace(" ", "").split("/")
+        month, year = int(month_text), 2000 + int(year_text)
+        if (year, month) < (self.today.year, self.today.month):
+            raise forms.ValidationError(
+                _("This card has expired. Check the expiry date or use a card that is still valid.")
+            )
+        return month, year
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "card_token" in cleaned and "expiry" in cleaned:
+            month, year = cleaned["expiry"]
+            cleaned["token"] = with_expiry(cleaned["card_token"], month=month, year=year)
+        return cleaned
 
 
 class PayInvoiceForm(forms.Form):

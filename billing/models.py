@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -221,6 +222,17 @@ class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Processing")
     SUCCEEDED = "succeeded", _("Paid")
     FAILED = "failed", _("Declined")
+    # Staff refunded part of it, or all of it (billing.services.refunds).
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# A payment that went through, refunded or not: it has a receipt.
+PAID_PAYMENT_STATUSES = (
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+)
 
 
 class Payment(models.Model):
@@ -237,7 +249,7 @@ class Payment(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="JPY")
     status = models.CharField(
-        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+        max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     processor_reference = models.CharField(max_length=64, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
@@ -271,6 +283,36 @@ class Payment(models.Model):
     @property
     def receipt_number(self) -> str:
         return f"RCT-{self.pk:08d}"
+
+
+class Refund(models.Model):
+    """Money given back on a payment by staff, through the processor; a credit note each.
+
+    The idempotency key is the form's (or the caller's): the same key is one refund however
+    often it is sent.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="JPY")
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    processor_reference = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.credit_note_number
+
+    @property
+    def credit_note_number(self) -> str:
+        return f"CRN-{self.pk:08d}"
 
 
 class InvoiceNumberSequence(models.Model):

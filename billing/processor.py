@@ -11,6 +11,7 @@ docs/decisions.md, and with DEBUG off only where PAYMENT_PROCESSOR_ALLOW_TEST sa
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,6 +58,12 @@ class ProcessorCharge:
     currency: str
 
 
+@dataclass(frozen=True)
+class ProcessorRefund:
+    reference: str
+    amount: Decimal
+
+
 class ChargeDeclined(Exception):
     """The processor refused the charge; the message is meant for the customer."""
 
@@ -100,6 +107,17 @@ class PaymentProcessor(Protocol):
         The same idempotency key always gives the same charge: a charge retried after a
         crash or a lost answer is never made twice. Any other exception means "unknown":
         the payment stays pending and is finished later with the same key.
+        """
+        ...
+
+    def refund(
+        self, *, charge_reference: str, amount: Decimal, idempotency_key: str
+    ) -> ProcessorRefund:
+        """Give back `amount` (in the charge's currency) of a charge.
+
+        The same idempotency key always gives the same refund, so a refund retried after a
+        crash or a double click is made once. Any exception means nothing is known to be
+        refunded: the caller records nothing and may try again with the same key.
         """
         ...
 
@@ -214,6 +232,15 @@ def tokenize_test_card(number: str) -> str | None:
     return card.token if card is not None else None
 
 
+# A token from the hosted card form carries the expiry typed there: "tok_visa_exp0829".
+EXPIRY_IN_TOKEN = re.compile(r"^(?P<token>tok_[a-z0-9_]+?)_exp(?P<month>\d{2})(?P<year>\d{2})$")
+
+
+def with_expiry(token: str, *, month: int, year: int) -> str:
+    """The token of a test card with the expiry the customer typed (MM/YY)."""
+    return f"{token}_exp{month:02d}{year % 100:02d}"
+
+
 class TestPaymentProcessor:
     """A local processor for development, demos and tests: no network, fixed test tokens.
 
@@ -232,7 +259,8 @@ class TestPaymentProcessor:
         return f"{reverse('test-processor-card')}?{query}"
 
     def attach(self, *, token: str, customer_reference: str) -> ProcessorPaymentMethod:
-        card = self.cards.get(token)
+        typed = EXPIRY_IN_TOKEN.match(token)
+        card = self.cards.get(typed["token"] if typed else token)
         if card is None:
             if token.replace(" ", "").replace("-", "").isdigit():
                 # Someone sent a card number: refuse it without echoing or logging it.
@@ -248,8 +276,14 @@ class TestPaymentProcessor:
         if card.refusal:
             raise TokenRefused(card.refusal)
         exp_year = exp_month = None
-        if card.expires_in_months is not None:
-            today = tokyo_today()
+        today = tokyo_today()
+        if typed is not None and card.expires_in_months is not None:
+            exp_month, exp_year = int(typed["month"]), 2000 + int(typed["year"])
+            if not 1 <= exp_month <= 12:
+                raise TokenRefused(_("The payment processor did not recognise this token."))
+            if (exp_year, exp_month) < (today.year, today.month):
+                raise TokenRefused(_("This card has expired. Add a card that is still valid."))
+        elif card.expires_in_months is not None:
             exp_year, exp_month = add_months(today.year, today.month, card.expires_in_months)
         digest = hashlib.sha256(f"{customer_reference}|{token}".encode()).hexdigest()
         # The test processor keeps no state: the reference itself says how charges go.
@@ -288,6 +322,23 @@ class TestPaymentProcessor:
                 reference=f"ch_test_{digest[:24]}", amount=amount, currency=currency
             )
             self.ledger[idempotency_key] = made
+            return made
+
+    # The refunds made, by idempotency key (the processor's own ledger, as for charges).
+    refunds: dict[str, ProcessorRefund] = {}
+
+    def refund(
+        self, *, charge_reference: str, amount: Decimal, idempotency_key: str
+    ) -> ProcessorRefund:
+        with self._ledger_lock:
+            existing = self.refunds.get(idempotency_key)
+            if existing is not None:
+                return existing
+            if amount <= 0:
+                raise ValueError("A refund is of a positive amount.")
+            digest = hashlib.sha256(f"{charge_reference}|{idempotency_key}".encode()).hexdigest()
+            made = ProcessorRefund(reference=f"re_test_{digest[:24]}", amount=amount)
+            self.refunds[idempotency_key] = made
             return made
 
 

@@ -14,12 +14,14 @@ from django.http import Http404
 
 from accounts.models import Customer
 from billing.models import (
+    PAID_PAYMENT_STATUSES,
     BillingRun,
     Invoice,
     InvoiceStatus,
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Refund,
 )
 from portal.pagination import Page, paginate
 from portal.statements import Statement, Values
@@ -111,7 +113,7 @@ def get_paid_payment_for_customer(*, customer: Customer, payment_id: int) -> Pay
     """A succeeded payment with its invoice; Http404 when it is not this customer's (or
     was never completed: only a payment made has a receipt)."""
     payment = (
-        Payment.objects.filter(customer=customer, pk=payment_id, status=PaymentStatus.SUCCEEDED)
+        Payment.objects.filter(customer=customer, pk=payment_id, status__in=PAID_PAYMENT_STATUSES)
         .select_related("invoice", "customer")
         .prefetch_related("invoice__lines")
         .first()
@@ -123,7 +125,7 @@ def get_paid_payment_for_customer(*, customer: Customer, payment_id: int) -> Pay
 
 def get_succeeded_payment(*, invoice: Invoice) -> Payment | None:
     """The payment that paid the invoice through the portal, if one did."""
-    return Payment.objects.filter(invoice=invoice, status=PaymentStatus.SUCCEEDED).first()
+    return Payment.objects.filter(invoice=invoice, status__in=PAID_PAYMENT_STATUSES).first()
 
 
 def list_pending_payment_ids(*, started_before: datetime, limit: int = 500) -> list[int]:
@@ -141,3 +143,26 @@ def list_pending_payment_ids(*, started_before: datetime, limit: int = 500) -> l
 def latest_billing_runs(*, limit: int = 3) -> list[BillingRun]:
     """The newest billing runs, newest month first: what staff see on the admin home."""
     return list(BillingRun.objects.order_by("-period_start")[:limit])
+
+
+def list_payments(*, customer: Customer, limit: int, cursor: str | None = None) -> Page[Payment]:
+    """One page of the customer's payments, newest first, with their refunds and methods."""
+    payments = (
+        Payment.objects.filter(customer=customer)
+        .select_related("invoice", "payment_method")
+        .prefetch_related("refunds")
+    )
+    return paginate(payments, order_field="created_at", limit=limit, cursor=cursor)
+
+
+def get_refund_for_customer(*, customer: Customer, refund_id: int) -> Refund:
+    """A refund with its payment and invoice; Http404 when it is not this customer's."""
+    refund = (
+        Refund.objects.filter(payment__customer=customer, pk=refund_id)
+        .select_related("payment__invoice__customer", "payment__customer")
+        .prefetch_related("payment__invoice__lines")
+        .first()
+    )
+    if refund is None:
+        raise Http404("No such refund.")
+    return refund

@@ -10,6 +10,12 @@ urlpatterns = [
     path("billing/invoices/<int:invoice_id>", views.invoice_detail, name="billing-invoice"),
     path("billing/invoices/<int:invoice_id>/pay", views.pay_invoice, name="billing-invoice-pay"),
     path("billing/invoices/<int:invoice_id>/pdf", views.invoice_pdf, name="billing-invoice-pdf"),
+    path("billing/payments", views.payment_history, name="billing-payments"),
+    path(
+        "billing/refunds/<int:refund_id>/pdf",
+        views.refund_credit_note,
+        name="billing-refund-pdf",
+    ),
     path(
         "billing/payments/<int:payment_id>/receipt",
         views.payment_receipt,

@@ -22,7 +22,7 @@ from accounts.selectors import get_customer_for_user
 from billing import documents, providers, selectors
 from billing.api import pdf_response
 from billing.forms import AddPaymentMethodForm, InvoiceFilterForm, PayInvoiceForm
-from billing.models import Invoice, InvoiceStatus
+from billing.models import PAID_PAYMENT_STATUSES, Invoice, InvoiceStatus
 from billing.processor import get_payment_processor
 from billing.providers import BillingUnavailable, PaymentMethodInfo
 from billing.services import payment_methods as payment_method_services
@@ -227,7 +227,12 @@ def _add_token(request: HttpRequest, customer: Customer, token: str) -> HttpResp
         return redirect("billing-payment-methods")
     method = added.payment_method
     if not added.created:
-        messages.info(request, _("That payment method was already added."))
+        # The same card (number and expiry) again: refused, so nobody thinks a second was saved.
+        messages.error(
+            request,
+            _("%(method)s is already one of your payment methods. Nothing was added.")
+            % {"method": method},
+        )
     elif method.is_default:
         messages.success(
             request,
@@ -351,3 +356,35 @@ def payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
     payment = selectors.get_paid_payment_for_customer(customer=customer, payment_id=payment_id)
     content = documents.render_receipt_pdf(payment=payment, language=customer.language)
     return pdf_response(content, filename=f"{payment.receipt_number}.pdf")
+
+
+@login_required
+@require_GET
+def payment_history(request: HttpRequest) -> HttpResponse:
+    """Every payment, newest first, with its refunds, receipt and credit notes."""
+    customer = get_customer_for_user(user=request.user)
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.list_payments(customer=customer, limit=PAGE_SIZE, cursor=cursor)
+    except ApplicationError:
+        messages.error(request, _("That page of payments no longer exists. Here is the first."))
+        return redirect("billing-payments")
+    return render(
+        request,
+        "billing/payment_history.html",
+        {
+            "payments": page.items,
+            "paid_statuses": PAID_PAYMENT_STATUSES,
+            "cursor": cursor,
+            "next_cursor": page.next_cursor,
+        },
+    )
+
+
+@login_required
+@require_GET
+def refund_credit_note(request: HttpRequest, refund_id: int) -> HttpResponse:
+    customer = get_customer_for_user(user=request.user)
+    refund = selectors.get_refund_for_customer(customer=customer, refund_id=refund_id)
+    content = documents.render_credit_note_pdf(refund=refund, language=customer.language)
+    return pdf_response(content, filename=f"{refund.credit_note_number}.pdf")

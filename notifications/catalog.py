@@ -454,6 +454,22 @@ _TEMPLATES = [
         dedupe_window=ONE_DAY,
     ),
     NotificationTemplate(
+        type="REFUND_ISSUED",
+        title=_("Refund issued for invoice %(invoice_number)s"),
+        message=_(
+            "We refunded %(amount)s to the way you paid. It can take a few days to reach you. "
+            "Your credit note is ready to download."
+        ),
+        action_url=PageLink("billing-payments"),
+        action_label=_("View payment history"),
+        source="refund",
+        category=Category.BILLING,
+        icon="invoice",
+        tone=Tone.INFO,
+        email_note=_("Your credit note is in the portal."),
+        dedupe_window=ONE_HOUR,
+    ),
+    NotificationTemplate(
         type="PAYMENT_RECEIVED",
         title=_("Payment received for invoice %(invoice_number)s"),
         message=_("We received %(amount)s. Thank you. Your receipt is ready to download."),

@@ -367,6 +367,7 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "subscriptions.models.PlanKind",
         "InvoiceKindEnum": "billing.models.InvoiceKind.values",
         "PaymentStatusEnum": "billing.models.PaymentStatus.values",
+        "PaymentMethodTypeEnum": "billing.models.PaymentMethodType.values",
         "SupportRequestStatusEnum": "support.models.SupportRequestStatus.values",
         "SupportTopicEnum": "support.models.SupportTopic.values",
     },

@@ -16,6 +16,7 @@ class StaffActionType(models.TextChoices):
     ELIGIBILITY_SET = "eligibility_set", "Eligibility result set"
     INVOICE_PAID = "invoice_paid", "Invoice marked paid"
     INVOICE_CANCELLED = "invoice_cancelled", "Invoice cancelled"
+    PAYMENT_REFUNDED = "payment_refunded", "Payment refunded"
     CANCELLATION_COMPLETED = "cancellation_completed", "Cancellation completed"
     CANCELLATION_WITHDRAWN = "cancellation_withdrawn", "Cancellation withdrawn"
     PAYMENT_METHOD_DEFAULT = "payment_method_default", "Default payment method set"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -48,6 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         "browser": None
         if _chromium()
         else "needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+        "poppler": None
+        if shutil.which("pdftoppm") and shutil.which("pdftotext")
+        else "needs pdftoppm and pdftotext to render PDFs (apt-get install poppler-utils)",
     }
     for item in items:
         for marker, reason in missing.items():

@@ -44,7 +44,7 @@ def test_a_card_typed_on_the_processors_form_comes_back_as_a_token(browser_clien
     assert answer.status_code == 302
     back = urlsplit(answer["Location"])
     assert f"{back.scheme}://{back.netloc}{back.path}" == params["return_to"]
-    assert parse_qs(back.query) == {"token": ["tok_visa"], "state": [params["state"]]}
+    assert parse_qs(back.query) == {"token": ["tok_visa_exp0830"], "state": [params["state"]]}
     assert "4242" not in answer["Location"]
 
     added = browser_client.get(answer["Location"], follow=True)
@@ -52,6 +52,7 @@ def test_a_card_typed_on_the_processors_form_comes_back_as_a_token(browser_clien
     assert "Visa •••• 4242 is added" in added.content.decode()
     (method,) = PaymentMethod.objects.filter(customer=customer)
     assert method.last4 == "4242" and method.is_default
+    assert (method.exp_month, method.exp_year) == (8, 2030)
 
 
 def test_an_unknown_card_number_is_refused_on_the_processors_form(browser_client):
@@ -86,7 +87,7 @@ def test_a_card_typed_in_full_width_is_the_same_card(browser_client):
     }
     answer = browser_client.post("/test-processor/cards", {**typed, **params})
     assert answer.status_code == 302
-    assert parse_qs(urlsplit(answer["Location"]).query)["token"] == ["tok_visa"]
+    assert parse_qs(urlsplit(answer["Location"]).query)["token"] == ["tok_visa_exp0830"]
 
 
 def test_every_mistake_on_the_card_form_is_shown_at_once(browser_client):
@@ -136,3 +137,53 @@ def test_the_processors_form_is_gone_with_another_processor(client, settings):
 
 class OtherProcessor:
     test_tokens: dict[str, str] = {}
+
+
+def _add_through_the_form(client, **card: str):
+    _, params = _open_card_form(client)
+    answer = client.post("/test-processor/cards", {**CARD, **card, **params})
+    if answer.status_code != 302:
+        return answer
+    return client.get(answer["Location"], follow=True)
+
+
+def test_the_typed_expiry_is_the_one_saved(browser_client, customer):
+    _add_through_the_form(browser_client, expiry="08/29")
+    method = PaymentMethod.objects.get(customer=customer)
+    assert (method.exp_month, method.exp_year) == (8, 2029)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_an_expiry_in_the_past_is_refused_on_the_processors_form(
+    browser_client, customer, language
+):
+    customer.language = language
+    customer.save(update_fields=["language"])
+    response = _add_through_the_form(browser_client, expiry="01/20")
+    assert response.status_code == 200
+    expected = {"en": "This card has expired", "ja": "このカードは有効期限が切れています"}
+    assert expected[language] in response.content.decode()
+    assert not PaymentMethod.objects.exists()
+
+
+def test_a_token_with_an_expiry_in_the_past_is_refused_by_the_processor(browser_client, customer):
+    _, params = _open_card_form(browser_client)
+    response = browser_client.get(
+        f"{ADD}?token=tok_visa_exp0120&state={params['state']}", follow=True
+    )
+    assert "This card has expired" in response.content.decode()
+    assert not PaymentMethod.objects.exists()
+
+
+def test_the_same_card_twice_is_refused_with_a_message(browser_client, customer):
+    _add_through_the_form(browser_client, expiry="08/29")
+    again = _add_through_the_form(browser_client, expiry="08/29")
+    assert "is already one of your payment methods. Nothing was added." in again.content.decode()
+    assert PaymentMethod.objects.filter(customer=customer).count() == 1
+
+
+def test_the_same_number_with_a_new_expiry_is_a_new_card(browser_client, customer):
+    _add_through_the_form(browser_client, expiry="08/29")
+    _add_through_the_form(browser_client, expiry="09/31")
+    expiries = set(PaymentMethod.objects.values_list("exp_month", "exp_year"))
+    assert expiries == {(8, 2029), (9, 2031)}

@@ -342,7 +342,7 @@ def test_adding_the_same_token_twice_from_the_page_stores_one(browser_client, cu
     response = browser_client.post(
         "/account/billing/payment-methods/add", {"token": "tok_amex"}, follow=True
     )
-    assert "already added" in response.content.decode()
+    assert "is already one of your payment methods" in response.content.decode()
     assert PaymentMethod.objects.filter(customer=customer).count() == 1
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from billing.models import PaymentMethod
+from accounts.models import User
+from billing.models import Invoice, Payment, PaymentMethod, PaymentStatus
+from billing.services.refunds import refund_payment
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import PaymentMethodFactory
 
@@ -62,3 +65,34 @@ def test_removing_a_card_asks_first_and_works_without_javascript(page_without_ja
     expect(page.locator(".flash")).to_contain_text("JCB •••• 0505 is removed.")
     assert not PaymentMethod.objects.filter(pk=spare.pk).exists()
     assert customer_methods.count() == 1
+
+
+def test_a_customer_finds_a_refund_and_its_credit_note_in_the_payment_history(page):
+    invoice = Invoice.objects.filter(customer__user__email="overdue@demo.example").first()
+    assert invoice is not None
+    Invoice.objects.filter(pk=invoice.pk).update(status="paid")
+    payment = Payment.objects.create(
+        customer=invoice.customer,
+        invoice=invoice,
+        method_description="Visa •••• 4242",
+        idempotency_key="browser-refund",
+        amount=invoice.total,
+        status=PaymentStatus.SUCCEEDED,
+        processor_reference="ch_test_browser",
+        created_at=invoice.created_at,
+        paid_at=invoice.created_at,
+    )
+    refund_payment(
+        payment_id=payment.pk,
+        amount=Decimal("500"),
+        reason="Goodwill",
+        actor=User.objects.get(email="support@demo.example"),
+    )
+    log_in(page, "overdue@demo.example")
+    page.goto("/account/billing/invoices")
+    page.get_by_role("link", name="Payment history").click()
+    page.wait_for_url(re.compile(r"/account/billing/payments$"))
+    expect(page.get_by_role("heading", name="Payment history")).to_be_visible()
+    expect(page.get_by_text("Partly refunded")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Credit note CRN-"))).to_be_visible()
+    screenshot(page, "billing-payment-history")

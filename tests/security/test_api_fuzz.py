@@ -112,7 +112,7 @@ def error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
     return True
 
 
-_LISTS = ("invoices", "notifications", "orders", "subscriptions", "support/requests")
+_LISTS = ("invoices", "notifications", "orders", "payments", "subscriptions", "support/requests")
 _WEBHOOK = f"POST {WEBHOOK}"
 
 # Requests the schema allows and the server refuses all the same, because what decides is
