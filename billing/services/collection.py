@@ -10,7 +10,7 @@ PAYMENT_RECEIVED and the same paid invoice.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -25,6 +25,7 @@ from billing.models import (
     PaymentMethodType,
     PaymentStatus,
 )
+from billing.selectors import COLLECTION_TIME
 from billing.services.dunning import ATTEMPT_DAYS
 from billing.services.payments import complete_payment
 from notifications.catalog import Money
@@ -34,7 +35,6 @@ from portal.dates import TOKYO, tokyo_today
 
 logger = logging.getLogger(__name__)
 
-COLLECTION_TIME = time(9, 0)
 # An invoice that fell due this long ago without a first attempt (collection was off) is left
 # to the customer and the reminders rather than charged late.
 FIRST_ATTEMPT_WINDOW_DAYS = 2
@@ -132,10 +132,7 @@ def make_charge_attempt(*, attempt_id: int, now: datetime) -> bool:
             attempt.failure_message = _("There is no card on your account to charge.")
         elif method.is_expired(today=invoice.due_date):
             attempt.failure_code = "card_expired"
-            attempt.failure_message = _("Your %(brand)s card ending in %(last4)s has expired.") % {
-                "brand": method.brand or _("card"),
-                "last4": method.last4,
-            }
+            attempt.failure_message = _("The card on your account has expired.")
         elif Payment.objects.filter(invoice=invoice, status=PaymentStatus.PENDING).exists():
             # The customer is paying right now: that payment decides.
             attempt.settled_at = now

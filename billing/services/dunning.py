@@ -4,12 +4,13 @@ path, restores them (`settle_paid_invoice`, called where every path marks an inv
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
 from billing.models import ChargeAttempt, Invoice, InvoiceStatus, overdue_condition
+from billing.selectors import suspends_on
 from notifications.catalog import Money
 from notifications.models import Notification
 from notifications.services.notify import notify, retire_notifications
@@ -22,11 +23,6 @@ WARNING_DAYS_BEFORE = 3
 # Days after the due date of each automatic charge: the first on the day, then the retries
 # (billing.services.collection).
 ATTEMPT_DAYS = (0, 3, 7)
-
-
-def suspends_on(*, due_date: date) -> date:
-    """The day an invoice still unpaid suspends the customer's services."""
-    return due_date + timedelta(days=settings.SUSPEND_AFTER_DAYS)
 
 
 def _warning_source(invoice: Invoice) -> str:

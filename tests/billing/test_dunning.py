@@ -150,7 +150,7 @@ def test_an_expired_card_fails_with_its_reason_without_asking_the_processor(cust
     assert run("collect_payments", at(1, 27)) == 1
     attempt = ChargeAttempt.objects.get(invoice=invoice, number=1)
     assert attempt.failure_code == "card_expired"
-    assert "4242" in attempt.failure_message
+    assert attempt.failure_message == "The card on your account has expired."
     assert attempt.payment is None
     assert TestPaymentProcessor.ledger == {}
     assert notices(customer, "PAYMENT_FAILED") == [f"{invoice.pk}:1"]
@@ -205,3 +205,58 @@ def test_run_job_runs_the_collection_for_a_moment(customer, invoice, declining_c
     call_command("run_job", "collect_payments", "--at", "2027-01-27T09:00:00+09:00")
     assert ChargeAttempt.objects.filter(invoice=invoice, number=1).exists()
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.UNPAID
+
+
+def test_the_invoice_endpoint_shows_the_automatic_charges_and_the_suspension_date(
+    customer, invoice, declining_card, internet
+):
+    run("collect_payments", at(1, 27))
+    with time_machine.travel(at(1, 28), tick=False):
+        body = bearer_client(customer.user).get(f"/api/invoices/{invoice.pk}").json()
+    assert body["autoCharge"] == {
+        "nextAttemptAt": "2027-01-30T09:00:00+09:00",
+        "attempts": 1,
+        "lastFailure": "The card was declined (insufficient funds). Try another card.",
+    }
+    assert body["suspendsOn"] == "2027-02-10"
+
+
+def test_the_invoice_endpoint_says_when_a_card_will_be_charged_and_in_japanese(customer, invoice):
+    PaymentMethodFactory(customer=customer, is_default=True, exp_month=12, exp_year=2026)
+    with time_machine.travel(at(1, 20), tick=False):
+        body = bearer_client(customer.user).get(f"/api/invoices/{invoice.pk}").json()
+    assert body["autoCharge"] == {
+        "nextAttemptAt": "2027-01-27T09:00:00+09:00",
+        "attempts": 0,
+        "lastFailure": None,
+    }
+    run("collect_payments", at(1, 27))
+    customer.language = "ja"
+    customer.save()
+    with time_machine.travel(at(1, 28), tick=False):
+        body = bearer_client(customer.user).get(f"/api/invoices/{invoice.pk}").json()
+    assert body["autoCharge"]["lastFailure"] == "ご登録のカードの有効期限が切れています。"
+
+
+def test_a_paid_invoice_has_no_planned_charge_nor_suspension_date(customer, invoice, internet):
+    PaymentMethodFactory(customer=customer, is_default=True)
+    run("collect_payments", at(1, 27))
+    with time_machine.travel(at(1, 28), tick=False):
+        body = bearer_client(customer.user).get(f"/api/invoices/{invoice.pk}").json()
+    assert body["autoCharge"] == {"nextAttemptAt": None, "attempts": 1, "lastFailure": None}
+    assert body["suspendsOn"] is None
+
+
+def test_a_suspended_subscription_says_why_and_since_when(customer, invoice, internet):
+    run("suspend_overdue", at(2, 10, 10))
+    with time_machine.travel(at(2, 11), tick=False):
+        client = bearer_client(customer.user)
+        body = client.get(f"/api/subscriptions/{internet.pk}").json()
+        listed = client.get("/api/subscriptions").json()["items"]
+    assert body["status"] == "suspended"
+    assert body["suspended"] == {"since": "2027-02-10T10:00:00+09:00", "reason": "non_payment"}
+    assert listed[0]["suspended"] == body["suspended"]
+
+
+def test_a_running_subscription_is_not_suspended(customer, internet, api):
+    assert api.get(f"/api/subscriptions/{internet.pk}").json()["suspended"] is None
