@@ -260,3 +260,14 @@ def test_a_suspended_subscription_says_why_and_since_when(customer, invoice, int
 
 def test_a_running_subscription_is_not_suspended(customer, internet, api):
     assert api.get(f"/api/subscriptions/{internet.pk}").json()["suspended"] is None
+
+
+def test_support_sees_the_suspensions_on_the_subscription_page(
+    customer, invoice, internet, client, staff_user
+):
+    run("suspend_overdue", at(2, 10, 10))
+    client.force_login(staff_user)
+    page = client.get(f"/admin/subscriptions/subscription/{internet.pk}/change/")
+    assert page.status_code == 200
+    assert "Non-payment" in page.content.decode()
+    assert f"invoice:{invoice.pk}" in page.content.decode()
