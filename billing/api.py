@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -101,14 +102,26 @@ class InvoiceDetailOutput(InvoiceOutput):
             return None
         return {"start": invoice.period_start.isoformat(), "end": invoice.period_end.isoformat()}
 
-    # Automatic collection and suspension fill these in (DESIGN.md section 12).
+    # Automatic collection and suspension (DESIGN.md section 12).
     @extend_schema_field(AutoChargeOutput(allow_null=True))
     def get_auto_charge(self, invoice: Invoice) -> dict[str, Any] | None:
-        return None
+        auto = selectors.get_auto_charge(invoice=invoice, now=self.context["now"])
+        if auto is None:
+            return None
+        return dict(
+            AutoChargeOutput(
+                {
+                    "nextAttemptAt": auto.next_attempt_at,
+                    "attempts": auto.attempts,
+                    "lastFailure": auto.last_failure,
+                }
+            ).data
+        )
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_suspends_on(self, invoice: Invoice) -> str | None:
-        return None
+        day = selectors.get_suspends_on(invoice=invoice)
+        return day.isoformat() if day else None
 
 
 class InvoicePageOutput(serializers.Serializer):
@@ -156,8 +169,12 @@ class InvoiceDetailView(CustomerAPIView):
         summary="One invoice with its lines",
     )
     def get(self, request: Request, invoice_id: int) -> Response:
-        invoice = selectors.get_invoice_for_customer(customer=self.customer, invoice_id=invoice_id)
-        return Response(InvoiceDetailOutput(invoice, context={"today": tokyo_today()}).data)
+        invoice = selectors.get_invoice_detail_for_customer(
+            customer=self.customer, invoice_id=invoice_id
+        )
+        now = timezone.now()
+        context = {"today": tokyo_today(now=now), "now": now}
+        return Response(InvoiceDetailOutput(invoice, context=context).data)
 
 
 # --- Payment methods ---------------------------------------------------------------------

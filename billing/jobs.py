@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from billing.services import reminders
+from billing.services import collection, dunning, reminders
 from billing.services.run import run_billing
 from portal.jobs import Job, register
 
@@ -31,6 +31,18 @@ for job in (
         description="Remind customers whose card stops working before the end of next month.",
         task="notifications.tasks.send_payment_method_expiring_reminders",
         run=lambda now: reminders.send_payment_method_expiring_reminders(now=now),
+    ),
+    Job(
+        name="collect_payments",
+        description="Charge the default card of invoices due today, and retry failed charges.",
+        task="billing.tasks.collect_payments",
+        run=lambda now: collection.collect_payments(now=now),
+    ),
+    Job(
+        name="suspend_overdue",
+        description="Warn, then suspend, customers with an invoice long overdue; restore payers.",
+        task="billing.tasks.suspend_overdue",
+        run=lambda now: dunning.suspend_overdue(now=now),
     ),
 ):
     register(job)

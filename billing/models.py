@@ -406,3 +406,46 @@ class UnbilledCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.amount} {self.currency})"
+
+
+class ChargeAttempt(models.Model):
+    """One automatic charge of an unpaid invoice to the customer's default card: the first
+    on the due date at 09:00, the retries after it (billing.services.collection).
+
+    The row exists from the moment it is scheduled; whoever sets `attempted_at` first makes
+    the attempt, so two collection runs never charge the same attempt twice.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="charge_attempts")
+    number = models.PositiveSmallIntegerField()
+    scheduled_for = models.DateTimeField()
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    # The payment the attempt made; none when there was no usable card to charge.
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="charge_attempt"
+    )
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    # When the outcome (a failure's notice and next attempt) was recorded: once per attempt.
+    settled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["invoice", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "number"], name="one_charge_per_attempt")
+        ]
+        indexes = [
+            models.Index(
+                fields=["scheduled_for"],
+                name="charge_attempt_due_idx",
+                condition=Q(attempted_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} for invoice {self.invoice_id}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"autocharge:{self.invoice_id}:{self.number}"

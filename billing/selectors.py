@@ -6,26 +6,33 @@ The local billing provider answers from these; services use them to find what th
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from billing.models import (
     PAID_PAYMENT_STATUSES,
     BillingRun,
+    ChargeAttempt,
     Invoice,
     InvoiceStatus,
     Payment,
     PaymentMethod,
+    PaymentMethodType,
     PaymentStatus,
     Refund,
 )
+from portal.dates import TOKYO
 from portal.pagination import Page, paginate
 from portal.statements import Statement, Values
-from subscriptions.models import SubscriptionStatus
+from subscriptions.models import Subscription, SubscriptionStatus
 
 # Services in these states are billed (or will be again), so they need a way to pay.
 BILLED_SUBSCRIPTION_STATUSES = (
@@ -166,3 +173,96 @@ def get_refund_for_customer(*, customer: Customer, refund_id: int) -> Refund:
     if refund is None:
         raise Http404("No such refund.")
     return refund
+
+
+def suspends_on(*, due_date: date) -> date:
+    """The day an invoice still unpaid suspends the customer's services."""
+    return due_date + timedelta(days=settings.SUSPEND_AFTER_DAYS)
+
+
+def get_invoice_detail_for_customer(*, customer: Customer, invoice_id: int) -> Invoice:
+    """get_invoice_for_customer with what its automatic charges and suspension date need,
+    in the same statement (`get_auto_charge`, `get_suspends_on` read these)."""
+    attempts = ChargeAttempt.objects.filter(invoice=OuterRef("pk"))
+    made = attempts.filter(attempted_at__isnull=False)
+    invoice = (
+        Invoice.objects.filter(customer=customer, pk=invoice_id)
+        .annotate(
+            attempts_made=Coalesce(
+                Subquery(made.values("invoice").annotate(n=Count("pk")).values("n")[:1]), 0
+            ),
+            next_attempt_at=Subquery(
+                attempts.filter(attempted_at__isnull=True)
+                .order_by("number")
+                .values("scheduled_for")[:1]
+            ),
+            last_failure=Subquery(
+                made.exclude(failure_message="").order_by("-number").values("failure_message")[:1]
+            ),
+            charges_a_card=Exists(
+                PaymentMethod.objects.filter(
+                    customer=OuterRef("customer"), is_default=True, type=PaymentMethodType.CARD
+                )
+            ),
+            has_running_service=Exists(
+                Subscription.objects.filter(
+                    customer=OuterRef("customer"),
+                    status__in=(
+                        SubscriptionStatus.ACTIVE,
+                        SubscriptionStatus.CANCELLATION_SCHEDULED,
+                    ),
+                )
+            ),
+        )
+        .prefetch_related("lines")
+        .first()
+    )
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return invoice
+
+
+def _annotation(invoice: Invoice, name: str) -> Any:
+    return getattr(invoice, name)
+
+
+def get_suspends_on(*, invoice: Invoice) -> date | None:
+    """The day this invoice, unpaid, suspends its customer's services; None when it is paid
+    or there is no running service to suspend. `invoice` comes from
+    get_invoice_detail_for_customer."""
+    if invoice.status != InvoiceStatus.UNPAID or not _annotation(invoice, "has_running_service"):
+        return None
+    return suspends_on(due_date=invoice.due_date)
+
+
+@dataclass(frozen=True)
+class AutoCharge:
+    next_attempt_at: datetime | None
+    attempts: int
+    # In the active language.
+    last_failure: str | None
+
+
+# When automatic charges are made (billing.services.collection).
+COLLECTION_TIME = time(9, 0)
+
+
+def get_auto_charge(*, invoice: Invoice, now: datetime) -> AutoCharge | None:
+    """The automatic charges of an invoice (billing.services.collection): how many were made,
+    the next one; None when there are none and none is planned (paid, or no card to charge).
+    `invoice` comes from get_invoice_detail_for_customer."""
+    made: int = _annotation(invoice, "attempts_made")
+    next_at: datetime | None = _annotation(invoice, "next_attempt_at")
+    if invoice.status != InvoiceStatus.UNPAID:
+        next_at = None
+    elif made == 0 and next_at is None:
+        first = datetime.combine(invoice.due_date, COLLECTION_TIME, tzinfo=TOKYO)
+        if first < now or not _annotation(invoice, "charges_a_card"):
+            return None
+        next_at = first
+    if made == 0 and next_at is None:
+        return None
+    failure: str | None = _annotation(invoice, "last_failure")
+    return AutoCharge(
+        next_attempt_at=next_at, attempts=made, last_failure=_(failure) if failure else None
+    )

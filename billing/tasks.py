@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from billing.services import reminders
+from billing.services import collection, dunning, reminders
 from billing.services import run as billing_runs
 from billing.services.payment_methods import detach_payment_method
 from billing.services.payments import complete_payment
@@ -62,3 +62,21 @@ def send_invoice_due_reminders() -> int:
 )
 def send_payment_method_expiring_reminders() -> int:
     return reminders.send_payment_method_expiring_reminders()
+
+
+@shared_task(name="billing.tasks.collect_payments", **RUN_RETRY_POLICY)
+def collect_payments() -> int:
+    """Beat, daily at 09:00: the automatic charges due now and their retries."""
+    return collection.collect_payments(now=timezone.now())
+
+
+@shared_task(name="billing.tasks.suspend_overdue", **RUN_RETRY_POLICY)
+def suspend_overdue() -> int:
+    """Beat, daily: suspension warnings, suspensions, and the restore backstop."""
+    return dunning.suspend_overdue(now=timezone.now())
+
+
+@shared_task(name="billing.tasks.restore_services_task", **RUN_RETRY_POLICY)
+def restore_services_task(customer_id: int) -> int:
+    """After a payment commits: the customer's services come back if nothing is overdue."""
+    return dunning.restore_if_settled(customer_id=customer_id, now=timezone.now())

@@ -496,6 +496,67 @@ _TEMPLATES = [
         tone=Tone.INFO,
         email_note=_("You can download the qualified invoice (PDF) from the invoice page."),
     ),
+    NotificationTemplate(
+        type="PAYMENT_FAILED",
+        title=_("We could not charge your card for invoice %(invoice_number)s"),
+        message=_(
+            "The automatic payment of %(amount)s did not go through. Please pay the invoice "
+            "with another card or update your payment method."
+        ),
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
+        action_label=_("Pay invoice"),
+        source="invoice",
+        category=Category.BILLING,
+        icon="card",
+        tone=Tone.CRITICAL,
+        email_note=_("If you have already paid, please disregard this email."),
+        severity=Severity.CRITICAL,
+    ),
+    NotificationTemplate(
+        type="SUSPENSION_WARNING",
+        title=_("Your services will be suspended on %(suspends_on)s"),
+        message=_(
+            "Invoice %(invoice_number)s (%(amount)s) is still unpaid. Please pay it before "
+            "%(suspends_on)s to keep your services running."
+        ),
+        action_url=PageLink("billing-invoice", ("invoice_id",)),
+        action_label=_("Pay invoice"),
+        source="invoice",
+        category=Category.BILLING,
+        icon="calendar",
+        tone=Tone.CRITICAL,
+        email_note=_("If you have already paid, please disregard this email."),
+        severity=Severity.CRITICAL,
+        dedupe_window=ONE_DAY,
+    ),
+    NotificationTemplate(
+        type="SERVICE_SUSPENDED",
+        title=_("%(plan_name)s is suspended"),
+        message=_(
+            "We suspended %(plan_name)s on %(since)s because an invoice is unpaid. It comes "
+            "back within a minute of your payment."
+        ),
+        action_url=PageLink("service", ("subscription_id",)),
+        action_label=_("View service"),
+        source="suspension",
+        category=Category.SERVICES,
+        icon="globe",
+        tone=Tone.CRITICAL,
+        email_note=_("Pay your overdue invoices in the portal to restore the service."),
+        severity=Severity.CRITICAL,
+    ),
+    NotificationTemplate(
+        type="SERVICE_RESTORED",
+        title=_("%(plan_name)s is back"),
+        message=_("Thank you for your payment. %(plan_name)s works again as before."),
+        action_url=PageLink("service", ("subscription_id",)),
+        action_label=_("View service"),
+        source="suspension",
+        category=Category.SERVICES,
+        icon="check",
+        tone=Tone.SUCCESS,
+        email_note=_("Thank you for your payment."),
+    ),
 ]
 
 CATALOG: dict[str, NotificationTemplate] = {template.type: template for template in _TEMPLATES}

@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "VerificationStatusEnum": "accounts.models.VerificationStatus.values",
         "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
         "CancellationStatusEnum": "subscriptions.models.CancellationStatus",
+        "CancellationReasonEnum": "subscriptions.models.CancellationReason",
+        "SuspensionReasonEnum": "subscriptions.models.SuspensionReason",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus.values",
         # The plans' kind keeps the name it had before invoices had a kind too.
         "KindEnum": "subscriptions.models.PlanKind",
@@ -436,12 +438,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.complete_due_cancellations",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Automatic charges on the due date at 09:00 and their retries (billing.services.collection).
+    "collect-payments": {
+        "task": "billing.tasks.collect_payments",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # Warnings and suspensions, after the day's charges (billing.services.dunning).
+    "suspend-overdue": {
+        "task": "billing.tasks.suspend_overdue",
+        "schedule": crontab(hour=10, minute=0),
+    },
     # The month before, once the day's cancellations are complete (billing.services.run).
     "billing-run": {
         "task": "billing.tasks.billing_run",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
 }
+# Days after an invoice's due date that its customer's services are suspended, still unpaid.
+SUSPEND_AFTER_DAYS = env.int("SUSPEND_AFTER_DAYS", default=14)
 # Customers the billing run bills per transaction (docs/operations.md).
 BILLING_RUN_CHUNK_SIZE = env.int("BILLING_RUN_CHUNK_SIZE", default=500)
 

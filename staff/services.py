@@ -29,6 +29,8 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.plan": ("view",),
     "subscriptions.subscription": ("view",),
     "subscriptions.cancellationrequest": ("view", "change"),
+    # Shown read-only on the subscription's page (an inline, not a page of its own).
+    "subscriptions.suspension": ("view",),
     "billing.invoice": ("view", "change"),
     "billing.invoiceline": ("view",),
     "billing.paymentmethod": ("view", "change"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from portal.api_errors import ApplicationError
 from staff.adminkit import ReadOnlyInline, ServiceOwnedAdmin
 from subscriptions import services
-from subscriptions.models import CancellationRequest, Plan, Subscription
+from subscriptions.models import CancellationRequest, Plan, Subscription, Suspension
 
 
 @admin.register(Plan)
@@ -41,13 +41,19 @@ class CancellationRequestInline(ReadOnlyInline):
     show_change_link = True
 
 
+class SuspensionInline(ReadOnlyInline):
+    model = Suspension
+    readonly_fields = ("reason", "source", "started_at", "ended_at")
+    fields = readonly_fields
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(ServiceOwnedAdmin):
     list_display = ["id", "customer", "plan", "status", "activated_at", "msisdn", "line_id"]
     list_filter = ["status", "plan__kind"]
     search_fields = ["customer__name", "customer__user__email", "msisdn", "iccid", "line_id"]
     list_select_related = ["customer", "plan"]
-    inlines = [CancellationRequestInline]
+    inlines = [SuspensionInline, CancellationRequestInline]
 
 
 @admin.register(CancellationRequest)

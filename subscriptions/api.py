@@ -23,6 +23,7 @@ from subscriptions.models import (
     PlanKind,
     Subscription,
     SubscriptionStatus,
+    SuspensionReason,
 )
 
 # Identifiers that only one kind of service has; the other kind's keys are left out.
@@ -51,6 +52,11 @@ class CancellationSummaryOutput(serializers.Serializer):
     requestedAt = DateTimeField(source="requested_at")
 
 
+class SuspensionOutput(serializers.Serializer):
+    since = DateTimeField(source="started_at")
+    reason = serializers.ChoiceField(choices=SuspensionReason.choices)
+
+
 class SubscriptionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=PlanKind.choices)
@@ -68,7 +74,17 @@ class SubscriptionOutput(serializers.Serializer):
     cancellation = serializers.SerializerMethodField(
         help_text="The scheduled cancellation, or the completed one that ended the service"
     )
+    suspended = serializers.SerializerMethodField(
+        help_text="Why and since when the service is suspended; null while it is not"
+    )
     href = serializers.SerializerMethodField()
+
+    @extend_schema_field(SuspensionOutput(allow_null=True))
+    def get_suspended(self, subscription: Subscription) -> dict[str, Any] | None:
+        suspension = selectors.current_suspension(subscription)
+        if suspension is None:
+            return None
+        return dict(SuspensionOutput(suspension).data)
 
     @extend_schema_field(CancellationSummaryOutput(allow_null=True))
     def get_cancellation(self, subscription: Subscription) -> dict[str, Any] | None:

@@ -162,3 +162,36 @@ class CancellationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Cancellation of {self.subscription_id} on {self.effective_on}"
+
+
+class SuspensionReason(models.TextChoices):
+    NON_PAYMENT = "non_payment", _("Non-payment")
+    LOST_SIM = "lost_sim", _("Lost SIM")
+
+
+class Suspension(models.Model):
+    """A reason a service is suspended. Each reason is lifted on its own, so a payment never
+    ends a lost-SIM suspension and a new SIM never ends a non-payment one; the service is
+    suspended while any of them is open."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="suspensions"
+    )
+    reason = models.CharField(max_length=16, choices=SuspensionReason.choices)
+    # What caused it, for staff: "invoice:<id>" for non-payment.
+    source = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "reason"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_suspension_per_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Suspension of {self.subscription_id} ({self.reason})"

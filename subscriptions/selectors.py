@@ -6,7 +6,13 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import Customer
-from subscriptions.models import CancellationRequest, CancellationStatus, Subscription
+from subscriptions.models import (
+    CancellationRequest,
+    CancellationStatus,
+    Subscription,
+    SubscriptionStatus,
+    Suspension,
+)
 
 # The request a service page talks about: the scheduled one, or the completed one that
 # ended the service. Withdrawn requests are history, not the service's state.
@@ -51,3 +57,12 @@ def get_subscription_for_customer(*, customer: Customer, subscription_id: int) -
     if subscription is None:
         raise Http404("No such subscription for this customer.")
     return subscription
+
+
+def current_suspension(subscription: Subscription) -> Suspension | None:
+    """The open suspension a suspended service shows (the oldest, if several reasons hold it).
+
+    Looked up only for a suspended service, so listing active services costs no query."""
+    if subscription.status != SubscriptionStatus.SUSPENDED:
+        return None
+    return subscription.suspensions.filter(ended_at__isnull=True).order_by("started_at").first()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Invoice, InvoiceStatus
+from billing.services.dunning import settle_paid_invoice
 from notifications.services.notify import retire_notifications
 from portal.api_errors import ApplicationError
 from staff.models import StaffActionType
@@ -40,6 +41,8 @@ def mark_invoice_paid(
         invoice.save(update_fields=["status", "paid_at"])
         # However it was paid (online, by transfer, marked by support), its reminders are settled.
         _retire_reminders(invoice)
+        # Every path that pays an invoice comes here: retries stop, services come back.
+        settle_paid_invoice(invoice=invoice, now=invoice.paid_at)
         if actor is not None:
             record_staff_action(
                 actor=actor,

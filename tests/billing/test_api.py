@@ -180,7 +180,7 @@ def test_a_monthly_invoice_says_the_month_it_bills(api, customer):
     body = api.get(f"/api/invoices/{invoice.pk}").json()
     assert body["kind"] == "monthly"
     assert body["period"] == {"start": "2026-10-01", "end": "2026-10-31"}
-    # Filled in by automatic collection and suspension; null until they plan anything.
+    # No card to charge, no service to suspend.
     assert body["autoCharge"] is None
     assert body["suspendsOn"] is None
 

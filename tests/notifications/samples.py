@@ -49,6 +49,27 @@ SAMPLE_CONTEXTS = {
         "subscription_id": 7,
     },
     "RESIDENCE_CARD_EXPIRING": {"expires_on": date(2027, 1, 31)},
+    "PAYMENT_FAILED": {
+        "invoice_number": "INV-1",
+        "amount": Money(Decimal("5500")),
+        "invoice_id": 42,
+    },
+    "SUSPENSION_WARNING": {
+        "invoice_number": "INV-1",
+        "amount": Money(Decimal("5500")),
+        "invoice_id": 42,
+        "suspends_on": date(2026, 12, 15),
+    },
+    "SERVICE_SUSPENDED": {
+        "plan_name": "Hikari 1G",
+        "subscription_id": 7,
+        "since": date(2026, 12, 15),
+    },
+    "SERVICE_RESTORED": {
+        "plan_name": "Hikari 1G",
+        "subscription_id": 7,
+        "since": date(2026, 12, 15),
+    },
     "PAYMENT_RECEIVED": {
         "invoice_number": "INV-1",
         "amount": Money(Decimal("5500")),

@@ -30,6 +30,10 @@ DEDUPE_WINDOWS = {
     "RESIDENCE_CARD_EXPIRING": None,
     "SYSTEM_ANNOUNCEMENT": timedelta(hours=24),
     "INVOICE_ISSUED": timedelta(hours=24),
+    "PAYMENT_FAILED": timedelta(hours=1),
+    "SUSPENSION_WARNING": timedelta(hours=24),
+    "SERVICE_SUSPENDED": timedelta(hours=1),
+    "SERVICE_RESTORED": timedelta(hours=1),
 }
 
 

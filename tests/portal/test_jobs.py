@@ -127,9 +127,20 @@ def _billable_service(customer: Customer) -> None:
     SubscriptionFactory(customer=customer, activated_at=NOW - timedelta(days=60))
 
 
+def _invoice_due_today_with_a_card(customer: Customer) -> None:
+    PaymentMethodFactory(customer=customer, is_default=True)
+    InvoiceFactory(customer=customer, issued_on=date(2026, 11, 1), due_date=date(2026, 12, 1))
+
+
+def _invoice_unpaid_for_two_weeks(customer: Customer) -> None:
+    SubscriptionFactory(customer=customer)
+    InvoiceFactory(customer=customer, issued_on=date(2026, 11, 1), due_date=date(2026, 11, 17))
+
+
 # What gives each job something to do at NOW. A job added without a scenario fails below.
 SCENARIOS: dict[str, Callable[[Customer], None]] = {
     "billing_run": _billable_service,
+    "collect_payments": _invoice_due_today_with_a_card,
     "complete_due_cancellations": _cancellation_due,
     "dispatch_outbox": _pending_outbox_message,
     "invoice_due_reminders": _invoice_due,
@@ -138,6 +149,7 @@ SCENARIOS: dict[str, Callable[[Customer], None]] = {
     "purge_sent_outbox": _old_sent_outbox_message,
     "queue_due_announcements": _due_announcement,
     "residence_card_expiring_reminders": _residence_card_expiring,
+    "suspend_overdue": _invoice_unpaid_for_two_weeks,
     "retry_notification_emails": _notified_a_while_ago,
     "retry_push_notifications": _notified_a_while_ago,
     "sweep_unfinished_work": _stopped_billing_run,

@@ -406,6 +406,8 @@ READ_ONLY_PAGES = {
     "billing-payment-methods",
     "billing-invoice-pdf",
     "billing-payment-receipt",
+    "billing-payments",
+    "billing-refund-pdf",
     "account-settings",
     "announcement",
 }

@@ -32,7 +32,7 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.models import Customer, User
-from billing.models import Payment
+from billing.models import Payment, Refund
 from subscriptions.services import offered_effective_dates
 from tests.accounts.support import JPEG, PNG, upload
 from tests.conftest import bearer_client
@@ -186,6 +186,28 @@ def paid_payment(owner: Customer) -> dict[str, Any]:
         paid_at=timezone.now(),
     )
     return {"payment_id": payment.pk}
+
+
+def refund(owner: Customer) -> dict[str, Any]:
+    invoice = InvoiceFactory(customer=owner, status="paid", paid_at=timezone.now())
+    payment = Payment.objects.create(
+        customer=owner,
+        invoice=invoice,
+        idempotency_key="matrix-refund",
+        amount=invoice.total,
+        status="partially_refunded",
+        created_at=timezone.now(),
+        paid_at=timezone.now(),
+    )
+    made = Refund.objects.create(
+        payment=payment,
+        amount=1,
+        reason="Matrix",
+        actor=StaffUserFactory(),
+        idempotency_key="matrix-refund",
+        created_at=timezone.now(),
+    )
+    return {"refund_id": made.pk}
 
 
 def support_request(owner: Customer) -> dict[str, Any]:
@@ -419,6 +441,8 @@ MATRIX: dict[str, Route] = {
     ),
     "api-invoice-pdf": api(customer_api_get(OK, API_404), objects=invoice),
     "api-payment-receipt": api(customer_api_get(OK, API_404), objects=paid_payment),
+    "api-payments": api(customer_api_get()),
+    "api-refund-pdf": api(customer_api_get(OK, API_404), objects=refund),
     "api-support-requests": api(customer_api_get(), customer_api_post(CREATED, support_request)),
     # --- Pages of a customer ---
     "dashboard": page(_get(LOGIN, OK, RedirectTo("/admin/"))),
@@ -509,6 +533,8 @@ MATRIX: dict[str, Route] = {
         _get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=paid_payment
     ),
     "support": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "billing-payments": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
+    "billing-refund-pdf": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=refund),
     "billing-payment-methods": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     # GET sends the customer to the processor's card form; POST adds a token directly.
     "billing-payment-method-add": page(
@@ -520,9 +546,9 @@ MATRIX: dict[str, Route] = {
     "test-processor-card": page(
         _get(OK, OK, OK),
         _post(
-            RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
-            RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
-            RedirectTo("/account/billing/payment-methods/add?token=tok_visa&state="),
+            RedirectTo("/account/billing/payment-methods/add?token=tok_visa_exp0830&state="),
+            RedirectTo("/account/billing/payment-methods/add?token=tok_visa_exp0830&state="),
+            RedirectTo("/account/billing/payment-methods/add?token=tok_visa_exp0830&state="),
             data=processor_card,
         ),
     ),

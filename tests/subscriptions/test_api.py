@@ -44,6 +44,7 @@ def test_a_sim_shows_its_identifiers_and_no_address(api, sim):
         "msisdn": "08012345678",
         "iccid": "8981100000000000123",
         "cancellation": None,
+        "suspended": None,
         "href": f"/account/services/{sim.pk}",
     }
     assert body["activatedAt"].endswith("+09:00")
