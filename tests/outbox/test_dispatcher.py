@@ -15,16 +15,19 @@ from outbox.models import OutboxMessage
 from portal.celery import app as celery_app
 from tests.outbox.test_services import KeepingBroker, record_call
 
-pytestmark = pytest.mark.django_db
+# The command closes connections it finds unusable, as a long-running process must: a test
+# transaction around it would be one, so these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def kept(monkeypatch) -> KeepingBroker:  # type: ignore[no-untyped-def]
     broker = KeepingBroker()
     monkeypatch.setattr(services, "app", broker)
+    eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     yield broker
-    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_always_eager = eager
 
 
 def test_a_pass_publishes_what_waits(kept):

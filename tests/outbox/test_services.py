@@ -57,9 +57,10 @@ def _celery_app(broker_url: str) -> Celery:
 @pytest.fixture
 def broker_mode():
     """Celery configured with a broker (not eager), as in production."""
+    eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     yield celery_app
-    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_always_eager = eager
 
 
 @pytest.fixture

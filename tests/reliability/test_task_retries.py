@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 import crm.services
-from billing.models import Payment
+from billing.models import BillingRun, Payment
 from crm.models import CrmEvent, CrmEventState
 from crm.parsers import ParsedEvent
 from notifications.models import Announcement, Notification
@@ -164,6 +164,15 @@ def _nothing() -> tuple[list[Any], Callable[[], bool]]:
     return [], lambda: True
 
 
+def _stopped_billing_run() -> tuple[list[Any], Callable[[], bool]]:
+    run = BillingRun.objects.create(period_start=date(2026, 11, 1), started_at=timezone.now())
+    return [run.pk], lambda: BillingRun.objects.get(pk=run.pk).status == "completed"
+
+
+def _customer() -> tuple[list[Any], Callable[[], bool]]:
+    return [CustomerFactory().pk], lambda: True
+
+
 def _reference() -> tuple[list[Any], Callable[[], bool]]:
     return ["pm_test_gone"], lambda: ProcessorDownOnce.calls == 2
 
@@ -194,6 +203,11 @@ RETRIED: dict[str, Retried] = {
         _reference, outage=_processor_goes_away_once
     ),
     "billing.tasks.complete_payment_task": Retried(_pending_payment),
+    "billing.tasks.billing_run": Retried(_nothing),
+    "billing.tasks.resume_billing_run_task": Retried(_stopped_billing_run),
+    "billing.tasks.collect_payments": Retried(_nothing),
+    "billing.tasks.suspend_overdue": Retried(_nothing),
+    "billing.tasks.restore_services_task": Retried(_customer),
 }
 LEFT_TO_THE_SCHEDULE = {
     "outbox.tasks.dispatch_outbox",
