@@ -40,6 +40,8 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "notifications.device": ("view",),
     "notifications.pushdelivery": ("view",),
     "support.supportrequest": ("view", "change"),
+    # The thread on the request's page (an inline; replies go through the reply form).
+    "support.supportmessage": ("view",),
     "staff.staffaction": ("view",),
 }
 
