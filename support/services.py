@@ -105,6 +105,7 @@ def post_customer_message(
 ) -> SupportMessage:
     """The customer writes on their request; it waits for staff again (`open`).
 
+    The same message sent again within DUPLICATE_WINDOW is the one already stored.
     A request closed for less than REOPEN_WINDOW reopens; one closed longer refuses
     (`support_request_closed`): the customer asks a new one. Another customer's request
     is a 404.
@@ -131,6 +132,19 @@ def post_customer_message(
                     "Please send us a new request instead."
                 ),
             )
+        # The same message again moments later (a double submit) is the one already stored.
+        duplicate = (
+            SupportMessage.objects.filter(
+                request=support_request,
+                author_kind=MessageAuthor.CUSTOMER,
+                body=body,
+                created_at__gte=now - DUPLICATE_WINDOW,
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if duplicate is not None:
+            return duplicate
         message = SupportMessage.objects.create(
             request=support_request,
             author_kind=MessageAuthor.CUSTOMER,

@@ -213,3 +213,12 @@ def test_the_admin_request_page_shows_the_reply_text_and_a_reply_form(client, cu
     assert "We reset your line." in html
     assert f"/admin/support/supportrequest/{support_request.pk}/reply/" in html
     assert 'name="message"' in html
+
+
+def test_the_same_answer_sent_twice_is_one_message(api, customer):
+    support_request = _asked(customer)
+    url = f"/api/support/requests/{support_request.pk}/messages"
+    first = api.post(url, {"body": "Thanks!"}, format="json")
+    second = api.post(url, {"body": "Thanks!"}, format="json")
+    assert first.json()["id"] == second.json()["id"]
+    assert support_request.messages.filter(body="Thanks!").count() == 1
