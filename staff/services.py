@@ -42,6 +42,8 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "support.supportrequest": ("view", "change"),
     # The thread on the request's page (an inline; replies go through the reply form).
     "support.supportmessage": ("view",),
+    # Staff write and edit the canned replies they pick from.
+    "support.cannedreply": ("view", "add", "change"),
     "staff.staffaction": ("view",),
 }
 

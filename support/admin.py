@@ -16,7 +16,7 @@ from accounts.models import Language
 from portal.api_errors import ApplicationError
 from staff.adminkit import ReadOnlyInline, ServiceOwnedAdmin
 from support import selectors, services
-from support.models import SupportMessage, SupportRequest, SupportRequestStatus
+from support.models import CannedReply, SupportMessage, SupportRequest, SupportRequestStatus
 
 
 class SupportMessageInline(ReadOnlyInline):
@@ -40,6 +40,23 @@ class ReplyForm(forms.Form):
     message = forms.CharField(
         label="Reply", widget=forms.Textarea(attrs={"rows": 8, "cols": 80}), max_length=5000
     )
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Replies staff often write, in both languages; picked on a request's reply form."""
+
+    list_display = ["title"]
+    search_fields = ["title", "body_en", "body_ja"]
+
+
+def _canned_initial(request: HttpRequest, language: str) -> dict[str, str]:
+    """The reply form's start: the customer's language, or a picked canned reply in it."""
+    canned_id = request.GET.get("canned", "")
+    canned = CannedReply.objects.filter(pk=canned_id).first() if canned_id.isdigit() else None
+    if canned is None:
+        return {"language": language}
+    return {"language": language, "message": canned.body_in(language)}
 
 
 @admin.register(SupportRequest)
@@ -84,6 +101,7 @@ class SupportRequestAdmin(ServiceOwnedAdmin):
         if support_request is not None:
             extra["reply_form"] = ReplyForm(initial={"language": support_request.customer.language})
             extra["customer_language"] = support_request.customer.get_language_display()
+            extra["canned_replies"] = list(CannedReply.objects.all())
         return super().change_view(request, object_id, form_url, extra)
 
     def get_urls(self) -> list[URLPattern]:
@@ -113,7 +131,7 @@ class SupportRequestAdmin(ServiceOwnedAdmin):
         )
         form = ReplyForm(
             request.POST if request.method == "POST" else None,
-            initial={"language": support_request.customer.language},
+            initial=_canned_initial(request, support_request.customer.language),
         )
         if form.is_valid():
             try:

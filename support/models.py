@@ -85,3 +85,21 @@ class SupportMessage(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.pk} on #{self.request_id}"
+
+
+class CannedReply(models.Model):
+    """A reply staff often write, in both languages; staff pick one and edit it before sending."""
+
+    title = models.CharField(max_length=120, unique=True)
+    body_en = models.TextField("English", max_length=5000)
+    body_ja = models.TextField("Japanese", max_length=5000)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def body_in(self, language: str) -> str:
+        return self.body_ja if language == Language.JAPANESE else self.body_en

@@ -222,3 +222,23 @@ def test_the_same_answer_sent_twice_is_one_message(api, customer):
     second = api.post(url, {"body": "Thanks!"}, format="json")
     assert first.json()["id"] == second.json()["id"]
     assert support_request.messages.filter(body="Thanks!").count() == 1
+
+
+def test_a_canned_reply_starts_the_reply_in_the_customers_language(client, customer):
+    from staff.services import make_support_member
+    from support.models import CannedReply
+    from tests.factories import UserFactory
+
+    customer.language = "ja"
+    customer.save(update_fields=["language"])
+    canned = CannedReply.objects.create(
+        title="Restart", body_en="Please restart.", body_ja="再起動をお試しください。"
+    )
+    client.force_login(make_support_member(user=UserFactory(email="agent@example.com")))
+    support_request = _asked(customer)
+    page = client.get(f"/admin/support/supportrequest/{support_request.pk}/change/")
+    assert f"reply/?canned={canned.pk}" in page.content.decode()
+    form = client.get(
+        f"/admin/support/supportrequest/{support_request.pk}/reply/?canned={canned.pk}"
+    ).context["form"]
+    assert form.initial == {"language": "ja", "message": "再起動をお試しください。"}
