@@ -29,6 +29,7 @@ DEDUPE_WINDOWS = {
     "PAYMENT_METHOD_EXPIRING": None,
     "RESIDENCE_CARD_EXPIRING": None,
     "SYSTEM_ANNOUNCEMENT": timedelta(hours=24),
+    "SUPPORT_REPLIED": timedelta(hours=1),
     "INVOICE_ISSUED": timedelta(hours=24),
 }
 
