@@ -442,6 +442,18 @@ _TEMPLATES = [
         retires=(Retires("PAYMENT_METHOD_EXPIRING"),),
     ),
     NotificationTemplate(
+        type="SUPPORT_REPLIED",
+        title=_("Support replied to your request"),
+        message=_("Our support team answered your request #%(request_id)s."),
+        action_url=PageLink("support-request", ("request_id",)),
+        action_label=_("Read the reply"),
+        source="support_message",
+        category=Category.ACCOUNT,
+        icon="message",
+        tone=Tone.INFO,
+        email_note=_("You can answer in the portal; replies to this email are not read."),
+    ),
+    NotificationTemplate(
         type="SYSTEM_ANNOUNCEMENT",
         title="%(title)s",
         message="%(message)s",

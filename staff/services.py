@@ -42,6 +42,10 @@ SUPPORT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "notifications.device": ("view",),
     "notifications.pushdelivery": ("view",),
     "support.supportrequest": ("view", "change"),
+    # The thread on the request's page (an inline; replies go through the reply form).
+    "support.supportmessage": ("view",),
+    # Staff write and edit the canned replies they pick from.
+    "support.cannedreply": ("view", "add", "change"),
     "staff.staffaction": ("view",),
 }
 

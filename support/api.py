@@ -1,8 +1,8 @@
-"""Support requests for the mobile apps: /api/support/requests."""
+"""Support requests for the mobile apps: /api/support/requests and their threads."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,7 +11,13 @@ from accounts.api import CustomerAPIView
 from portal.pagination import LIMIT_PARAMETER, parse_limit
 from portal.serializers import DateTimeField, ErrorSerializer, StrictCharField
 from support import selectors, services
-from support.models import SupportRequestStatus, SupportTopic
+from support.models import (
+    MessageAuthor,
+    SupportMessage,
+    SupportRequest,
+    SupportRequestStatus,
+    SupportTopic,
+)
 
 
 class SupportRequestInput(serializers.Serializer):
@@ -19,9 +25,38 @@ class SupportRequestInput(serializers.Serializer):
     message = StrictCharField(max_length=services.MESSAGE_MAX_LENGTH)
 
 
+class SupportMessageInput(serializers.Serializer):
+    body = StrictCharField(
+        max_length=services.MESSAGE_MAX_LENGTH, schema={"pattern": r"^[^\x00]*\S[^\x00]*$"}
+    )
+
+
+class SupportAttachmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField()
+
+
+class SupportMessageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.ChoiceField(choices=MessageAuthor.values, source="author_kind")
+    authorName = serializers.SerializerMethodField()
+    body = serializers.CharField()
+    language = serializers.CharField(help_text="The language the message is written in")
+    attachments = serializers.SerializerMethodField()
+    createdAt = DateTimeField(source="created_at")
+
+    def get_authorName(self, message: SupportMessage) -> str:
+        return selectors.author_name(message)
+
+    def get_attachments(self, message: SupportMessage) -> list[dict[str, object]]:
+        return []
+
+
 class SupportReplyOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    message = serializers.CharField()
+    message = serializers.CharField(source="body")
     language = serializers.CharField(help_text="The language staff wrote the reply in")
     createdAt = DateTimeField(source="created_at")
 
@@ -33,10 +68,26 @@ class SupportRequestCreatedOutput(serializers.Serializer):
     createdAt = DateTimeField(source="created_at")
 
 
-class SupportRequestOutput(SupportRequestCreatedOutput):
-    message = serializers.CharField()
+class SupportRequestDetailOutput(SupportRequestCreatedOutput):
     updatedAt = DateTimeField(source="updated_at")
-    replies = SupportReplyOutput(many=True, source="replies.all")
+    messages = SupportMessageOutput(many=True, source="messages.all")
+
+
+class SupportRequestOutput(SupportRequestDetailOutput):
+    message = serializers.SerializerMethodField(help_text="The customer's first message")
+    replies = serializers.SerializerMethodField(help_text="The staff messages, oldest first")
+
+    def get_message(self, support_request: SupportRequest) -> str:
+        first = next(
+            (m for m in support_request.messages.all() if m.author_kind == MessageAuthor.CUSTOMER),
+            None,
+        )
+        return first.body if first is not None else ""
+
+    @extend_schema_field(SupportReplyOutput(many=True))
+    def get_replies(self, support_request: SupportRequest) -> list[dict[str, object]]:
+        staff = [m for m in support_request.messages.all() if m.author_kind == MessageAuthor.STAFF]
+        return SupportReplyOutput(staff, many=True).data  # type: ignore[return-value]
 
 
 class SupportRequestPageOutput(serializers.Serializer):
@@ -89,3 +140,59 @@ class SupportRequestListView(CustomerAPIView):
             SupportRequestCreatedOutput(created.support_request).data,
             status=201 if created.created else 200,
         )
+
+
+class SupportRequestDetailView(CustomerAPIView):
+    """One of the customer's requests with its whole thread."""
+
+    @extend_schema(
+        responses={200: SupportRequestDetailOutput, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="A support request and its thread, oldest message first",
+    )
+    def get(self, request: Request, request_id: int) -> Response:
+        support_request = selectors.get_support_request_for_customer(
+            customer=self.customer, support_request_id=request_id
+        )
+        return Response(SupportRequestDetailOutput(support_request).data)
+
+
+class SupportMessageListView(CustomerAPIView):
+    """The customer writes on their request."""
+
+    @extend_schema(
+        request=SupportMessageInput,
+        responses={
+            201: SupportMessageOutput,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        summary="Write on a support request",
+        description="The request is `open` again, waiting for support. A request closed "
+        "within the last 30 days reopens; one closed longer answers 409 "
+        "`support_request_closed` (ask a new one).",
+    )
+    def post(self, request: Request, request_id: int) -> Response:
+        data = SupportMessageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.post_customer_message(
+            customer=self.customer, support_request_id=request_id, body=data.validated_data["body"]
+        )
+        return Response(SupportMessageOutput(message).data, status=201)
+
+
+class SupportRequestCloseView(CustomerAPIView):
+    """The customer closes their request (closing it again changes nothing)."""
+
+    @extend_schema(
+        request=None,
+        responses={200: SupportRequestDetailOutput, 401: ErrorSerializer, 404: ErrorSerializer},
+        summary="Close a support request",
+    )
+    def post(self, request: Request, request_id: int) -> Response:
+        services.close_support_request(support_request_id=request_id, customer=self.customer)
+        support_request = selectors.get_support_request_for_customer(
+            customer=self.customer, support_request_id=request_id
+        )
+        return Response(SupportRequestDetailOutput(support_request).data)

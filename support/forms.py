@@ -25,3 +25,12 @@ class SupportRequestForm(forms.Form):
         error_messages={"required": _("Write what you need help with.")},
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+
+class SupportMessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=MESSAGE_MAX_LENGTH,
+        error_messages={"required": _("Write your message.")},
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )

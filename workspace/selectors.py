@@ -231,7 +231,9 @@ def get_customer_overview(*, customer_id: int, now: datetime) -> CustomerOvervie
         ),
         devices=list_devices(user=customer.user),
         support_requests=list(
-            customer.support_requests.order_by("-created_at", "-pk")[:OVERVIEW_ROWS]
+            customer.support_requests.prefetch_related("messages").order_by("-created_at", "-pk")[
+                :OVERVIEW_ROWS
+            ]
         ),
         staff_actions=list(
             customer.staff_actions.select_related("actor").order_by("-created_at", "-pk")[

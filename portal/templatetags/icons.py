@@ -67,6 +67,7 @@ _SHAPES: dict[str, str] = {
     "menu": '<path d="M4 6h16M4 12h16M4 18h16"/>',
     "check": '<circle cx="12" cy="12" r="9"/><path d="M8 12.5l2.5 2.5L16 9.5"/>',
     "info": '<circle cx="12" cy="12" r="9"/><path d="M12 8v5M12 16h.01"/>',
+    "message": '<path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/>',
 }
 
 _SVG = (

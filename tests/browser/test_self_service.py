@@ -127,8 +127,10 @@ def test_the_new_customer_asks_support_from_the_menu(page):
     page.get_by_label("Topic").select_option("orders")
     page.get_by_label("Your message").fill("Can I order internet before the check finishes?")
     page.get_by_role("button", name="Send").click()
-    request = page.locator(".support-request").first
-    expect(request).to_contain_text("Can I order internet before the check finishes?")
-    expect(request).to_contain_text("Waiting for our reply")
+    page.wait_for_url(re.compile(r"/account/support/\d+$"))
+    expect(page.locator(".support-message").first).to_contain_text(
+        "Can I order internet before the check finishes?"
+    )
+    expect(page.locator("main")).to_contain_text("Waiting for our reply")
     assert SupportRequest.objects.filter(customer__user__email="new@demo.example").count() == 1
     screenshot(page, "support-sent")

@@ -33,6 +33,7 @@ SAMPLE_CONTEXTS = {
         "invoice_id": 42,
     },
     "PAYMENT_METHOD_EXPIRING": {"brand": "Visa", "last4": "4242", "expiry": "12/2026"},
+    "SUPPORT_REPLIED": {"request_id": 7},
     "SYSTEM_ANNOUNCEMENT": {
         "title": "Maintenance",
         "message": "Tonight 1:00-3:00.",

@@ -29,11 +29,13 @@ DEDUPE_WINDOWS = {
     "PAYMENT_METHOD_EXPIRING": None,
     "RESIDENCE_CARD_EXPIRING": None,
     "SYSTEM_ANNOUNCEMENT": timedelta(hours=24),
+    "SUPPORT_REPLIED": timedelta(hours=1),
     "INVOICE_ISSUED": timedelta(hours=24),
     "PAYMENT_FAILED": timedelta(hours=1),
     "SUSPENSION_WARNING": timedelta(hours=24),
     "SERVICE_SUSPENDED": timedelta(hours=1),
     "SERVICE_RESTORED": timedelta(hours=1),
+    "REFUND_ISSUED": timedelta(hours=1),
 }
 
 

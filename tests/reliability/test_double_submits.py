@@ -41,7 +41,7 @@ from notifications.models import Notification
 from orders.models import Order
 from subscriptions.models import CancellationRequest
 from subscriptions.services import offered_effective_dates, request_cancellation
-from support.models import SupportRequest
+from support.models import SupportMessage, SupportRequest
 from tests.accounts.support import JPEG, PNG, upload
 from tests.conftest import bearer_client
 from tests.factories import (
@@ -327,6 +327,28 @@ def _one_support_request(owner: Customer) -> None:
     assert SupportRequest.objects.filter(customer=owner).count() == 1
 
 
+def _support_thread(owner: Customer) -> int:
+    from support.services import create_support_request
+
+    return create_support_request(customer=owner, topic="other", message="Hello").support_request.pk
+
+
+def _support_answer(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"request_id": _support_thread(owner)}, {"body": "Thanks"}
+
+
+def _one_support_answer(owner: Customer) -> None:
+    assert SupportMessage.objects.filter(request__customer=owner, body="Thanks").count() == 1
+
+
+def _support_to_close(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"request_id": _support_thread(owner)}, {}
+
+
+def _support_closed_once(owner: Customer) -> None:
+    assert SupportRequest.objects.get(customer=owner).status == "closed"
+
+
 def _test_card(owner: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
     return {}, {"number": "4242424242424242", "expiry": "08/30", "security_code": "123"}
 
@@ -381,6 +403,8 @@ FORMS: dict[str, Form] = {
     "order-cancel": Form(_pending_order, _cancelled_once, frozenset({302})),
     "billing-invoice-pay": Form(_invoice_to_pay, _paid_once, frozenset({302})),
     "support": Form(_support_message, _one_support_request, frozenset({302})),
+    "support-request": Form(_support_answer, _one_support_answer, frozenset({302})),
+    "support-request-close": Form(_support_to_close, _support_closed_once, frozenset({302})),
     # The processor's card form stores nothing: each submit sends a token back to the portal.
     "test-processor-card": Form(_test_card, _nothing_stored, frozenset({302})),
 }
@@ -525,6 +549,10 @@ def _api_forget_device(owner: Customer) -> tuple[str, dict[str, Any]]:
     return f"/api/me/devices/{kwargs['device_id']}", {}
 
 
+def _api_support_answer(owner: Customer) -> tuple[str, dict[str, Any]]:
+    return f"/api/support/requests/{_support_thread(owner)}/messages", {"body": "Thanks"}
+
+
 API_WRITES = {
     # One wins, the other is refused with the documented conflict.
     "place an order": ApiWrite("POST", _api_order, _one_order, frozenset({201, 409})),
@@ -540,6 +568,8 @@ API_WRITES = {
     "forget a phone": ApiWrite(
         "DELETE", _api_forget_device, _device_forgotten, frozenset({204, 404})
     ),
+    # The same answer twice is the one message stored.
+    "answer support": ApiWrite("POST", _api_support_answer, _one_support_answer, frozenset({201})),
 }
 
 

@@ -214,6 +214,17 @@ def support_request(owner: Customer) -> dict[str, Any]:
     return {"topic": "other", "message": "Hello"}
 
 
+def support_thread(owner: Customer) -> dict[str, Any]:
+    from support.services import create_support_request
+
+    created = create_support_request(customer=owner, topic="other", message="Hello")
+    return {"request_id": created.support_request.pk}
+
+
+def support_answer(owner: Customer) -> dict[str, Any]:
+    return {"body": "Thank you"}
+
+
 def card_token(owner: Customer) -> dict[str, Any]:
     return {"token": "tok_visa"}
 
@@ -444,6 +455,11 @@ MATRIX: dict[str, Route] = {
     "api-payments": api(customer_api_get()),
     "api-refund-pdf": api(customer_api_get(OK, API_404), objects=refund),
     "api-support-requests": api(customer_api_get(), customer_api_post(CREATED, support_request)),
+    "api-support-request": api(customer_api_get(OK, API_404), objects=support_thread),
+    "api-support-request-messages": api(
+        customer_api_post(CREATED, support_answer, other=API_404), objects=support_thread
+    ),
+    "api-support-request-close": api(customer_api_post(OK, other=API_404), objects=support_thread),
     # --- Pages of a customer ---
     "dashboard": page(_get(LOGIN, OK, RedirectTo("/admin/"))),
     "notifications": page(_get(LOGIN, OK, OK)),
@@ -535,6 +551,14 @@ MATRIX: dict[str, Route] = {
     "support": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-payments": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     "billing-refund-pdf": page(_get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=refund),
+    "support-request": page(
+        _get(LOGIN, OK, PAGE_NOT_FOUND, PAGE_NOT_FOUND),
+        _post(LOGIN, Status(302), PAGE_NOT_FOUND, PAGE_NOT_FOUND, data=support_answer),
+        objects=support_thread,
+    ),
+    "support-request-close": page(
+        _post(LOGIN, Status(302), PAGE_NOT_FOUND, PAGE_NOT_FOUND), objects=support_thread
+    ),
     "billing-payment-methods": page(_get(LOGIN, OK, PAGE_NOT_FOUND)),
     # GET sends the customer to the processor's card form; POST adds a token directly.
     "billing-payment-method-add": page(

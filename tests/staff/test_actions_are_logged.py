@@ -199,14 +199,14 @@ def test_support_replies_to_a_request_in_a_stated_language_and_it_is_logged(
     response = support.post(url, {"language": "ja", "message": "ご迷惑をおかけしました。"})
     assert response.status_code == 302
     support_request.refresh_from_db()
-    assert support_request.status == SupportRequestStatus.ANSWERED
-    reply = support_request.replies.get()
-    assert (reply.author, reply.language) == (support_user, "ja")
+    assert support_request.status == SupportRequestStatus.WAITING_ON_CUSTOMER
+    reply = support_request.messages.get(author_kind="staff")
+    assert (reply.staff_author, reply.language) == (support_user, "ja")
     action = _only_action()
     assert (action.action, action.customer, action.details) == (
         "support_reply",
         customer,
-        {"language": "ja"},
+        {"language": "ja", "message_id": reply.pk},
     )
 
     support.post(f"/admin/support/supportrequest/{support_request.pk}/close/")

@@ -24,6 +24,7 @@ from notifications.models import Announcement, Device, NotificationEmail, PushDe
 from outbox.models import OutboxMessage
 from staff.models import StaffAction
 from staff.services import SUPPORT_GROUP, record_staff_action, sync_support_group
+from support.models import CannedReply
 from support.services import create_support_request
 from tests.factories import (
     CancellationRequestFactory,
@@ -62,6 +63,7 @@ REACH: dict[str, tuple[bool, bool, bool]] = {
     "outbox.outboxmessage": (False, False, False),
     "staff.staffaction": (True, False, False),
     "support.supportrequest": (True, False, False),
+    "support.cannedreply": (True, True, True),
 }
 
 
@@ -101,6 +103,9 @@ def _one_of_each() -> dict[str, models.Model]:
             key="test", user=customer.user, created_at=now
         ),
         "outbox.outboxmessage": OutboxMessage.objects.create(task_name="x", args=[]),
+        "support.cannedreply": CannedReply.objects.create(
+            title="Thanks", body_en="Thank you.", body_ja="ありがとうございます。"
+        ),
         "support.supportrequest": create_support_request(
             customer=customer, topic="other", message="Help"
         ).support_request,

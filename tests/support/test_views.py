@@ -14,8 +14,9 @@ def test_the_page_sends_a_request_and_lists_it(browser_client, customer):
         "/account/support", {"topic": "account", "message": "Please change my name."}
     )
     assert response.status_code == 302
-    assert response["Location"] == "/account/support"
-    assert SupportRequest.objects.get(customer=customer).topic == "account"
+    stored = SupportRequest.objects.get(customer=customer)
+    assert response["Location"] == f"/account/support/{stored.pk}"
+    assert stored.topic == "account"
     page = browser_client.get("/account/support")
     assert page.status_code == 200
     assert "Please change my name." in page.content.decode()
@@ -41,8 +42,9 @@ def test_replies_show_in_japanese_for_a_japanese_customer(client, customer):
         message="ご連絡ありがとうございます。",
         language="ja",
     )
-    page = client.get("/account/support", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    page = client.get(f"/account/support/{created.pk}").content.decode()
     assert "ご連絡ありがとうございます。" in page
+    assert "お客さまのご返信待ち" in page
 
 
 def test_another_customers_request_is_not_on_the_page(browser_client, other_customer):
