@@ -59,7 +59,7 @@ def _page_at(user, depth: int) -> Callable[[], object]:
 
 def test_a_page_at_row_15000_reads_as_few_buffers_as_the_second_page(heavy):
     user = heavy.user
-    shallow_plan, shallow = _analyzed(_page_at(user, 20))
+    _, shallow = _analyzed(_page_at(user, 20))
     deep_plan, deep = _analyzed(_page_at(user, DEPTH))
 
     # The cursor is where the index scan starts, not a filter on the rows before it.
@@ -93,9 +93,7 @@ def test_the_unread_count_reads_no_expired_notification(customer, other_customer
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE notifications_notification")
 
-    light_plan, light = _analyzed(
-        lambda: selectors.count_unread_notifications(user=customer.user, now=NOW)
-    )
+    _, light = _analyzed(lambda: selectors.count_unread_notifications(user=customer.user, now=NOW))
     heavy_plan, heavy = _analyzed(
         lambda: selectors.count_unread_notifications(user=other_customer.user, now=NOW)
     )
