@@ -16,6 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications import selectors
+from notifications.models import Notification
+from portal.pagination import Page
 from tests.notifications.test_selectors import make
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -49,7 +51,7 @@ def heavy(customer, other_customer):
     return customer
 
 
-def _page_at(user, depth: int) -> Callable[[], object]:
+def _page_at(user, depth: int) -> Callable[[], Page[Notification]]:
     """The page of 20 that starts after the `depth`-th notification (its cursor)."""
     first = selectors.list_notifications(user=user, now=NOW, limit=depth)
     cursor = first.next_cursor
