@@ -34,7 +34,7 @@ from notifications.services.notify import notify
 # Change this one name (and, if its arguments differ, `broadcast_arguments`) if it moves.
 BROADCAST_SERVICE = "notifications.services.announcements.queue_announcement"
 ANNOUNCEMENT_TYPE = "SYSTEM_ANNOUNCEMENT"
-UNREAD_INDEX = "notification_unread_idx"
+UNREAD_INDEX = "notification_unread_count_idx"
 
 
 @dataclass

@@ -160,7 +160,7 @@ def evaluate_budgets(report: Report) -> list[Budget]:
             )
 
     plan = report.unread_plan
-    target = "one statement on notifications, using notification_unread_idx"
+    target = "one statement on notifications, using notification_unread_count_idx"
     if plan is None:
         budgets.append(Budget("unread count", target, "not available", NOT_MEASURED))
     else:

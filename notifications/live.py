@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+import environ
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
@@ -359,7 +360,12 @@ def _still_valid(credentials: list[Credentials]) -> list[bool]:
 
 
 def _listen_params() -> dict[str, Any]:
+    """The LISTEN connection's parameters: the portal's database, or LIVE_DATABASE_URL, a
+    direct connection past a transaction pooler (which would lend the session that LISTENs
+    to other clients and deliver nothing, silently)."""
     db = connection.settings_dict
+    if settings.LIVE_DATABASE_URL:
+        db = {**environ.Env.db_url_config(settings.LIVE_DATABASE_URL), "OPTIONS": {}}
     params: dict[str, Any] = {
         "dbname": db["NAME"],
         "user": db["USER"] or None,

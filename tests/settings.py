@@ -15,6 +15,9 @@ for _name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECUR
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 # The suite pays with the test processor's cards, with DEBUG off.
 os.environ.setdefault("PAYMENT_PROCESSOR_ALLOW_TEST", "true")
+# One connection per test process, as the suite's statement and connection counts expect;
+# the production default (pooled) is tested by processes that ask for it.
+os.environ.setdefault("DATABASE_POOL", "false")
 
 from portal.settings import *  # noqa: E402, F403
 from portal.settings import STORAGES  # noqa: E402

@@ -62,7 +62,7 @@ def _report(*, status_rate: float | None, status_queries: tuple[int, int] = (3, 
         ],
         unread_plan=UnreadPlan(
             'SELECT COUNT(*) FROM "notifications_notification"',
-            "Index Only Scan using notification_unread_idx on notifications_notification",
+            "Index Only Scan using notification_unread_count_idx on notifications_notification",
             True,
             1,
         ),
@@ -140,7 +140,7 @@ def test_markdown_has_the_tables_and_the_plan():
     assert "notify() creating: 500/s" in markdown
     assert "notify() duplicates: 2,000/s" in markdown
     assert "not available (not built yet)" in markdown
-    assert "Index Only Scan using notification_unread_idx" in markdown
+    assert "Index Only Scan using notification_unread_count_idx" in markdown
     assert (
         "| me/status cold throughput (heavy) | at least 50% of GET /api/me | 60% of the floor | met |"
         in markdown

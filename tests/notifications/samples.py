@@ -76,6 +76,11 @@ SAMPLE_CONTEXTS = {
         "amount": Money(Decimal("5500")),
         "invoice_id": 42,
     },
+    "REFUND_ISSUED": {
+        "invoice_number": "INV-1",
+        "invoice_id": 42,
+        "amount": Money(Decimal("500")),
+    },
     "INVOICE_ISSUED": {
         "invoice_number": "INV-2026-000001",
         "invoice_id": 42,

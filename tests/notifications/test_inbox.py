@@ -260,10 +260,12 @@ def test_the_counts_read_only_their_partial_indexes(customer, other_customer):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
     for queryset, index in (
-        (selectors.unread_notifications(user=customer.user, now=NOW), "notification_unread_idx"),
+        # Either unread index, with nothing expired (test_flat_reads.py: with expired ones,
+        # the count's own, which skips them).
+        (selectors.unread_notifications(user=customer.user, now=NOW), "notification_unread"),
         (selectors.unseen_notifications(user=customer.user, now=NOW), "notification_unseen_idx"),
     ):
-        # What the counts run: COUNT(*) over the rows, answered from the index alone.
+        # What the counts run: COUNT(*) over the rows, from their partial index.
         counted = queryset.order_by().values("user_id").annotate(n=Count("*")).values("n")
         plan = counted.explain()
-        assert index in plan, plan
+        assert f"using {index}" in plan, plan

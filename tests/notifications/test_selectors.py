@@ -150,7 +150,9 @@ def ten_thousand(customer, other_customer):
 def test_the_unread_count_is_an_index_scan_for_10000_notifications(ten_thousand):
     user = ten_thousand.user
     plan = _plan_of(lambda: selectors.count_unread_notifications(user=user, now=NOW))
-    assert "notification_unread_idx" in plan
+    # Either unread index: with nothing expired they read the same rows (with expired
+    # ones, test_flat_reads.py holds the count to the one that skips them).
+    assert "notification_unread_count_idx" in plan or "notification_unread_idx" in plan, plan
     # (The count is a subquery of the user's row; a users table this small is read whole.)
     assert "Seq Scan on notifications_notification" not in plan
     assert selectors.count_unread_notifications(user=user, now=NOW) == 25

@@ -29,6 +29,7 @@ def _run_settings(
             "SESSION_COOKIE_SECURE",
             "CSRF_COOKIE_SECURE",
             "SECURE_HSTS_SECONDS",
+            "DATABASE_POOL",
         }
     }
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
@@ -95,15 +96,53 @@ def test_make_run_keeps_a_portal_url_that_is_set():
     assert given == "https://portal.example.jp"
 
 
-def test_development_keeps_no_database_connection_open_and_production_does():
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['CONN_MAX_AGE'])"
-    )
-    development = _run_settings({"DEBUG": "true"}, code)
-    production = _run_settings({"SECRET_KEY": "k" * 64}, code)
-    assert development.stdout.split() == ["0"], development.stderr
-    assert production.stdout.split() == ["60"], production.stderr
+PG = "postgres://postgres@127.0.0.1:5432/portal"
+PRODUCTION = {"SECRET_KEY": "k" * 64, "DATABASE_URL": PG}
+DATABASE = (
+    "import django; django.setup(); from django.conf import settings; "
+    "db = settings.DATABASES['default']; options = db.get('OPTIONS', {}); "
+    "print(db['CONN_MAX_AGE'], 'pool' in options, db.get('DISABLE_SERVER_SIDE_CURSORS', False), "
+    "'prepare_threshold' in options, 'options' in options)"
+)
+
+
+def test_production_borrows_connections_from_the_pool_and_development_keeps_none():
+    development = _run_settings({"DEBUG": "true", "DATABASE_URL": PG}, DATABASE)
+    production = _run_settings(PRODUCTION, DATABASE)
+    assert development.stdout.split() == ["0", "False", "False", "True", "True"], development.stderr
+    assert production.stdout.split() == ["0", "True", "False", "True", "True"], production.stderr
+
+
+def test_persistent_connections_turn_the_pool_off_and_with_the_pool_are_refused():
+    persistent = _run_settings({**PRODUCTION, "CONN_MAX_AGE": "60"}, DATABASE)
+    assert persistent.stdout.split() == ["60", "False", "False", "True", "True"], persistent.stderr
+    refused = _run_settings({**PRODUCTION, "CONN_MAX_AGE": "60", "DATABASE_POOL": "true"})
+    assert refused.returncode != 0
+    assert "DATABASE_POOL=true needs CONN_MAX_AGE=0" in refused.stderr
+
+
+def test_the_asgi_application_refuses_persistent_connections():
+    code = "import portal.asgi"
+    env = {**PRODUCTION, "CONN_MAX_AGE": "60", "PAYMENT_PROCESSOR_ALLOW_TEST": "true"}
+    refused = _run_settings(env, code)
+    assert refused.returncode != 0
+    assert "leaks a connection per request under ASGI" in refused.stderr
+    started = _run_settings({**PRODUCTION, "PAYMENT_PROCESSOR_ALLOW_TEST": "true"}, code)
+    assert started.returncode == 0, started.stderr
+
+
+def test_behind_pgbouncer_nothing_lives_in_a_server_session():
+    behind = {**PRODUCTION, "DATABASE_POOLER": "pgbouncer"}
+    refused = _run_settings(behind, DATABASE)
+    assert refused.returncode != 0
+    assert "needs LIVE_DATABASE_URL" in refused.stderr
+    behind["LIVE_DATABASE_URL"] = PG
+    result = _run_settings(behind, DATABASE)
+    # Pooled, server-side cursors off, nothing prepared, no startup options.
+    assert result.stdout.split() == ["0", "True", "True", "False", "False"], result.stderr
+    prepared = _run_settings({**behind, "PREPARED_STATEMENTS": "true"}, DATABASE)
+    assert prepared.returncode != 0
+    assert "PREPARED_STATEMENTS=true cannot work behind" in prepared.stderr
 
 
 def test_development_defaults_need_nothing_installed():
