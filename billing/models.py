@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -364,3 +365,15 @@ class UnbilledCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.amount} {self.currency})"
+
+
+class StripeCustomer(models.Model):
+    """The Stripe customer of one portal customer: created once, then always the same one."""
+
+    # The portal's own name for the customer at the processor ("customer-<id>").
+    customer_reference = models.CharField(max_length=64, unique=True)
+    stripe_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.customer_reference} → {self.stripe_id}"

@@ -57,6 +57,12 @@ class ProcessorCharge:
     currency: str
 
 
+@dataclass(frozen=True)
+class ProcessorRefund:
+    reference: str
+    amount: Decimal
+
+
 class ChargeDeclined(Exception):
     """The processor refused the charge; the message is meant for the customer."""
 
@@ -296,6 +302,7 @@ class TestPaymentProcessor:
 # then a deployment names its adapter by dotted path.
 PAYMENT_PROCESSORS: Mapping[str, str] = {
     "test": "billing.processor.TestPaymentProcessor",
+    "stripe": "billing.stripe_processor.StripePaymentProcessor",
 }
 
 
