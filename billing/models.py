@@ -377,3 +377,14 @@ class StripeCustomer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_reference} → {self.stripe_id}"
+
+
+class ProcessorEvent(models.Model):
+    """A processor's webhook event, by its id: each is handled once, however often it comes."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
