@@ -257,3 +257,27 @@ def test_a_card_saved_on_stripes_hosted_checkout_page_is_added_to_the_portal(
     # The portal saw Stripe's ids only; the number went to the stand-in's page alone.
     for call in standin.calls:
         assert "4242424242424242" not in str(call.params)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_apps_add_a_stripe_payment_method_id_and_a_decline_reads_in_their_language(
+    api, customer, standin, language
+):
+    customer.language = language
+    customer.save(update_fields=["language"])
+    token = standin.create_payment_method("4000000000009995")
+    added = api.post("/api/payment-methods", {"token": token}, format="json")
+    assert added.status_code == 201
+    assert added.json()["last4"] == "9995"
+    invoice = InvoiceFactory(customer=customer, total=Decimal("6930"))
+    paid = api.post(
+        f"/api/invoices/{invoice.pk}/payments",
+        {},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert paid.status_code == 402
+    error = paid.json()["error"]
+    assert error["code"] == "payment_declined"
+    expected = "insufficient funds" if language == "en" else "残高不足"
+    assert expected in error["message"]
