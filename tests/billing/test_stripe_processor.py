@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from billing.models import Payment, PaymentMethod, PaymentStatus, StripeCustomer
+from billing.models import Invoice, Payment, PaymentMethod, PaymentStatus, StripeCustomer
 from billing.processor import ChargeDeclined, TestPaymentProcessor, get_payment_processor
 from billing.services.payment_methods import add_payment_method
 from billing.services.payments import complete_payment, pay_invoice
@@ -269,7 +269,7 @@ def test_the_apps_add_a_stripe_payment_method_id_and_a_decline_reads_in_their_la
     added = api.post("/api/payment-methods", {"token": token}, format="json")
     assert added.status_code == 201
     assert added.json()["last4"] == "9995"
-    invoice = InvoiceFactory(customer=customer, total=Decimal("6930"))
+    invoice: Invoice = InvoiceFactory(customer=customer, total=Decimal("6930"))  # type: ignore[assignment]
     paid = api.post(
         f"/api/invoices/{invoice.pk}/payments",
         {},
