@@ -7,10 +7,17 @@ from typing import Any
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api import CustomerAPIView
 from billing import documents, providers, selectors
@@ -25,6 +32,7 @@ from billing.models import (
     PaymentStatus,
     Refund,
 )
+from billing.services import webhooks
 from billing.services.payment_methods import (
     add_payment_method,
     remove_payment_method,
@@ -493,3 +501,41 @@ class RefundCreditNoteView(CustomerAPIView):
         refund = selectors.get_refund_for_customer(customer=self.customer, refund_id=refund_id)
         content = documents.render_credit_note_pdf(refund=refund, language=self.customer.language)
         return pdf_response(content, filename=f"{refund.credit_note_number}.pdf")
+
+
+class StripeEventAck(serializers.Serializer):
+    received = serializers.BooleanField()
+
+
+class StripeWebhookView(APIView):
+    """Stripe's events. The `Stripe-Signature` header is the authentication."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        # Read raw: the signature covers the body's bytes.
+        request={"application/json": {"type": "object"}},
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="t=<timestamp>,v1=<hex HMAC-SHA256>, as Stripe signs",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(StripeEventAck, description="Handled, or already seen"),
+            400: OpenApiResponse(ErrorSerializer, description="Missing or wrong signature"),
+            413: OpenApiResponse(ErrorSerializer, description="`payload_too_large`"),
+        },
+        auth=[],
+        summary="Receive a Stripe event",
+    )
+    def post(self, request: Request) -> Response:
+        # A replay is answered like the first delivery: Stripe only needs to stop sending it.
+        webhooks.receive_stripe_event(
+            payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+        return Response(StripeEventAck({"received": True}).data)

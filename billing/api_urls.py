@@ -5,6 +5,11 @@ from django.urls import path
 from billing import api
 
 urlpatterns = [
+    path(
+        "integrations/stripe/webhook",
+        api.StripeWebhookView.as_view(),
+        name="api-stripe-webhook",
+    ),
     path("invoices", api.InvoiceListView.as_view(), name="api-invoices"),
     path("invoices/<int:invoice_id>", api.InvoiceDetailView.as_view(), name="api-invoice"),
     path(

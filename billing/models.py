@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -449,3 +450,26 @@ class ChargeAttempt(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"autocharge:{self.invoice_id}:{self.number}"
+
+
+class StripeCustomer(models.Model):
+    """The Stripe customer of one portal customer: created once, then always the same one."""
+
+    # The portal's own name for the customer at the processor ("customer-<id>").
+    customer_reference = models.CharField(max_length=64, unique=True)
+    stripe_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.customer_reference} → {self.stripe_id}"
+
+
+class ProcessorEvent(models.Model):
+    """A processor's webhook event, by its id: each is handled once, however often it comes."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

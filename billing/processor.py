@@ -347,6 +347,7 @@ class TestPaymentProcessor:
 # then a deployment names its adapter by dotted path.
 PAYMENT_PROCESSORS: Mapping[str, str] = {
     "test": "billing.processor.TestPaymentProcessor",
+    "stripe": "billing.stripe_processor.StripePaymentProcessor",
 }
 
 

@@ -527,6 +527,13 @@ if (
         "is off. Set PAYMENT_PROCESSOR to a real processor, or PAYMENT_PROCESSOR_ALLOW_TEST=true "
         "where nobody pays real invoices (docs/operations.md)."
     )
+# Stripe (PAYMENT_PROCESSOR=stripe, docs/operations.md): the secret API key, the signing secret
+# of the webhook endpoint, and the API's address (Stripe's own unless a test points it elsewhere).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# Seconds to wait for one answer from Stripe; a call that times out is retried with its key.
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 # The issuer printed on qualified invoices (適格請求書) and receipts; the registration
 # number is the qualified invoice issuer number: "T" and a 13-digit corporate number whose
 # first digit checks the rest (portal/invoice_registration.py).

@@ -137,6 +137,9 @@ NO_SCHEMA_CAN_STATE: dict[tuple[str | None, ...], str] = {
         "This Idempotency-Key was already used for another payment.",
     ): "a key the customer already used for another payment",
     ("POST /api/orders", "planCode"): "a plan code that names no plan on offer",
+    ("POST /api/integrations/stripe/webhook", "Stripe-Signature"): (
+        "a signature made with the webhook's secret"
+    ),
     ("POST /api/notifications/{notification_id}/snooze", "until"): (
         "a time not between an hour and 30 days after the request"
     ),

@@ -100,6 +100,7 @@ OK, CREATED, ACCEPTED, NO_CONTENT = Status(200), Status(201), Status(202), Statu
 PAGE_NOT_FOUND = Status(404)
 API_401 = ApiError(401, "not_authenticated")
 API_404 = ApiError(404, "not_found")
+API_400 = ApiError(400, "validation_error")
 LOGIN = ToLogin()
 RESET_SENT = RedirectTo("/password-reset/sent")
 SET_PASSWORD = Status(302)  # to the same page without the token in the address bar
@@ -399,6 +400,8 @@ MATRIX: dict[str, Route] = {
     "api-not-found": api(_get(API_404, API_404, API_404)),
     # The signature is the only credential: a customer's or staff token is not enough.
     "api-salesforce-events": api(_post(API_401, API_401, API_401)),
+    # Stripe signs its events; unsigned is a 400 naming the header (API.md), whoever sends it.
+    "api-stripe-webhook": api(_post(API_400, API_400, API_400)),
     # --- The API of a customer ---
     "api-me": api(_get(API_401, OK, OK)),
     # A password of one's own: staff have one too.
