@@ -35,7 +35,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Customer, InternetEligibility, ResidenceCardVerification, User
 from accounts.services import set_language
-from billing.models import Invoice, PaymentMethod
+from billing.models import Invoice, Payment, PaymentMethod
 from billing.services.invoices import mark_invoice_paid
 from billing.services.payment_methods import remove_payment_method
 from dashboard.services import build_me_status
@@ -165,6 +165,21 @@ def an_unpaid_invoice(world: World) -> Invoice:
     return InvoiceFactory(
         customer=world.customer, due_date=timezone.localdate() + timedelta(days=3)
     )
+
+
+def a_paid_invoice_with_its_payment(world: World) -> Invoice:
+    invoice = InvoiceFactory(customer=world.customer, status="paid", paid_at=timezone.now())
+    Payment.objects.create(
+        customer=world.customer,
+        invoice=invoice,
+        idempotency_key="snapshot-refund",
+        amount=invoice.total,
+        status="succeeded",
+        processor_reference="ch_test_snapshot",
+        created_at=timezone.now(),
+        paid_at=timezone.now(),
+    )
+    return invoice
 
 
 def an_order(status: str) -> Callable[[World], Order]:
@@ -487,6 +502,18 @@ WRITES: list[Write] = [
         an_unpaid_invoice,
         admin_post("admin:billing_invoice_mark_paid"),
         invoices,
+    ),
+    # A refund changes a paid invoice (refunded), which the snapshot does not show as owed.
+    Write(
+        Invoice,
+        "admin:billing_invoice_refund",
+        a_paid_invoice_with_its_payment,
+        admin_post(
+            "admin:billing_invoice_refund",
+            {"amount": "100", "reason": "Goodwill", "key": "snapshot-refund"},
+        ),
+        invoices,
+        shown=False,
     ),
     Write(
         Invoice,

@@ -12,6 +12,7 @@ import asyncio
 import importlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +95,11 @@ def send_body(
         elif message["type"] == "http.response.body":
             body.extend(message.get("body", b""))
 
-    asyncio.run(application(scope, receive, send))
+    # In a thread of its own: a browser test's Playwright keeps an event loop running in this
+    # one for the whole session, and asyncio.run() refuses to start a second.
+    worker = threading.Thread(target=asyncio.run, args=(application(scope, receive, send),))
+    worker.start()
+    worker.join()
     return Answer(started["status"], dict(started["headers"]), bytes(body), read)
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from crm.models import CrmEvent
+from support.services import create_support_request
 from tests.crm.support import EVENTS_URL, WEBHOOK_SECRET, post_event
 from tests.factories import InvoiceFactory, NotificationFactory
 from tests.security.test_api_fuzz import schema
@@ -52,6 +53,9 @@ def test_json_nested_too_deeply_to_read_is_a_400(
     concrete = concrete.replace("{invoice_id}", str(InvoiceFactory(customer=customer).pk))
     notification = NotificationFactory(user=customer.user)
     concrete = concrete.replace("{notification_id}", str(notification.pk))
+    if "{request_id}" in concrete:
+        support = create_support_request(customer=customer, topic="other", message="Help")
+        concrete = concrete.replace("{request_id}", str(support.support_request.pk))
     if path == EVENTS_URL:
         response = post_event(client, DEEP)
     else:
